@@ -1,0 +1,181 @@
+// Package store is Tend's storage boundary: the Store interface, the errors
+// it returns, and the description of what each collection can be filtered
+// and sorted by. The engines live in sqlite/ and postgres/; both pass the
+// conformance suite in storetest/.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/tendhq/tend/internal/customer"
+)
+
+// ErrNotFound is returned when the object asked for does not exist.
+var ErrNotFound = errors.New("not found")
+
+// ConflictError is returned when a write would break a uniqueness rule,
+// for example a second account with the same external id.
+type ConflictError struct {
+	Field   string
+	Message string
+}
+
+func (e *ConflictError) Error() string { return e.Field + ": " + e.Message }
+
+// SchemaError is returned when the database's schema is newer than this
+// binary knows, or older and migrations were not allowed to run.
+type SchemaError struct {
+	Have, Want int
+}
+
+func (e *SchemaError) Error() string {
+	if e.Have > e.Want {
+		return fmt.Sprintf("database schema is version %d but this tend knows only up to %d: upgrade tend", e.Have, e.Want)
+	}
+	return fmt.Sprintf("database schema is version %d, needs %d: run `tend migrate`", e.Have, e.Want)
+}
+
+// Store is everything Tend keeps. Both engines implement it.
+type Store interface {
+	Accounts() Collection[customer.Account]
+	Contacts() Collection[customer.Contact]
+	Subscriptions() Collection[customer.Subscription]
+	Invoices() Collection[customer.Invoice]
+	Tickets() Collection[customer.Ticket]
+	Surveys() Collection[customer.SurveyResponse]
+	Activities() Collection[customer.Activity]
+	// Users are keyed externally by email.
+	Users() Collection[customer.User]
+
+	// Attribute definitions for custom account fields.
+	Attributes(ctx context.Context) ([]customer.AttributeDef, error)
+	PutAttribute(ctx context.Context, d *customer.AttributeDef) error
+	DeleteAttribute(ctx context.Context, key string) error
+
+	// Engine names the engine: "sqlite" or "postgres".
+	Engine() string
+	// Migrate brings the schema up to date; SchemaVersion reports
+	// (current, latest known).
+	Migrate(ctx context.Context) error
+	SchemaVersion(ctx context.Context) (have, want int, err error)
+	Close() error
+}
+
+// Collection is the same set of operations for every kind of object.
+// Writes run the object's Check, resolve references given by external id
+// (account_external_id, parent_external_id, csm_email…) and fill ID,
+// CreatedAt and UpdatedAt.
+type Collection[T any] interface {
+	Create(ctx context.Context, v *T) error
+	Get(ctx context.Context, id int64) (T, error)
+	// GetByExternalID finds by external_id (by email for users).
+	GetByExternalID(ctx context.Context, ext string) (T, error)
+	// Update replaces every writable field of the object with v.ID.
+	Update(ctx context.Context, v *T) error
+	Delete(ctx context.Context, id int64) error
+	List(ctx context.Context, q Query) (Page[T], error)
+	Count(ctx context.Context, q Query) (int, error)
+	// Upsert creates or updates by external id (email for users); with no
+	// external id it creates. It reports whether it created.
+	Upsert(ctx context.Context, v *T) (created bool, err error)
+	// Import upserts many objects fast. Each object is all or nothing: a bad
+	// one gets its error in the result at its index and the rest are still
+	// written. The returned error is for failures of the whole batch only.
+	Import(ctx context.Context, vs []T) ([]Result, error)
+	// Spec describes what this collection can be filtered and sorted by.
+	Spec() Spec
+}
+
+// Result is the outcome of one object in an Import.
+type Result struct {
+	ID      int64
+	Created bool
+	Err     error // nil, or validate.Errors / *ConflictError for this object
+}
+
+// Page is one page of a list, with the cursor of the next page ("" at the end).
+type Page[T any] struct {
+	Items      []T    `json:"items"`
+	NextCursor string `json:"next_cursor"`
+}
+
+// Op is a comparison in a filter.
+type Op string
+
+// Filter operators.
+const (
+	Eq  Op = "eq"
+	Ne  Op = "ne"
+	Lt  Op = "lt"
+	Lte Op = "lte"
+	Gt  Op = "gt"
+	Gte Op = "gte"
+)
+
+// Ops lists the filter operators.
+var Ops = []Op{Eq, Ne, Lt, Lte, Gt, Gte}
+
+// Filter compares a field with a value given as text (as in a URL); the
+// store converts it to the field's type and reports a bad one as a
+// validation error. Field may be "attributes.<key>" on accounts.
+type Filter struct {
+	Field string
+	Op    Op
+	Value string
+}
+
+// Query selects, orders and pages a list.
+type Query struct {
+	Filters []Filter
+	// Search matches text fields (name, email, subject…) case-insensitively.
+	Search string
+	// Sort is a field name, with "-" in front for descending; default id.
+	Sort string
+	// Cursor continues from a previous Page.NextCursor.
+	Cursor string
+	// Limit is the page size: default 50, at most 1000.
+	Limit int
+}
+
+// Field kinds, for filters, sorts and documentation.
+const (
+	KindText   = "text"
+	KindInt    = "integer"
+	KindFloat  = "number"
+	KindBool   = "boolean"
+	KindDate   = "date"
+	KindTime   = "timestamp"
+	KindMoney  = "money" // integer minor units
+	KindStrSet = "text[]"
+)
+
+// Field is one filterable or sortable field of a collection.
+type Field struct {
+	Name     string
+	Kind     string
+	Sortable bool
+}
+
+// Spec describes a collection: its name in URLs, its filterable and
+// sortable fields, which fields free-text search looks at, and the key an
+// upsert matches on.
+type Spec struct {
+	Name          string // "accounts"
+	Singular      string // "account"
+	Key           string // "external_id", or "email" for users
+	Fields        []Field
+	SearchOver    []string
+	HasAttributes bool // accounts: filters on attributes.<key>
+}
+
+// Field returns the named field.
+func (s Spec) Field(name string) (Field, bool) {
+	for _, f := range s.Fields {
+		if f.Name == name {
+			return f, true
+		}
+	}
+	return Field{}, false
+}
