@@ -97,3 +97,37 @@ func (s *Subscription) Check() error {
 	errs.OneOf("status", s.Status, SubStatuses)
 	return errs.Err()
 }
+
+// AccountRollup is what an account's subscriptions add up to.
+type AccountRollup struct {
+	MRR       int64
+	Currency  string
+	RenewalOn civil.Date
+}
+
+// Rollup sums an account's live subscriptions: MRR in the currency that
+// carries most of it (subscriptions in other currencies are left out until
+// currency conversion exists), and the earliest end date among them as the
+// next renewal.
+func Rollup(subs []Subscription) AccountRollup {
+	byCur := map[string]int64{}
+	for i := range subs {
+		if subs[i].Live() {
+			byCur[subs[i].Currency] += subs[i].MRR
+		}
+	}
+	r := AccountRollup{Currency: "USD"}
+	best := int64(-1)
+	for cur, m := range byCur {
+		if m > best || (m == best && cur < r.Currency) {
+			r.Currency, r.MRR, best = cur, m, m
+		}
+	}
+	for i := range subs {
+		s := &subs[i]
+		if s.Live() && s.Currency == r.Currency && !s.EndOn.IsZero() && (r.RenewalOn.IsZero() || s.EndOn.Before(r.RenewalOn)) {
+			r.RenewalOn = s.EndOn
+		}
+	}
+	return r
+}

@@ -1,6 +1,7 @@
 package customer
 
 import (
+	"strings"
 	"time"
 
 	"github.com/tendhq/tend/internal/validate"
@@ -27,10 +28,11 @@ type User struct {
 	Title string `json:"title"`
 	// CapacityARR is the book of business (ARR, minor units of the
 	// reporting currency) this person is sized to carry; 0 means not set.
-	CapacityARR int64     `json:"capacity_arr"`
-	Active      bool      `json:"active"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	CapacityARR int64 `json:"capacity_arr"`
+	// Disabled users keep their history but cannot sign in.
+	Disabled  bool      `json:"disabled"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Check normalises u and reports every problem with it.
@@ -38,6 +40,7 @@ func (u *User) Check() error {
 	var errs validate.Errors
 	trim(&u.Email, &u.Name, &u.Title)
 	u.Role = enum(u.Role)
+	u.Email = strings.ToLower(u.Email)
 	if u.Role == "" {
 		u.Role = RoleCSM
 	}

@@ -1,0 +1,158 @@
+// Package config is Tend's typed configuration: every option has a flag, a
+// TEND_* environment variable, a default and a description, in one table.
+// Secrets are masked whenever the configuration is shown.
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+)
+
+// Config is the effective configuration of one tend process.
+type Config struct {
+	DataDir         string
+	DatabaseURL     string
+	Listen          string
+	LogLevel        string
+	LogFormat       string
+	NoMigrate       bool
+	ShutdownTimeout time.Duration
+}
+
+// option binds one field of Config to its flag and environment variable.
+type option struct {
+	flag, env, def, usage string
+	secret                bool
+	bind                  func(c *Config, fs *pflag.FlagSet, o option)
+}
+
+func str(p func(*Config) *string) func(*Config, *pflag.FlagSet, option) {
+	return func(c *Config, fs *pflag.FlagSet, o option) { fs.StringVar(p(c), o.flag, o.def, o.usage) }
+}
+
+var options = []option{
+	{flag: "data-dir", env: "TEND_DATA_DIR", def: "./tend-data", usage: "directory of the embedded SQLite database",
+		bind: str(func(c *Config) *string { return &c.DataDir })},
+	{flag: "database-url", env: "TEND_DATABASE_URL", usage: "postgres://… to use PostgreSQL instead of the embedded SQLite", secret: true,
+		bind: str(func(c *Config) *string { return &c.DatabaseURL })},
+	{flag: "listen", env: "TEND_LISTEN", def: "127.0.0.1:8080", usage: "address the web UI and API listen on",
+		bind: str(func(c *Config) *string { return &c.Listen })},
+	{flag: "log-level", env: "TEND_LOG_LEVEL", def: "info", usage: "debug, info, warn or error",
+		bind: str(func(c *Config) *string { return &c.LogLevel })},
+	{flag: "log-format", env: "TEND_LOG_FORMAT", def: "text", usage: "text or json",
+		bind: str(func(c *Config) *string { return &c.LogFormat })},
+	{flag: "no-migrate", env: "TEND_NO_MIGRATE", def: "false", usage: "do not migrate the schema on start (refuse to run on an old one)",
+		bind: func(c *Config, fs *pflag.FlagSet, o option) { fs.BoolVar(&c.NoMigrate, o.flag, false, o.usage) }},
+	{flag: "shutdown-timeout", env: "TEND_SHUTDOWN_TIMEOUT", def: "15s", usage: "how long serve waits for requests in flight on SIGINT/SIGTERM",
+		bind: func(c *Config, fs *pflag.FlagSet, o option) {
+			fs.DurationVar(&c.ShutdownTimeout, o.flag, 15*time.Second, o.usage)
+		}},
+}
+
+// Bind registers every option as a flag on fs, writing into c.
+func Bind(c *Config, fs *pflag.FlagSet) {
+	for _, o := range options {
+		o.bind(c, fs, o)
+	}
+}
+
+// ApplyEnv fills every option not set by a flag from its TEND_* variable
+// (or TEND_*_FILE, for secrets kept in files), then checks the result.
+func ApplyEnv(c *Config, fs *pflag.FlagSet) error {
+	for _, o := range options {
+		f := fs.Lookup(o.flag)
+		if f == nil || f.Changed {
+			continue
+		}
+		v, ok := os.LookupEnv(o.env)
+		if file, fok := os.LookupEnv(o.env + "_FILE"); !ok && fok {
+			b, err := os.ReadFile(file)
+			if err != nil {
+				return fmt.Errorf("%s_FILE: %w", o.env, err)
+			}
+			v, ok = strings.TrimSpace(string(b)), true
+		}
+		if !ok {
+			continue
+		}
+		if err := f.Value.Set(v); err != nil {
+			return fmt.Errorf("%s=%q: %w", o.env, v, err)
+		}
+	}
+	return c.check()
+}
+
+func (c *Config) check() error {
+	if c.DatabaseURL != "" {
+		u, err := url.Parse(c.DatabaseURL)
+		if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			return fmt.Errorf("database-url: want postgres://user:pass@host/db, got %q", Mask(c.DatabaseURL))
+		}
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("log-level: %q is not debug, info, warn or error", c.LogLevel)
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		return fmt.Errorf("log-format: %q is not text or json", c.LogFormat)
+	}
+	return nil
+}
+
+// SQLitePath is the database file inside the data directory.
+func (c *Config) SQLitePath() string { return filepath.Join(c.DataDir, "tend.db") }
+
+// Mask hides the password in a URL-shaped secret, or all of any other secret.
+func Mask(s string) string {
+	if s == "" {
+		return ""
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme == "" {
+		return "********"
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return strings.Replace(u.String(), "xxxxx", "********", 1)
+}
+
+// Entry is one line of the effective configuration.
+type Entry struct {
+	Flag, Env, Value, Source string
+}
+
+// Dump lists the effective configuration with secrets masked, saying where
+// each value came from (flag, environment or default).
+func Dump(fs *pflag.FlagSet) []Entry {
+	var out []Entry
+	for _, o := range options {
+		f := fs.Lookup(o.flag)
+		if f == nil {
+			continue
+		}
+		v := f.Value.String()
+		if o.secret {
+			v = Mask(v)
+		}
+		src := "default"
+		if f.Changed {
+			src = "flag"
+		} else if _, ok := os.LookupEnv(o.env); ok {
+			src = "env " + o.env
+		} else if _, ok := os.LookupEnv(o.env + "_FILE"); ok {
+			src = "env " + o.env + "_FILE"
+		}
+		out = append(out, Entry{Flag: o.flag, Env: o.env, Value: v, Source: src})
+	}
+	return out
+}

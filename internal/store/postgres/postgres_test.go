@@ -1,0 +1,51 @@
+package postgres_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/tendhq/tend/internal/store"
+	"github.com/tendhq/tend/internal/store/postgres"
+	"github.com/tendhq/tend/internal/store/postgres/pgtest"
+	"github.com/tendhq/tend/internal/store/sqlstore"
+	"github.com/tendhq/tend/internal/store/storetest"
+)
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store { return pgtest.Open(t) })
+}
+
+func TestRefusesNewerSchema(t *testing.T) {
+	st := pgtest.Open(t)
+	ctx := context.Background()
+	if _, err := st.W.ExecContext(ctx, "INSERT INTO schema_version (version) VALUES (999)"); err != nil {
+		t.Fatal(err)
+	}
+	var se *store.SchemaError
+	if err := st.Migrate(ctx); !errors.As(err, &se) || se.Have != 999 {
+		t.Fatalf("migrate on a newer schema: %v", err)
+	}
+}
+
+func TestConcurrentMigrate(t *testing.T) {
+	url := pgtest.Schema(t)
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			st, err := postgresOpen(url)
+			if err == nil {
+				err = st.Migrate(context.Background())
+				st.Close()
+			}
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Fatalf("replicas migrating at once: %v", err)
+		}
+	}
+}
+
+func postgresOpen(url string) (*sqlstore.DB, error) { return postgres.Open(context.Background(), url) }

@@ -1,0 +1,158 @@
+-- The Customer 360 for the embedded engine. Times are fixed-width UTC text
+-- (2006-01-02T15:04:05.000000Z), dates YYYY-MM-DD, booleans 0/1, money
+-- integer minor units.
+
+CREATE TABLE users (
+    id           INTEGER PRIMARY KEY,
+    email        TEXT NOT NULL UNIQUE,
+    name         TEXT NOT NULL DEFAULT '',
+    role         TEXT NOT NULL,
+    title        TEXT NOT NULL DEFAULT '',
+    capacity_arr INTEGER NOT NULL DEFAULT 0,
+    disabled     INTEGER NOT NULL DEFAULT 0,
+    created_at   TEXT NOT NULL,
+    updated_at   TEXT NOT NULL
+);
+
+CREATE TABLE attribute_defs (
+    key        TEXT PRIMARY KEY,
+    label      TEXT NOT NULL,
+    type       TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+
+CREATE TABLE accounts (
+    id             INTEGER PRIMARY KEY,
+    external_id    TEXT UNIQUE,
+    billing_id     TEXT UNIQUE,
+    product_id     TEXT UNIQUE,
+    name           TEXT NOT NULL,
+    parent_id      INTEGER REFERENCES accounts (id) ON DELETE SET NULL,
+    industry       TEXT NOT NULL DEFAULT '',
+    employees      INTEGER NOT NULL DEFAULT 0,
+    region         TEXT NOT NULL DEFAULT '',
+    lifecycle      TEXT NOT NULL DEFAULT 'onboarding',
+    tier           TEXT NOT NULL DEFAULT '',
+    touch_model    TEXT NOT NULL DEFAULT '',
+    csm_id         INTEGER REFERENCES users (id) ON DELETE SET NULL,
+    ae_id          INTEGER REFERENCES users (id) ON DELETE SET NULL,
+    sponsor_id     INTEGER REFERENCES users (id) ON DELETE SET NULL,
+    customer_since TEXT,
+    attributes     TEXT NOT NULL DEFAULT '{}',
+    mrr            INTEGER NOT NULL DEFAULT 0,
+    currency       TEXT NOT NULL DEFAULT 'USD',
+    renewal_on     TEXT,
+    created_at     TEXT NOT NULL,
+    updated_at     TEXT NOT NULL
+);
+CREATE INDEX accounts_name ON accounts (name COLLATE NOCASE, id);
+CREATE INDEX accounts_mrr ON accounts (mrr, id);
+CREATE INDEX accounts_renewal ON accounts (renewal_on, id);
+CREATE INDEX accounts_parent ON accounts (parent_id);
+CREATE INDEX accounts_csm ON accounts (csm_id);
+CREATE INDEX accounts_ae ON accounts (ae_id);
+CREATE INDEX accounts_sponsor ON accounts (sponsor_id);
+
+CREATE TABLE contacts (
+    id          INTEGER PRIMARY KEY,
+    external_id TEXT UNIQUE,
+    account_id  INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    name        TEXT NOT NULL DEFAULT '',
+    email       TEXT NOT NULL DEFAULT '',
+    title       TEXT NOT NULL DEFAULT '',
+    seniority   TEXT NOT NULL DEFAULT '',
+    phone       TEXT NOT NULL DEFAULT '',
+    roles       TEXT NOT NULL DEFAULT '',
+    status      TEXT NOT NULL DEFAULT 'active',
+    left_on     TEXT,
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+);
+CREATE INDEX contacts_account ON contacts (account_id);
+CREATE INDEX contacts_email ON contacts (email);
+
+CREATE TABLE subscriptions (
+    id               INTEGER PRIMARY KEY,
+    external_id      TEXT UNIQUE,
+    account_id       INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    product          TEXT NOT NULL,
+    plan             TEXT NOT NULL DEFAULT '',
+    quantity         INTEGER NOT NULL DEFAULT 0,
+    mrr              INTEGER NOT NULL DEFAULT 0,
+    currency         TEXT NOT NULL DEFAULT 'USD',
+    billing_period   TEXT NOT NULL DEFAULT 'monthly',
+    start_on         TEXT NOT NULL,
+    end_on           TEXT,
+    status           TEXT NOT NULL,
+    trial            INTEGER NOT NULL DEFAULT 0,
+    auto_renew       INTEGER NOT NULL DEFAULT 0,
+    discount_percent REAL NOT NULL DEFAULT 0,
+    created_at       TEXT NOT NULL,
+    updated_at       TEXT NOT NULL
+);
+CREATE INDEX subscriptions_account ON subscriptions (account_id);
+
+CREATE TABLE invoices (
+    id          INTEGER PRIMARY KEY,
+    external_id TEXT UNIQUE,
+    account_id  INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    number      TEXT NOT NULL DEFAULT '',
+    amount      INTEGER NOT NULL,
+    currency    TEXT NOT NULL DEFAULT 'USD',
+    issued_on   TEXT,
+    due_on      TEXT NOT NULL,
+    paid_on     TEXT,
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+);
+CREATE INDEX invoices_account ON invoices (account_id);
+CREATE INDEX invoices_unpaid ON invoices (due_on) WHERE paid_on IS NULL;
+
+CREATE TABLE tickets (
+    id                     INTEGER PRIMARY KEY,
+    external_id            TEXT UNIQUE,
+    account_id             INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    subject                TEXT NOT NULL DEFAULT '',
+    priority               TEXT NOT NULL DEFAULT 'medium',
+    status                 TEXT NOT NULL DEFAULT 'open',
+    opened_at              TEXT NOT NULL,
+    closed_at              TEXT,
+    first_response_minutes INTEGER,
+    escalated              INTEGER NOT NULL DEFAULT 0,
+    csat                   INTEGER,
+    created_at             TEXT NOT NULL,
+    updated_at             TEXT NOT NULL
+);
+CREATE INDEX tickets_account ON tickets (account_id, opened_at);
+
+CREATE TABLE surveys (
+    id           INTEGER PRIMARY KEY,
+    external_id  TEXT UNIQUE,
+    account_id   INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    contact_id   INTEGER REFERENCES contacts (id) ON DELETE SET NULL,
+    kind         TEXT NOT NULL,
+    score        INTEGER NOT NULL,
+    comment      TEXT NOT NULL DEFAULT '',
+    campaign     TEXT NOT NULL DEFAULT '',
+    responded_at TEXT NOT NULL,
+    created_at   TEXT NOT NULL,
+    updated_at   TEXT NOT NULL
+);
+CREATE INDEX surveys_account ON surveys (account_id, responded_at);
+CREATE INDEX surveys_contact ON surveys (contact_id);
+
+CREATE TABLE activities (
+    id          INTEGER PRIMARY KEY,
+    external_id TEXT UNIQUE,
+    account_id  INTEGER NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
+    kind        TEXT NOT NULL,
+    occurred_at TEXT NOT NULL,
+    author_id   INTEGER REFERENCES users (id) ON DELETE SET NULL,
+    attendees   TEXT NOT NULL DEFAULT '[]',
+    subject     TEXT NOT NULL DEFAULT '',
+    body        TEXT NOT NULL DEFAULT '',
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+);
+CREATE INDEX activities_account ON activities (account_id, occurred_at);
+CREATE INDEX activities_author ON activities (author_id);

@@ -1,0 +1,41 @@
+package sqlite_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"testing"
+
+	"github.com/tendhq/tend/internal/store"
+	"github.com/tendhq/tend/internal/store/sqlite"
+	"github.com/tendhq/tend/internal/store/sqlstore"
+	"github.com/tendhq/tend/internal/store/storetest"
+)
+
+func open(t *testing.T) *sqlstore.DB {
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "tend.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := st.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store { return open(t) })
+}
+
+func TestRefusesNewerSchema(t *testing.T) {
+	st := open(t)
+	ctx := context.Background()
+	if _, err := st.W.ExecContext(ctx, "INSERT INTO schema_version (version) VALUES (999)"); err != nil {
+		t.Fatal(err)
+	}
+	var se *store.SchemaError
+	if err := st.Migrate(ctx); !errors.As(err, &se) || se.Have != 999 {
+		t.Fatalf("migrate on a newer schema: %v", err)
+	}
+}

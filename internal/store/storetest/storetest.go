@@ -1,0 +1,494 @@
+// Package storetest is the conformance suite every storage engine passes:
+// the same behaviour, to the value, on SQLite and PostgreSQL.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/tendhq/tend/internal/civil"
+	"github.com/tendhq/tend/internal/customer"
+	"github.com/tendhq/tend/internal/store"
+	"github.com/tendhq/tend/internal/validate"
+)
+
+// Opener returns a fresh, migrated, empty store for one test.
+type Opener func(t *testing.T) store.Store
+
+// Run runs the whole suite against the engine open returns.
+func Run(t *testing.T, open Opener) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, st store.Store)
+	}{
+		{"Migrations", testMigrations},
+		{"Users", testUsers},
+		{"AccountReferences", testAccountReferences},
+		{"SubscriptionRollup", testSubscriptionRollup},
+		{"ImportRowByRow", testImport},
+		{"ImportParentInSameBatch", testImportParent},
+		{"ListFilterSortPage", testList},
+		{"Attributes", testAttributes},
+		{"RoundTripValues", testRoundTrip},
+		{"NotFound", testNotFound},
+		{"DeleteCascades", testDeleteCascades},
+		{"ParentCycle", testParentCycle},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.fn(t, open(t))
+		})
+	}
+}
+
+var ctx = context.Background()
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func fieldErr(t *testing.T, err error, field string) {
+	t.Helper()
+	errs, ok := validate.As(err)
+	if !ok {
+		t.Fatalf("want a validation error on %s, got %v", field, err)
+	}
+	for _, e := range errs {
+		if e.Field == field {
+			return
+		}
+	}
+	t.Fatalf("want a validation error on %s, got %v", field, errs)
+}
+
+func d(s string) civil.Date {
+	v, err := civil.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+func seedAccount(t *testing.T, st store.Store, ext, name string) customer.Account {
+	t.Helper()
+	a := customer.Account{ExternalID: ext, Name: name}
+	must(t, st.Accounts().Create(ctx, &a))
+	return a
+}
+
+func testMigrations(t *testing.T, st store.Store) {
+	must(t, st.Migrate(ctx)) // idempotent
+	have, want, err := st.SchemaVersion(ctx)
+	must(t, err)
+	if have != want || want < 1 {
+		t.Fatalf("schema version %d of %d", have, want)
+	}
+}
+
+func testUsers(t *testing.T, st store.Store) {
+	u := customer.User{Email: "Ana.Lopez@Example.com", Name: "Ana López", Role: "csm"}
+	must(t, st.Users().Create(ctx, &u))
+	if u.ID == 0 || u.Email != "ana.lopez@example.com" || u.CreatedAt.IsZero() {
+		t.Fatalf("created user %+v", u)
+	}
+	got, err := st.Users().GetByExternalID(ctx, "ANA.LOPEZ@example.com")
+	must(t, err)
+	if got.ID != u.ID || got.Name != "Ana López" {
+		t.Fatalf("by email: %+v", got)
+	}
+	dup := customer.User{Email: "ana.lopez@example.com"}
+	var ce *store.ConflictError
+	if err := st.Users().Create(ctx, &dup); !errors.As(err, &ce) || ce.Field != "email" {
+		t.Fatalf("duplicate email: want conflict on email, got %v", err)
+	}
+	bad := customer.User{Email: "not an email", Role: "boss"}
+	err = st.Users().Create(ctx, &bad)
+	fieldErr(t, err, "email")
+	fieldErr(t, err, "role")
+}
+
+func testAccountReferences(t *testing.T, st store.Store) {
+	csm := customer.User{Email: "csm@example.com", Role: "csm"}
+	must(t, st.Users().Create(ctx, &csm))
+	parent := seedAccount(t, st, "P-1", "Globex Holdings")
+	a := customer.Account{ExternalID: "A-1", Name: "Globex Europe", ParentExternalID: "P-1", CSMEmail: "CSM@example.com",
+		Tier: "Enterprise", TouchModel: "High", Lifecycle: "At Risk", Employees: 420, CustomerSince: d("2023-02-01")}
+	must(t, st.Accounts().Create(ctx, &a))
+	if a.ParentID != parent.ID || a.CSMID != csm.ID || a.CSMEmail != "csm@example.com" || a.ParentExternalID != "P-1" {
+		t.Fatalf("references not resolved: %+v", a)
+	}
+	if a.Lifecycle != "at_risk" || a.TouchModel != "high" {
+		t.Fatalf("enumerations not normalised: %q %q", a.Lifecycle, a.TouchModel)
+	}
+	bad := customer.Account{Name: "Nobody's", CSMEmail: "ghost@example.com", ParentExternalID: "nope"}
+	err := st.Accounts().Create(ctx, &bad)
+	fieldErr(t, err, "csm_email")
+	c := customer.Contact{AccountExternalID: "missing", Name: "X"}
+	fieldErr(t, st.Contacts().Create(ctx, &c), "account_external_id")
+	c = customer.Contact{AccountID: 999999, Name: "X"}
+	fieldErr(t, st.Contacts().Create(ctx, &c), "account_id")
+
+	a.Name = "Globex EU"
+	a.CSMEmail, a.CSMID = "", 0
+	must(t, st.Accounts().Update(ctx, &a))
+	got, err := st.Accounts().Get(ctx, a.ID)
+	must(t, err)
+	if got.Name != "Globex EU" || got.CSMID != 0 || got.ParentID != parent.ID || !got.UpdatedAt.After(got.CreatedAt.Add(-time.Nanosecond)) {
+		t.Fatalf("after update: %+v", got)
+	}
+	dup := customer.Account{ExternalID: "A-1", Name: "Again"}
+	var ce *store.ConflictError
+	if err := st.Accounts().Create(ctx, &dup); !errors.As(err, &ce) || ce.Field != "external_id" {
+		t.Fatalf("create with taken external id: want conflict, got %v", err)
+	}
+}
+
+func testSubscriptionRollup(t *testing.T, st store.Store) {
+	a := seedAccount(t, st, "A-1", "Initech")
+	subs := []customer.Subscription{
+		{ExternalID: "S-1", AccountExternalID: "A-1", Product: "Core", MRR: 120000, StartOn: d("2025-01-01"), EndOn: d("2099-01-01")},
+		{ExternalID: "S-2", AccountExternalID: "A-1", Product: "Analytics", MRR: 30050, StartOn: d("2025-03-01"), EndOn: d("2098-03-01")},
+		{ExternalID: "S-3", AccountExternalID: "A-1", Product: "Core", MRR: 99900, StartOn: d("2023-01-01"), EndOn: d("2024-01-01")}, // ended
+		{ExternalID: "S-4", AccountExternalID: "A-1", Product: "Trial", MRR: 5000, StartOn: d("2025-01-01"), Trial: true},
+	}
+	for i := range subs {
+		must(t, st.Subscriptions().Create(ctx, &subs[i]))
+	}
+	if subs[2].Status != "ended" || subs[0].Status != "active" {
+		t.Fatalf("derived statuses: %q %q", subs[2].Status, subs[0].Status)
+	}
+	got, err := st.Accounts().Get(ctx, a.ID)
+	must(t, err)
+	if got.MRR != 150050 || got.RenewalOn != d("2098-03-01") || got.Currency != "USD" {
+		t.Fatalf("rollup: mrr %d renewal %s currency %s", got.MRR, got.RenewalOn, got.Currency)
+	}
+	subs[1].MRR = 40000
+	must(t, st.Subscriptions().Update(ctx, &subs[1]))
+	must(t, st.Subscriptions().Delete(ctx, subs[0].ID))
+	got, _ = st.Accounts().Get(ctx, a.ID)
+	if got.MRR != 40000 || got.RenewalOn != d("2098-03-01") {
+		t.Fatalf("rollup after update and delete: %d %s", got.MRR, got.RenewalOn)
+	}
+	// Import with a retry: nothing counted twice.
+	for range 2 {
+		res, err := st.Subscriptions().Import(ctx, []customer.Subscription{{ExternalID: "S-9", AccountExternalID: "A-1", Product: "Seats", MRR: 1000, StartOn: d("2025-05-01")}})
+		must(t, err)
+		must(t, res[0].Err)
+	}
+	got, _ = st.Accounts().Get(ctx, a.ID)
+	if got.MRR != 41000 {
+		t.Fatalf("rollup after import twice: %d", got.MRR)
+	}
+}
+
+func testImport(t *testing.T, st store.Store) {
+	seedAccount(t, st, "A-1", "Umbrella")
+	rows := []customer.Account{
+		{ExternalID: "A-2", Name: "Hooli", BillingID: "B-2"},
+		{ExternalID: "A-3", Name: ""},                             // missing name
+		{ExternalID: "A-4", Name: "Pied Piper", BillingID: "B-2"}, // billing id taken by A-2
+		{ExternalID: "A-1", Name: "Umbrella Corp"},                // update
+		{Name: "No Key Ltd"},                                      // created, no key
+		{ExternalID: "A-5", Name: "Vandelay", CSMEmail: "nobody@example.com"},
+		{ExternalID: "A-6", Name: "Wayne Enterprises", Lifecycle: "zombie"},
+	}
+	res, err := st.Accounts().Import(ctx, rows)
+	must(t, err)
+	want := []string{"", "name", "billing_id", "", "", "csm_email", "lifecycle"}
+	for i, w := range want {
+		if w == "" {
+			if res[i].Err != nil {
+				t.Errorf("row %d: unexpected %v", i, res[i].Err)
+			}
+			continue
+		}
+		var ce *store.ConflictError
+		if errors.As(res[i].Err, &ce) {
+			if ce.Field != w {
+				t.Errorf("row %d: conflict on %s, want %s", i, ce.Field, w)
+			}
+			continue
+		}
+		errs, ok := validate.As(res[i].Err)
+		if !ok || errs[0].Field != w {
+			t.Errorf("row %d: want error on %s, got %v", i, w, res[i].Err)
+		}
+	}
+	if !res[0].Created || res[3].Created || !res[4].Created || res[0].ID == 0 || res[4].ID == 0 {
+		t.Errorf("created flags/ids: %+v", res)
+	}
+	n, err := st.Accounts().Count(ctx, store.Query{})
+	must(t, err)
+	if n != 3 {
+		t.Fatalf("accounts after import: %d, want 3", n)
+	}
+	got, _ := st.Accounts().Get(ctx, res[4].ID)
+	if got.Name != "No Key Ltd" {
+		t.Fatalf("keyless row got id of %q", got.Name)
+	}
+	// The same batch again: every key row updates, nothing duplicates.
+	res2, err := st.Accounts().Import(ctx, rows[:1])
+	must(t, err)
+	if res2[0].Created || res2[0].ID != res[0].ID {
+		t.Fatalf("re-import: %+v", res2[0])
+	}
+	// A key twice in one batch: the later row wins.
+	res3, err := st.Accounts().Import(ctx, []customer.Account{{ExternalID: "A-7", Name: "First"}, {ExternalID: "A-7", Name: "Second"}})
+	must(t, err)
+	must(t, res3[1].Err)
+	got, _ = st.Accounts().GetByExternalID(ctx, "A-7")
+	if got.Name != "Second" || !res3[0].Created || res3[1].Created {
+		t.Fatalf("duplicate key in batch: %q %+v", got.Name, res3)
+	}
+}
+
+func testImportParent(t *testing.T, st store.Store) {
+	res, err := st.Accounts().Import(ctx, []customer.Account{
+		{ExternalID: "C-1", Name: "Child", ParentExternalID: "P-1"},
+		{ExternalID: "P-1", Name: "Parent"},
+	})
+	must(t, err)
+	for _, r := range res {
+		must(t, r.Err)
+	}
+	child, err := st.Accounts().GetByExternalID(ctx, "C-1")
+	must(t, err)
+	if child.ParentID != res[1].ID || child.ParentExternalID != "P-1" {
+		t.Fatalf("parent in same batch not linked: %+v", child)
+	}
+}
+
+func testList(t *testing.T, st store.Store) {
+	var rows []customer.Account
+	for i := range 25 {
+		rows = append(rows, customer.Account{ExternalID: fmt.Sprintf("A-%02d", i), Name: fmt.Sprintf("%c-company %02d", "aBcD"[i%4], i),
+			Industry: []string{"FinTech", "Health"}[i%2], Employees: i * 10})
+	}
+	res, err := st.Accounts().Import(ctx, rows)
+	must(t, err)
+	var subs []customer.Subscription
+	for i := range 25 {
+		must(t, res[i].Err)
+		if i%5 == 4 {
+			continue // no subscription: MRR 0 and no renewal date
+		}
+		subs = append(subs, customer.Subscription{AccountID: res[i].ID, Product: "Core", MRR: int64(1000 * (i % 7)), StartOn: d("2025-01-01"), EndOn: d("2099-01-01").AddDays(-i)})
+	}
+	sr, err := st.Subscriptions().Import(ctx, subs)
+	must(t, err)
+	for _, r := range sr {
+		must(t, r.Err)
+	}
+	// Page through by MRR descending: every account once, in order.
+	var all []customer.Account
+	q := store.Query{Sort: "-mrr", Limit: 4}
+	for {
+		p, err := st.Accounts().List(ctx, q)
+		must(t, err)
+		all = append(all, p.Items...)
+		if p.NextCursor == "" {
+			break
+		}
+		q.Cursor = p.NextCursor
+	}
+	if len(all) != 25 {
+		t.Fatalf("paged %d accounts, want 25", len(all))
+	}
+	for i := 1; i < len(all); i++ {
+		a, b := all[i-1], all[i]
+		if a.MRR < b.MRR || (a.MRR == b.MRR && a.ID < b.ID) {
+			t.Fatalf("order broken at %d: %d/%d then %d/%d", i, a.MRR, a.ID, b.MRR, b.ID)
+		}
+	}
+	// Renewal ascending: missing dates last, paging across them.
+	var ren []customer.Account
+	q = store.Query{Sort: "renewal_on", Limit: 7}
+	for {
+		p, err := st.Accounts().List(ctx, q)
+		must(t, err)
+		ren = append(ren, p.Items...)
+		if p.NextCursor == "" {
+			break
+		}
+		q.Cursor = p.NextCursor
+	}
+	if len(ren) != 25 || ren[0].RenewalOn != d("2099-01-01").AddDays(-23) || !ren[24].RenewalOn.IsZero() || ren[19].RenewalOn.IsZero() {
+		t.Fatalf("renewal order: first %s, 20th %s, last %s (n=%d)", ren[0].RenewalOn, ren[19].RenewalOn, ren[24].RenewalOn, len(ren))
+	}
+	// Name sorts case-insensitively the same on every engine.
+	p, err := st.Accounts().List(ctx, store.Query{Sort: "name", Limit: 3})
+	must(t, err)
+	if p.Items[0].Name != "a-company 00" || p.Items[1].Name != "a-company 04" {
+		t.Fatalf("name order: %q, %q", p.Items[0].Name, p.Items[1].Name)
+	}
+	// Filters and search.
+	n, err := st.Accounts().Count(ctx, store.Query{Filters: []store.Filter{{Field: "industry", Op: store.Eq, Value: "FinTech"}, {Field: "employees", Op: store.Gte, Value: "100"}}})
+	must(t, err)
+	if n != 8 { // even i in 10..24
+		t.Fatalf("filtered count %d, want 8", n)
+	}
+	n, _ = st.Accounts().Count(ctx, store.Query{Search: "B-COMP"})
+	if n != 6 {
+		t.Fatalf("search count %d, want 6", n)
+	}
+	n, _ = st.Accounts().Count(ctx, store.Query{Search: "%"})
+	if n != 0 {
+		t.Fatalf("search for %% matched %d: wildcards must be literal", n)
+	}
+	n, _ = st.Accounts().Count(ctx, store.Query{Filters: []store.Filter{{Field: "renewal_on", Op: store.Eq, Value: ""}}})
+	if n != 5 {
+		t.Fatalf("accounts with no renewal: %d, want 5", n)
+	}
+	_, err = st.Accounts().List(ctx, store.Query{Filters: []store.Filter{{Field: "password", Value: "x"}}})
+	fieldErr(t, err, "filter.password")
+	_, err = st.Accounts().List(ctx, store.Query{Filters: []store.Filter{{Field: "employees", Value: "many"}}})
+	fieldErr(t, err, "filter.employees")
+	_, err = st.Accounts().List(ctx, store.Query{Sort: "attributes"})
+	fieldErr(t, err, "sort")
+	_, err = st.Accounts().List(ctx, store.Query{Cursor: "garbage"})
+	fieldErr(t, err, "cursor")
+	// Sub-objects filtered by account.
+	c := customer.Contact{AccountID: res[0].ID, Name: "Dana", Roles: []string{"Champion", "power user"}}
+	must(t, st.Contacts().Create(ctx, &c))
+	cp, err := st.Contacts().List(ctx, store.Query{Filters: []store.Filter{{Field: "roles", Value: "power_user"}, {Field: "account_external_id", Value: "A-00"}}})
+	must(t, err)
+	if len(cp.Items) != 1 || cp.Items[0].AccountExternalID != "A-00" || len(cp.Items[0].Roles) != 2 {
+		t.Fatalf("contacts by role: %+v", cp.Items)
+	}
+}
+
+func testAttributes(t *testing.T, st store.Store) {
+	must(t, st.PutAttribute(ctx, &customer.AttributeDef{Key: "seats_purchased", Type: "number"}))
+	must(t, st.PutAttribute(ctx, &customer.AttributeDef{Key: "strategic", Type: "boolean"}))
+	must(t, st.PutAttribute(ctx, &customer.AttributeDef{Key: "plan", Label: "Plan"}))
+	a := customer.Account{Name: "Acme", Attributes: map[string]any{"seats_purchased": "1,200", "strategic": "yes", "plan": "Pro"}}
+	must(t, st.Accounts().Create(ctx, &a))
+	if a.Attributes["seats_purchased"] != 1200.0 || a.Attributes["strategic"] != true || a.Attributes["plan"] != "Pro" {
+		t.Fatalf("attributes not typed: %#v", a.Attributes)
+	}
+	b := customer.Account{Name: "Beta", Attributes: map[string]any{"seats_purchased": 50, "strategic": false}}
+	must(t, st.Accounts().Create(ctx, &b))
+	for _, tc := range []struct {
+		f    store.Filter
+		want int
+	}{
+		{store.Filter{Field: "attributes.seats_purchased", Op: store.Gt, Value: "100"}, 1},
+		{store.Filter{Field: "attributes.strategic", Op: store.Eq, Value: "true"}, 1},
+		{store.Filter{Field: "attributes.plan", Op: store.Eq, Value: "Pro"}, 1},
+	} {
+		n, err := st.Accounts().Count(ctx, store.Query{Filters: []store.Filter{tc.f}})
+		must(t, err)
+		if n != tc.want {
+			t.Errorf("%+v: %d, want %d", tc.f, n, tc.want)
+		}
+	}
+	bad := customer.Account{Name: "Gamma", Attributes: map[string]any{"seats_purchased": "lots", "colour": "red"}}
+	err := st.Accounts().Create(ctx, &bad)
+	fieldErr(t, err, "attributes.seats_purchased")
+	fieldErr(t, err, "attributes.colour")
+	var ce *store.ConflictError
+	if err := st.PutAttribute(ctx, &customer.AttributeDef{Key: "plan", Type: "number"}); !errors.As(err, &ce) {
+		t.Fatalf("retyping a used attribute: want conflict, got %v", err)
+	}
+	defs, err := st.Attributes(ctx)
+	must(t, err)
+	if len(defs) != 3 || defs[0].Key != "plan" || defs[0].Label != "Plan" {
+		t.Fatalf("definitions: %+v", defs)
+	}
+	if err := st.DeleteAttribute(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("delete unknown attribute: %v", err)
+	}
+}
+
+func testRoundTrip(t *testing.T, st store.Store) {
+	a := seedAccount(t, st, "A-1", "Soylent")
+	at := time.Date(2024, 7, 28, 3, 0, 0, 123456000, time.UTC)
+	csat := 4
+	tk := customer.Ticket{AccountID: a.ID, Subject: "Login broken — “SSO”", Priority: "Urgent", OpenedAt: at, ClosedAt: at.Add(27 * time.Hour), CSAT: &csat, Escalated: true}
+	must(t, st.Tickets().Create(ctx, &tk))
+	got, err := st.Tickets().Get(ctx, tk.ID)
+	must(t, err)
+	if !got.OpenedAt.Equal(at) || !got.ClosedAt.Equal(at.Add(27*time.Hour)) || *got.CSAT != 4 || !got.Escalated || got.Status != "closed" || got.Priority != "urgent" || got.FirstResponseMinutes != nil {
+		t.Fatalf("ticket round trip: %+v", got)
+	}
+	inv := customer.Invoice{AccountID: a.ID, Amount: 1234567, Currency: "EUR", DueOn: d("2024-02-29")}
+	must(t, st.Invoices().Create(ctx, &inv))
+	gi, _ := st.Invoices().Get(ctx, inv.ID)
+	if gi.Amount != 1234567 || gi.Currency != "EUR" || gi.DueOn != d("2024-02-29") || !gi.PaidOn.IsZero() || gi.IssuedOn != d("2024-02-29") {
+		t.Fatalf("invoice round trip: %+v", gi)
+	}
+	act := customer.Activity{AccountID: a.ID, Kind: "QBR", OccurredAt: at, Subject: "Q3 review", Attendees: []string{"Ana, CFO", "Bo"}}
+	must(t, st.Activities().Create(ctx, &act))
+	ga, _ := st.Activities().Get(ctx, act.ID)
+	if ga.Kind != "qbr" || len(ga.Attendees) != 2 || ga.Attendees[0] != "Ana, CFO" {
+		t.Fatalf("activity round trip: %+v", ga)
+	}
+	sr := customer.SurveyResponse{AccountID: a.ID, Kind: "nps", Score: 11, RespondedAt: at}
+	fieldErr(t, st.Surveys().Create(ctx, &sr), "score")
+	sr.Score = 3
+	must(t, st.Surveys().Create(ctx, &sr))
+	// Time filters compare as times on every engine.
+	n, err := st.Tickets().Count(ctx, store.Query{Filters: []store.Filter{{Field: "opened_at", Op: store.Gte, Value: "2024-07-28T03:00:00.1Z"}}})
+	must(t, err)
+	if n != 1 {
+		t.Fatalf("time filter: %d", n)
+	}
+	n, _ = st.Tickets().Count(ctx, store.Query{Filters: []store.Filter{{Field: "opened_at", Op: store.Gt, Value: "2024-07-28T03:00:00.2Z"}}})
+	if n != 0 {
+		t.Fatalf("time filter after: %d", n)
+	}
+}
+
+func testNotFound(t *testing.T, st store.Store) {
+	if _, err := st.Accounts().Get(ctx, 424242); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("get: %v", err)
+	}
+	if _, err := st.Contacts().GetByExternalID(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("get by external id: %v", err)
+	}
+	a := customer.Account{ID: 424242, Name: "Ghost"}
+	if err := st.Accounts().Update(ctx, &a); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("update: %v", err)
+	}
+	if err := st.Tickets().Delete(ctx, 424242); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("delete: %v", err)
+	}
+}
+
+func testDeleteCascades(t *testing.T, st store.Store) {
+	u := customer.User{Email: "csm@example.com"}
+	must(t, st.Users().Create(ctx, &u))
+	a := customer.Account{Name: "Massive Dynamic", CSMID: u.ID}
+	must(t, st.Accounts().Create(ctx, &a))
+	c := customer.Contact{AccountID: a.ID, Email: "walter@massive.example"}
+	must(t, st.Contacts().Create(ctx, &c))
+	must(t, st.Users().Delete(ctx, u.ID))
+	got, err := st.Accounts().Get(ctx, a.ID)
+	must(t, err)
+	if got.CSMID != 0 {
+		t.Fatalf("deleted CSM still on account")
+	}
+	must(t, st.Accounts().Delete(ctx, a.ID))
+	if _, err := st.Contacts().Get(ctx, c.ID); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("contact of deleted account: %v", err)
+	}
+}
+
+func testParentCycle(t *testing.T, st store.Store) {
+	p := seedAccount(t, st, "P", "Parent")
+	c := customer.Account{ExternalID: "C", Name: "Child", ParentID: p.ID}
+	must(t, st.Accounts().Create(ctx, &c))
+	p.ParentID, p.ParentExternalID = c.ID, ""
+	fieldErr(t, st.Accounts().Update(ctx, &p), "parent_id")
+	got, _ := st.Accounts().Get(ctx, p.ID)
+	if got.ParentID != 0 {
+		t.Fatalf("cycle was written")
+	}
+}
