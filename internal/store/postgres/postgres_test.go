@@ -49,3 +49,8 @@ func TestConcurrentMigrate(t *testing.T) {
 }
 
 func postgresOpen(url string) (*sqlstore.DB, error) { return postgres.Open(context.Background(), url) }
+
+// BenchmarkImport: 100k accounts and 1M subscriptions (run with -benchtime 1x).
+func BenchmarkImport(b *testing.B) {
+	storetest.BenchImport(b, func(b *testing.B) store.Store { return pgtest.Open(b) }, 100_000, 10)
+}

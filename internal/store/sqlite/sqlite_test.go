@@ -39,3 +39,24 @@ func TestRefusesNewerSchema(t *testing.T) {
 		t.Fatalf("migrate on a newer schema: %v", err)
 	}
 }
+
+// BenchmarkImport: 100k accounts and 1M subscriptions (run with -benchtime 1x).
+func BenchmarkImport(b *testing.B) {
+	storetest.BenchImport(b, func(b *testing.B) store.Store {
+		st, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "tend.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := st.Migrate(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		return st
+	}, benchAccounts(), 10)
+}
+
+func benchAccounts() int {
+	if testing.Short() {
+		return 10_000
+	}
+	return 100_000
+}

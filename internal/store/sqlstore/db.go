@@ -130,10 +130,14 @@ func (db *DB) rollupAccounts(ctx context.Context, tx *sql.Tx, ids map[int64]bool
 	if err != nil {
 		return fmt.Errorf("roll up accounts: %w", err)
 	}
-	q := db.D.rebind("UPDATE accounts SET mrr = ?, currency = ?, renewal_on = ? WHERE id = ?")
+	stmt, err := tx.PrepareContext(ctx, db.D.rebind("UPDATE accounts SET mrr = ?, currency = ?, renewal_on = ? WHERE id = ?"))
+	if err != nil {
+		return fmt.Errorf("roll up accounts: %w", err)
+	}
+	defer stmt.Close()
 	for _, id := range keys {
 		r := customer.Rollup(subs[id])
-		if _, err := tx.ExecContext(ctx, q, r.MRR, r.Currency, r.RenewalOn, id); err != nil {
+		if _, err := stmt.ExecContext(ctx, r.MRR, r.Currency, r.RenewalOn, id); err != nil {
 			return fmt.Errorf("roll up account %d: %w", id, err)
 		}
 	}

@@ -1,0 +1,38 @@
+# The one entry point for building, running, testing and measuring Tend.
+# The README's two commands call `make run` and `make test`.
+
+GO ?= go
+PG_BIN := $(firstword $(wildcard /usr/lib/postgresql/*/bin))
+
+.PHONY: run test test-sqlite vet bench build ci
+
+## run: Tend on the embedded SQLite with a fresh demo company, at http://127.0.0.1:8080
+run:
+	$(GO) run ./cmd/tend serve --demo
+
+## build: the tend binary in ./bin
+build:
+	$(GO) build -o bin/tend ./cmd/tend
+
+## test: every test, on SQLite and — when PostgreSQL is installed or
+## TEND_TEST_DATABASE_URL is set — on PostgreSQL too
+test: vet
+	@if [ -n "$$TEND_TEST_DATABASE_URL" ]; then \
+		$(GO) test ./...; \
+	elif [ -n "$(PG_BIN)" ]; then \
+		scripts/with-postgres $(GO) test ./...; \
+	else \
+		$(GO) test ./... && echo && \
+		echo "NOTE: PostgreSQL tests SKIPPED: no PostgreSQL server binaries here and TEND_TEST_DATABASE_URL is not set"; \
+	fi
+
+## test-sqlite: the tests on SQLite only
+test-sqlite:
+	$(GO) test ./...
+
+vet:
+	$(GO) vet ./...
+
+## bench: the benchmarks behind docs/benchmarks.md, on both engines
+bench:
+	scripts/with-postgres $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
