@@ -25,6 +25,7 @@ var migrations embed.FS
 var Dialect = &sqlstore.Dialect{
 	Name:     "postgres",
 	Numbered: true,
+	Casts:    true,
 	ILike:    "ILIKE",
 	TimeArg:  func(t time.Time) any { return t.UTC() },
 	AttrExpr: func(typ string) string {

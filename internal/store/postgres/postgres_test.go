@@ -52,5 +52,12 @@ func postgresOpen(url string) (*sqlstore.DB, error) { return postgres.Open(conte
 
 // BenchmarkImport: 100k accounts and 1M subscriptions (run with -benchtime 1x).
 func BenchmarkImport(b *testing.B) {
-	storetest.BenchImport(b, func(b *testing.B) store.Store { return pgtest.Open(b) }, 100_000, 10)
+	storetest.BenchImport(b, func(b *testing.B) store.Store { return pgtest.Open(b) }, benchAccounts(), 10)
+}
+
+func benchAccounts() int {
+	if testing.Short() {
+		return 10_000
+	}
+	return 100_000
 }

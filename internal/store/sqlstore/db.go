@@ -130,16 +130,26 @@ func (db *DB) rollupAccounts(ctx context.Context, tx *sql.Tx, ids map[int64]bool
 	if err != nil {
 		return fmt.Errorf("roll up accounts: %w", err)
 	}
-	stmt, err := tx.PrepareContext(ctx, db.D.rebind("UPDATE accounts SET mrr = ?, currency = ?, renewal_on = ? WHERE id = ?"))
-	if err != nil {
-		return fmt.Errorf("roll up accounts: %w", err)
-	}
-	defer stmt.Close()
-	for _, id := range keys {
-		r := customer.Rollup(subs[id])
-		if _, err := stmt.ExecContext(ctx, r.MRR, r.Currency, r.RenewalOn, id); err != nil {
-			return fmt.Errorf("roll up account %d: %w", id, err)
+	// One statement per chunk of accounts, from a VALUES list.
+	const chunk = 500
+	for len(keys) > 0 {
+		n := min(chunk, len(keys))
+		var b strings.Builder
+		args := make([]any, 0, 4*n)
+		b.WriteString("WITH v (id, mrr, currency, renewal_on) AS (VALUES ")
+		for i, id := range keys[:n] {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(" + db.D.Param("bigint") + ", " + db.D.Param("bigint") + ", " + db.D.Param("text") + ", " + db.D.Param("date") + ")")
+			r := customer.Rollup(subs[id])
+			args = append(args, id, r.MRR, r.Currency, r.RenewalOn)
 		}
+		b.WriteString(") UPDATE accounts SET mrr = v.mrr, currency = v.currency, renewal_on = v.renewal_on FROM v WHERE accounts.id = v.id")
+		if _, err := tx.ExecContext(ctx, db.D.rebind(b.String()), args...); err != nil {
+			return fmt.Errorf("roll up accounts: %w", err)
+		}
+		keys = keys[n:]
 	}
 	return nil
 }

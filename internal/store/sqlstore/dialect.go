@@ -33,6 +33,17 @@ type Dialect struct {
 	MaxDate, MinDate string
 	// LowerText is the case-insensitive sort expression for a text column.
 	LowerText func(col string) string
+	// Casts reports that parameters in a VALUES list need an explicit type
+	// (PostgreSQL infers none there; SQLite needs none).
+	Casts bool
+}
+
+// Param is a placeholder of the given SQL type, cast where the engine needs it.
+func (d *Dialect) Param(sqlType string) string {
+	if d.Casts {
+		return "?::" + sqlType
+	}
+	return "?"
 }
 
 // rebind turns ? placeholders into $1, $2… for numbered dialects. Tend's
