@@ -1,0 +1,73 @@
+package cli
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tendhq/tend/internal/civil"
+	"github.com/tendhq/tend/internal/demo"
+	"github.com/tendhq/tend/internal/money"
+	"github.com/tendhq/tend/internal/store"
+)
+
+func demoCmd(e *env) *cobra.Command {
+	var (
+		seed     int64
+		accounts int
+		force    bool
+	)
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Fill the database with a made-up demo company",
+		Long: `Fill the configured database with Lumora, an invented B2B SaaS company:
+about 2,000 customer accounts with 24 months of subscriptions, contacts,
+invoices, support tickets, survey answers and a CSM timeline. Accounts that
+churned show warning signs beforehand, and some live accounts are at risk
+now. Everything is fictional, and every email address is on the reserved
+.example domain, so nothing can ever reach a real person.
+
+The same --seed gives the same company; dates are relative to today.
+A database that already has accounts is refused unless --force is given;
+with --force the demo is loaded alongside them, and loading the same seed
+again updates its objects in place.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if accounts < 1 || accounts > 100_000 {
+				return fmt.Errorf("--accounts must be between 1 and 100000 (got %d)", accounts)
+			}
+			ctx := cmd.Context()
+			st, err := e.openStore(ctx, true)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			n, err := st.Accounts().Count(ctx, store.Query{})
+			if err != nil {
+				return err
+			}
+			if n > 0 && !force {
+				return fmt.Errorf("the database already has %d accounts; the demo wants an empty one (use --force to load it anyway, or `tend serve --demo` for a separate demo database)", n)
+			}
+			e.log.Info("building the demo company", "seed", seed, "accounts", accounts)
+			c := demo.Build(demo.Options{Seed: seed, Accounts: accounts, Today: civil.Today()})
+			sum, err := demo.Load(ctx, st, c)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.out, "Loaded the demo company %s (seed %d, as of %s) into %s in %s.\n",
+				sum.Company, sum.Seed, sum.AsOf, st.Engine(), sum.Took.Round(1e6))
+			fmt.Fprintf(e.out, "  %d accounts: %d live (%d at risk now), %d churned\n",
+				sum.Accounts, sum.LiveAccounts, sum.AtRisk, sum.Accounts-sum.LiveAccounts)
+			fmt.Fprintf(e.out, "  MRR %s (ARR %s) across 3 products\n", money.Display(sum.MRR, "USD"), money.Display(sum.MRR*12, "USD"))
+			fmt.Fprintf(e.out, "  %d CSMs among %d users; %d contacts, %d subscriptions, %d invoices, %d tickets, %d survey answers, %d timeline entries\n",
+				sum.CSMs, sum.Users, sum.Contacts, sum.Subscriptions, sum.Invoices, sum.Tickets, sum.Surveys, sum.Activities)
+			fmt.Fprintln(e.out, "All of it is invented: no real company, person or number.")
+			return nil
+		},
+	}
+	cmd.Flags().Int64Var(&seed, "seed", 1, "which demo company: the same seed gives the same data")
+	cmd.Flags().IntVar(&accounts, "accounts", demo.DefaultAccounts, "how many customer accounts to invent")
+	cmd.Flags().BoolVar(&force, "force", false, "load even if the database already has accounts")
+	return cmd
+}
