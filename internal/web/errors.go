@@ -1,0 +1,82 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/tendhq/tend/internal/store"
+	"github.com/tendhq/tend/internal/validate"
+)
+
+// httpError is an error a handler means to show: a status, a short title
+// and a sentence for the person reading the page.
+type httpError struct {
+	status  int
+	title   string
+	message string
+}
+
+func (e *httpError) Error() string { return fmt.Sprintf("%d %s: %s", e.status, e.title, e.message) }
+
+// notFound is a 404 with a title and a sentence.
+func notFound(title, message string) error {
+	return &httpError{status: http.StatusNotFound, title: title, message: message}
+}
+
+// errorView is what the error template shows.
+type errorView struct {
+	Page
+	Status    int
+	Heading   string
+	Message   string
+	Fields    validate.Errors
+	RequestID string
+}
+
+// serveError turns a handler's error into an HTML page: 400 for bad input
+// (validate.Errors: each field and the reason), 404 for something missing,
+// 409 for a conflict and 500 for anything else. A 500 is logged with the
+// request id, which the page shows so that a report can be matched to the
+// log; the error itself is never shown.
+func (s *server) serveError(w http.ResponseWriter, r *http.Request, err error) {
+	v := errorView{RequestID: requestID(r.Context())}
+	var (
+		he       *httpError
+		conflict *store.ConflictError
+	)
+	fields, isValidation := validate.As(err)
+	switch {
+	case errors.As(err, &he):
+		v.Status, v.Heading, v.Message = he.status, he.title, he.message
+	case errors.Is(err, store.ErrNotFound):
+		v.Status, v.Heading, v.Message = http.StatusNotFound, "Not found", "What you are looking for does not exist, or no longer does."
+	case isValidation:
+		v.Status, v.Heading, v.Message, v.Fields = http.StatusBadRequest, "That link has a problem",
+			"Part of the address is not something Tend understands.", fields
+	case errors.As(err, &conflict):
+		v.Status, v.Heading, v.Message = http.StatusConflict, "Conflict", conflict.Error()
+	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
+		// The browser went away; nobody will read a page.
+		s.log.DebugContext(r.Context(), "request canceled", "path", r.URL.Path, "request_id", v.RequestID)
+		return
+	default:
+		v.Status, v.Heading = http.StatusInternalServerError, "Something went wrong"
+		v.Message = "Tend could not show this page. The problem has been logged; if it persists, give your administrator the reference below."
+		s.log.ErrorContext(r.Context(), "web: request failed",
+			"method", r.Method, "path", r.URL.Path, "request_id", v.RequestID, "err", err)
+	}
+	if v.Status != http.StatusInternalServerError {
+		v.RequestID = ""
+	}
+	if strings.HasPrefix(r.URL.Path, "/accounts") {
+		v.Section = "accounts"
+	}
+	v.Title = v.Heading
+	if err := s.render(w, v.Status, "error", v); err != nil {
+		s.log.ErrorContext(r.Context(), "web: error page failed", "request_id", v.RequestID, "err", err)
+		http.Error(w, http.StatusText(v.Status), v.Status)
+	}
+}

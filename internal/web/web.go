@@ -1,0 +1,108 @@
+// Package web is Tend's browser UI: server-rendered HTML pages built with
+// html/template, with the templates and the stylesheet embedded in the
+// binary. Pages read without JavaScript.
+//
+// Every route is listed in routes below. Handlers return an error and one
+// function, serveError, turns it into an HTML error page.
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/tendhq/tend/internal/civil"
+	"github.com/tendhq/tend/internal/store"
+)
+
+// server holds what every page handler needs.
+type server struct {
+	st    store.Store
+	log   *slog.Logger
+	views *views
+	// today is the calendar day pages count days from; tests pin it.
+	today func() civil.Date
+	// pageSize is how many accounts a page of the list shows.
+	pageSize int
+
+	// The tiers offered in the list's filter, found and refreshed by tiers.
+	tierMu    sync.Mutex
+	tierCache []string
+	tierAt    time.Time
+	tierBusy  bool // a refresh is running
+}
+
+// New returns the web UI as an http.Handler serving /, /accounts,
+// /accounts/{id} and /static/…, reading from st and logging to log.
+func New(st store.Store, log *slog.Logger) http.Handler {
+	return newServer(st, log).routes()
+}
+
+func newServer(st store.Store, log *slog.Logger) *server {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &server{st: st, log: log, views: mustParseViews(), today: civil.Today, pageSize: defaultPageSize}
+}
+
+// routes lists every route of the web UI.
+func (s *server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /{$}", http.RedirectHandler("/accounts", http.StatusSeeOther))
+	mux.Handle("GET /accounts", s.handle(s.accountsPage))
+	mux.Handle("GET /accounts/{id}", s.handle(s.accountPage))
+	mux.Handle("GET /static/", staticHandler())
+	mux.Handle("GET /", s.handle(func(http.ResponseWriter, *http.Request) error {
+		return notFound("Page not found", "There is no page at this address.")
+	}))
+	return s.middleware(mux)
+}
+
+// handlerFunc is a page handler: it writes a response or returns an error
+// for serveError to show.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// handle adapts h to http.Handler, sending its error to serveError.
+func (s *server) handle(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.serveError(w, r, err)
+		}
+	})
+}
+
+type ctxKey int
+
+const requestIDKey ctxKey = iota
+
+// requestID returns the id middleware gave the request ("" outside one).
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey).(string)
+	return id
+}
+
+// middleware gives each request an id (in X-Request-Id and in logs, so a
+// user can quote it) and sets security headers for every page. When an
+// outer handler has already set X-Request-Id on the response, that id is
+// kept so the access log and the error page agree.
+func (s *server) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		id := h.Get("X-Request-Id")
+		if id == "" {
+			var b [8]byte
+			_, _ = rand.Read(b[:])
+			id = hex.EncodeToString(b[:])
+			h.Set("X-Request-Id", id)
+		}
+		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "DENY")
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey, id)))
+	})
+}
