@@ -1,0 +1,183 @@
+package api
+
+import (
+	"net/http"
+	"reflect"
+
+	"github.com/tendhq/tend/internal/customer"
+)
+
+// route is one operation of the API: what the mux serves, and what the
+// OpenAPI document says about it. The table below is the only list of
+// routes; the mux and the document are both built from it.
+type route struct {
+	Method string
+	Path   string // full path pattern, as the mux reads it
+	Handle handlerFunc
+	Op     operation
+}
+
+// operation documents a route for the OpenAPI document. Path parameters
+// are read from Path.
+type operation struct {
+	ID      string // operationId, unique
+	Summary string
+	Tag     string
+	Notes   string    // longer description, optional
+	Query   []param   // query parameters
+	Body    *payload  // request body, if any
+	OK      []reply   // success responses
+	Fails   []int     // error statuses it can answer besides 500
+	res     *resource // the collection it acts on, if any
+}
+
+// payload is a request body of type Type.
+type payload struct {
+	Type       reflect.Type
+	MergePatch bool // an RFC 7396 merge patch of Type
+}
+
+// reply is a success response: a Type (a page of them if List), or no
+// body when Type is nil.
+type reply struct {
+	Status   int
+	Type     reflect.Type
+	List     bool
+	Location bool // sets the Location header to the new object
+	Desc     string
+}
+
+// param is a query parameter; the OpenAPI generator fills the schema.
+type param struct {
+	Name string
+	Desc string
+	// Schema is the parameter's JSON schema, or for a filter the schema
+	// of the value compared with.
+	Schema map[string]any
+	// Filter is the store kind of the field a field[op]=v filter compares
+	// ("" for other parameters).
+	Filter string
+}
+
+// Error statuses, grouped by what an operation does.
+var (
+	readFails   = []int{http.StatusBadRequest, http.StatusNotFound}
+	createFails = []int{http.StatusBadRequest, http.StatusConflict, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity}
+	updateFails = append([]int{http.StatusNotFound}, createFails...)
+	listFails   = []int{http.StatusBadRequest}
+)
+
+// routeTable lists every route of the API.
+func (s *server) routeTable() []route {
+	st := s.st
+	accounts := newCollection(st.Accounts(), "mrr", "currency", "renewal_on")
+	contacts := newCollection(st.Contacts())
+	subscriptions := newCollection(st.Subscriptions())
+	invoices := newCollection(st.Invoices())
+	tickets := newCollection(st.Tickets())
+	surveys := newCollection(st.Surveys())
+	activities := newCollection(st.Activities())
+	users := newCollection(st.Users())
+
+	var rs []route
+	rs = append(rs, crud(accounts)...)
+	rs = append(rs, crud(contacts)...)
+	rs = append(rs, crud(subscriptions)...)
+	rs = append(rs, crud(invoices)...)
+	rs = append(rs, crud(tickets)...)
+	rs = append(rs, crud(surveys)...)
+	rs = append(rs, crud(activities)...)
+	rs = append(rs, crud(users)...)
+
+	// An account's related objects.
+	rs = append(rs,
+		byAccount(accounts, contacts),
+		byAccount(accounts, subscriptions),
+		byAccount(accounts, invoices),
+		byAccount(accounts, tickets),
+		byAccount(accounts, surveys),
+		byAccount(accounts, activities),
+	)
+
+	attr := reflect.TypeFor[customer.AttributeDef]()
+	rs = append(rs,
+		route{"GET", Prefix + "/attributes", s.listAttributes, operation{
+			ID: "listAttributes", Tag: "attributes", Summary: "List custom account attribute definitions",
+			OK: []reply{{Status: 200, Type: attr, List: true}}}},
+		route{"GET", Prefix + "/attributes/{key}", s.getAttribute, operation{
+			ID: "getAttribute", Tag: "attributes", Summary: "Get a custom attribute definition",
+			OK: []reply{{Status: 200, Type: attr}}, Fails: []int{404}}},
+		route{"PUT", Prefix + "/attributes/{key}", s.putAttribute, operation{
+			ID: "putAttribute", Tag: "attributes", Summary: "Define a custom account attribute, or change one",
+			Notes: "The key comes from the path. Values on accounts are checked and converted against the type.",
+			Body:  &payload{Type: attr},
+			OK: []reply{{Status: 201, Type: attr, Location: true, Desc: "Defined"},
+				{Status: 200, Type: attr, Desc: "Changed"}},
+			Fails: []int{400, 413, 422}}},
+		route{"DELETE", Prefix + "/attributes/{key}", s.deleteAttribute, operation{
+			ID: "deleteAttribute", Tag: "attributes", Summary: "Delete a custom attribute definition",
+			OK: []reply{{Status: 204}}, Fails: []int{404}}},
+
+		route{"GET", Prefix + "/openapi.json", s.serveOpenAPI, operation{
+			ID: "getOpenAPI", Tag: "meta", Summary: "This API's OpenAPI 3.1 document",
+			OK: []reply{{Status: 200, Desc: "The OpenAPI document", Type: reflect.TypeFor[map[string]any]()}}}},
+	)
+	return rs
+}
+
+// crud lists the seven routes every collection has.
+func crud[T any](c *collection[T]) []route {
+	p := Prefix + "/" + c.name
+	res := &c.resource
+	one, many, sing := c.typ, c.name, c.singular
+	op := func(id, summary string) operation {
+		return operation{ID: id, Summary: summary, Tag: many, res: res}
+	}
+	list := op("list"+camel(many), "List "+many)
+	list.Query, list.Notes, list.Fails = listParams(res), listNotes(res), listFails
+	list.OK = []reply{{Status: 200, Type: one, List: true}}
+
+	create := op("create"+camel(sing), "Create "+article(sing))
+	create.Body, create.Fails = &payload{Type: one}, createFails
+	create.OK = []reply{{Status: 201, Type: one, Location: true, Desc: "Created"}}
+
+	get := op("get"+camel(sing), "Get "+article(sing))
+	get.OK, get.Fails = []reply{{Status: 200, Type: one}}, readFails
+
+	patch := op("patch"+camel(sing), "Change some fields of "+article(sing))
+	patch.Notes = "The body is a JSON merge patch (RFC 7396) applied to the stored object: given fields replace, null clears, absent fields stay."
+	patch.Body, patch.Fails = &payload{Type: one, MergePatch: true}, updateFails
+	patch.OK = []reply{{Status: 200, Type: one}}
+
+	replace := op("replace"+camel(sing), "Replace "+article(sing))
+	replace.Notes = "Every writable field is set from the body; absent fields become empty. Read-only fields (id, timestamps, derived values) may be sent and are ignored, so a GET body can be PUT back."
+	replace.Body, replace.Fails = &payload{Type: one}, updateFails
+	replace.OK = []reply{{Status: 200, Type: one}}
+
+	del := op("delete"+camel(sing), "Delete "+article(sing))
+	del.OK, del.Fails = []reply{{Status: 204, Desc: "Deleted"}}, readFails
+
+	upsert := op("upsert"+camel(sing), "Create or replace "+article(sing)+" by "+c.spec.Key)
+	upsert.Notes = "Creates the object with this " + c.spec.Key + " or replaces the one that has it, so re-importing is idempotent. 201 when created, 200 when replaced."
+	upsert.Body, upsert.Fails = &payload{Type: one}, createFails
+	upsert.OK = []reply{{Status: 201, Type: one, Location: true, Desc: "Created"}, {Status: 200, Type: one, Desc: "Replaced"}}
+
+	return []route{
+		{"GET", p, c.list, list},
+		{"POST", p, c.create, create},
+		{"GET", p + "/{id}", c.read, get},
+		{"PATCH", p + "/{id}", c.patch, patch},
+		{"PUT", p + "/{id}", c.replace, replace},
+		{"DELETE", p + "/{id}", c.remove, del},
+		{"PUT", p + "/external/{external_id}", c.upsert, upsert},
+	}
+}
+
+// byAccount is GET /accounts/{id}/{name}: c's list filtered on one account.
+func byAccount[T any](accounts *collection[customer.Account], c *collection[T]) route {
+	res := &c.resource
+	return route{"GET", Prefix + "/accounts/{id}/" + c.name, c.listByAccount(accounts.c), operation{
+		ID: "listAccount" + camel(c.name), Summary: "List an account's " + c.name, Tag: accounts.name,
+		Query: listParams(res), Notes: listNotes(res), res: res,
+		OK: []reply{{Status: 200, Type: c.typ, List: true}}, Fails: []int{400, 404}}}
+}
