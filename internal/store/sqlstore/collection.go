@@ -896,7 +896,17 @@ func (c *coll[T]) Count(ctx context.Context, q store.Query) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	from := c.sel[strings.Index(c.sel, " FROM "):]
+	// Only the joins a filter needs: counting 100k accounts should not
+	// look up 400k owners.
+	from := " FROM " + c.t.name + " t"
+	for i, r := range c.t.refs {
+		for _, f := range q.Filters {
+			if f.Field == r.field {
+				from += fmt.Sprintf(" LEFT JOIN %s r%d ON r%d.id = t.%s", r.target, i, i, r.col)
+				break
+			}
+		}
+	}
 	var n int
 	err = c.db.R.QueryRowContext(ctx, c.db.D.rebind("SELECT count(*)"+from+where), args...).Scan(&n)
 	if err != nil {

@@ -145,7 +145,8 @@ func (db *DB) rollupAccounts(ctx context.Context, tx *sql.Tx, ids map[int64]bool
 			r := customer.Rollup(subs[id])
 			args = append(args, id, r.MRR, r.Currency, r.RenewalOn)
 		}
-		b.WriteString(") UPDATE accounts SET mrr = v.mrr, currency = v.currency, renewal_on = v.renewal_on FROM v WHERE accounts.id = v.id")
+		b.WriteString(") UPDATE accounts SET mrr = v.mrr, currency = v.currency, renewal_on = v.renewal_on FROM v WHERE accounts.id = v.id" +
+			" AND (accounts.mrr IS DISTINCT FROM v.mrr OR accounts.currency IS DISTINCT FROM v.currency OR accounts.renewal_on IS DISTINCT FROM v.renewal_on)")
 		if _, err := tx.ExecContext(ctx, db.D.rebind(b.String()), args...); err != nil {
 			return fmt.Errorf("roll up accounts: %w", err)
 		}

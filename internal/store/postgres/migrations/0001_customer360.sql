@@ -46,7 +46,12 @@ CREATE TABLE accounts (
 );
 CREATE INDEX accounts_name ON accounts (lower(name), id);
 CREATE INDEX accounts_mrr ON accounts (mrr, id);
-CREATE INDEX accounts_renewal ON accounts (renewal_on, id);
+-- Lists sort missing renewal dates last in either direction, by these expressions.
+CREATE INDEX accounts_renewal_asc ON accounts (COALESCE(renewal_on, DATE '9999-12-31'), id);
+CREATE INDEX accounts_renewal_desc ON accounts (COALESCE(renewal_on, DATE '0001-01-01'), id);
+CREATE INDEX accounts_tier ON accounts (tier);
+CREATE INDEX accounts_touch ON accounts (touch_model);
+CREATE INDEX accounts_lifecycle ON accounts (lifecycle);
 CREATE INDEX accounts_parent ON accounts (parent_id);
 CREATE INDEX accounts_csm ON accounts (csm_id);
 CREATE INDEX accounts_ae ON accounts (ae_id);
