@@ -2,12 +2,12 @@ package cli
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tendhq/tend/internal/civil"
 	"github.com/tendhq/tend/internal/demo"
-	"github.com/tendhq/tend/internal/money"
 	"github.com/tendhq/tend/internal/store"
 )
 
@@ -49,6 +49,7 @@ again updates its objects in place.`,
 			if n > 0 && !force {
 				return fmt.Errorf("the database already has %d accounts; the demo wants an empty one (use --force to load it anyway, or `tend serve --demo` for a separate demo database)", n)
 			}
+			start := time.Now()
 			e.log.Info("building the demo company", "seed", seed, "accounts", accounts)
 			c := demo.Build(demo.Options{Seed: seed, Accounts: accounts, Today: civil.Today()})
 			sum, err := demo.Load(ctx, st, c)
@@ -56,10 +57,11 @@ again updates its objects in place.`,
 				return err
 			}
 			fmt.Fprintf(e.out, "Loaded the demo company %s (seed %d, as of %s) into %s in %s.\n",
-				sum.Company, sum.Seed, sum.AsOf, st.Engine(), sum.Took.Round(1e6))
+				sum.Company, sum.Seed, sum.AsOf, st.Engine(), time.Since(start).Round(time.Millisecond))
 			fmt.Fprintf(e.out, "  %d accounts: %d live (%d at risk now), %d churned\n",
 				sum.Accounts, sum.LiveAccounts, sum.AtRisk, sum.Accounts-sum.LiveAccounts)
-			fmt.Fprintf(e.out, "  MRR %s (ARR %s) across 3 products\n", money.Display(sum.MRR, "USD"), money.Display(sum.MRR*12, "USD"))
+			fmt.Fprintf(e.out, "  MRR %s (ARR %s) across %d products; the top 10%% of accounts carry %.0f%% of it\n",
+				dollars(sum.MRR), dollars(sum.MRR*12), len(c.Products), sum.Top10Share*100)
 			fmt.Fprintf(e.out, "  %d CSMs among %d users; %d contacts, %d subscriptions, %d invoices, %d tickets, %d survey answers, %d timeline entries\n",
 				sum.CSMs, sum.Users, sum.Contacts, sum.Subscriptions, sum.Invoices, sum.Tickets, sum.Surveys, sum.Activities)
 			fmt.Fprintln(e.out, "All of it is invented: no real company, person or number.")
@@ -70,4 +72,16 @@ again updates its objects in place.`,
 	cmd.Flags().IntVar(&accounts, "accounts", demo.DefaultAccounts, "how many customer accounts to invent")
 	cmd.Flags().BoolVar(&force, "force", false, "load even if the database already has accounts")
 	return cmd
+}
+
+// dollars writes cents compactly: "$3.59M", "$412K", "$950".
+func dollars(cents int64) string {
+	d := float64(cents) / 100
+	switch {
+	case d >= 1e6:
+		return fmt.Sprintf("$%.2fM", d/1e6)
+	case d >= 1e4:
+		return fmt.Sprintf("$%.0fK", d/1e3)
+	}
+	return fmt.Sprintf("$%.0f", d)
 }

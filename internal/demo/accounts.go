@@ -197,7 +197,8 @@ func (g *gen) makeHierarchy() {
 	r := g.master
 	var parents, others []*acct
 	for _, a := range g.accts {
-		if a.rank >= 0.85 {
+		multinational := a.industry != "Government" && a.industry != "Nonprofit" && a.industry != "Education"
+		if a.rank >= 0.85 && multinational {
 			parents = append(parents, a)
 		} else {
 			others = append(others, a)

@@ -8,44 +8,67 @@ import (
 // paymentTerms is how many days after issue an invoice is due (net 30).
 const paymentTerms = 30
 
-// makeInvoices bills every subscription row inside the history: monthly
-// rows each month, annual rows once a year (pro rata for an add-on bought
-// mid-term). Most invoices are paid on time; a few customers are slow
-// payers; in trouble with the overdue sign, invoices are paid very late or
-// not at all. Live rows with an invoice more than 30 days overdue become
-// past_due.
+// makeInvoices bills the account inside the history, one invoice per
+// billing date as a billing system would: monthly accounts every month for
+// everything live that day, annual accounts once a year for the year ahead,
+// with a pro-rata invoice when an add-on is bought mid-term. Most invoices
+// are paid on time; a few customers are slow payers; in trouble with the
+// overdue sign, invoices are paid very late or not at all. Live
+// subscriptions of an account with an invoice more than 30 days overdue
+// become past_due.
 func (g *gen) makeInvoices(a *acct) {
 	T := g.today
-	for i := range a.subs {
-		s := &a.subs[i]
-		step := 1
-		if s.BillingPeriod == "annual" {
-			step = 12
+	annual := a.billing == "annual"
+	step := 1
+	if annual {
+		step = 12
+	}
+	bill := func(d civil.Date, amount int64) {
+		if amount <= 0 || d.Before(g.h0) || !d.Before(T) {
+			return
 		}
+		inv := customer.Invoice{
+			ExternalID:        "in_" + a.r.token(14),
+			AccountExternalID: a.ext,
+			Amount:            amount,
+			Currency:          "USD",
+			IssuedOn:          d,
+			DueOn:             d.AddDays(paymentTerms),
+		}
+		inv.PaidOn = g.payment(a, inv.IssuedOn, inv.DueOn, annual)
+		a.invoices = append(a.invoices, inv)
+	}
+	cycle := map[civil.Date]bool{}
+	for _, t := range a.terms {
 		for k := 0; ; k++ {
-			d := s.StartOn.AddMonths(k * step)
-			if !d.Before(s.EndOn) || !d.Before(T) {
+			d := t.start.AddMonths(k * step)
+			if !d.Before(t.end) || !d.Before(T) {
 				break
 			}
-			if d.Before(g.h0) {
-				continue
+			cycle[d] = true
+			var amount int64
+			for _, s := range a.subs {
+				if !s.StartOn.After(d) && s.EndOn.After(d) {
+					amount += s.MRR * int64(max(1, min(step, monthsBetween(d, s.EndOn))))
+				}
 			}
-			months := step
-			if step == 12 {
-				months = max(1, min(12, monthsBetween(d, s.EndOn)))
+			bill(d, amount)
+		}
+	}
+	if annual {
+		for _, s := range a.subs {
+			if !cycle[s.StartOn] {
+				bill(s.StartOn, s.MRR*int64(max(1, monthsBetween(s.StartOn, s.EndOn))))
 			}
-			inv := customer.Invoice{
-				ExternalID:        "in_" + a.r.token(14),
-				AccountExternalID: a.ext,
-				Amount:            s.MRR * int64(months),
-				Currency:          s.Currency,
-				IssuedOn:          d,
-				DueOn:             d.AddDays(paymentTerms),
-			}
-			inv.PaidOn = g.payment(a, inv.IssuedOn, inv.DueOn, step == 12)
-			a.invoices = append(a.invoices, inv)
-			if s.Status == customer.SubActive && inv.DaysOverdue(T) > 30 {
-				s.Status = customer.SubPastDue
+		}
+	}
+	for _, inv := range a.invoices {
+		if inv.DaysOverdue(T) <= 30 {
+			continue
+		}
+		for i := range a.subs {
+			if a.subs[i].Status == customer.SubActive {
+				a.subs[i].Status = customer.SubPastDue
 			}
 		}
 	}

@@ -236,16 +236,3 @@ func (g *gen) company() *Company {
 	}
 	return c
 }
-
-// LiveAt reports whether the account with external id ext had a live
-// subscription on day d, judged from c's subscription rows: a row is live
-// from its start until the day before its end.
-func (c *Company) LiveAt(ext string, d civil.Date) bool {
-	for i := range c.Subscriptions {
-		s := &c.Subscriptions[i]
-		if s.AccountExternalID == ext && !s.StartOn.After(d) && s.EndOn.After(d) {
-			return true
-		}
-	}
-	return false
-}

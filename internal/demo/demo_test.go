@@ -738,3 +738,10 @@ func checkCompany(t *testing.T, c *Company) {
 		}
 	}
 }
+
+// BenchmarkBuild measures inventing the default 2,000-account company.
+func BenchmarkBuild(b *testing.B) {
+	for b.Loop() {
+		Build(Options{Seed: 1, Today: asOf})
+	}
+}

@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"maps"
@@ -23,8 +24,9 @@ type Summary struct {
 
 	Accounts      int
 	LiveAccounts  int
-	AtRisk        int   // live accounts showing warning signs now
-	MRR           int64 // cents, of live accounts
+	AtRisk        int     // live accounts showing warning signs now
+	MRR           int64   // cents, of live accounts
+	Top10Share    float64 // share of MRR carried by the largest 10% of live accounts
 	CSMs          int
 	Users         int
 	Contacts      int
@@ -54,6 +56,20 @@ func Summarize(c *Company) Summary {
 		if c.Truth[i].Fate == FateAtRisk {
 			s.AtRisk++
 		}
+	}
+	var mrrs []int64
+	for _, a := range c.Accounts {
+		if a.MRR > 0 {
+			mrrs = append(mrrs, a.MRR)
+		}
+	}
+	slices.SortFunc(mrrs, func(x, y int64) int { return cmp.Compare(y, x) })
+	var top int64
+	for _, m := range mrrs[:len(mrrs)/10] {
+		top += m
+	}
+	if s.MRR > 0 {
+		s.Top10Share = float64(top) / float64(s.MRR)
 	}
 	for _, u := range c.Users {
 		if u.Role == customer.RoleCSM {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tendhq/tend/internal/customer"
 	"github.com/tendhq/tend/internal/store"
+	"github.com/tendhq/tend/internal/store/postgres/pgtest"
 	"github.com/tendhq/tend/internal/store/sqlite"
 )
 
@@ -25,13 +26,31 @@ func openSQLite(t *testing.T) store.Store {
 	return st
 }
 
-// TestLoad loads a small company into SQLite and checks that everything
-// arrived, references resolved, and account MRR rolled up from the live
-// subscriptions.
+// engines opens a fresh store of each kind; PostgreSQL only when
+// TEND_TEST_DATABASE_URL names a server (pgtest skips loudly otherwise).
+var engines = []struct {
+	name string
+	open func(*testing.T) store.Store
+}{
+	{"sqlite", openSQLite},
+	{"postgres", func(t *testing.T) store.Store { return pgtest.Open(t) }},
+}
+
+// TestLoad loads a small company into each engine and checks that
+// everything arrived, references resolved, and account MRR rolled up from
+// the live subscriptions.
 func TestLoad(t *testing.T) {
 	t.Parallel()
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) {
+			t.Parallel()
+			testLoad(t, e.open(t))
+		})
+	}
+}
+
+func testLoad(t *testing.T, st store.Store) {
 	ctx := context.Background()
-	st := openSQLite(t)
 	c := Build(Options{Seed: 7, Accounts: 200, Today: asOf})
 	sum, err := Load(ctx, st, c)
 	if err != nil {

@@ -56,7 +56,7 @@ func (g *gen) makeTickets(a *acct) {
 var (
 	priorityCalm    = []float64{0.30, 0.47, 0.19, 0.04} // low, medium, high, urgent
 	priorityTrouble = []float64{0.05, 0.25, 0.45, 0.25}
-	resolveHours    = []float64{60, 30, 16, 6}
+	resolveHours    = []float64{110, 60, 30, 10}
 	firstResponse   = [][2]int{{60, 1440}, {30, 600}, {15, 240}, {5, 60}}
 	escalation      = []float64{0.0, 0.01, 0.05, 0.2}
 	csatCalm        = []float64{0.03, 0.04, 0.10, 0.28, 0.55} // 1…5

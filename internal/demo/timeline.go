@@ -252,8 +252,8 @@ func (a *acct) mrrOn(d civil.Date) int64 {
 	return sum
 }
 
-// automated: the emails tech-touch customers get instead of a CSM, and
-// the pooled scale CSM's occasional note to the larger ones.
+// automated: the renewal reminders tech-touch customers get instead of a
+// CSM, and the pooled scale CSM's twice-yearly note to the larger ones.
 func (g *gen) automated(a *acct) {
 	r := a.r
 	last := a.lastDay(g.today)
@@ -263,9 +263,11 @@ func (g *gen) automated(a *acct) {
 		}
 	}
 	for _, iv := range a.intervals(g.h0, last) {
-		for d := iv[0].AddDays(r.between(30, 90)); !d.After(iv[1]); d = d.AddDays(r.between(80, 100)) {
-			a.activity("email", d, "", nil, "What's new in Lumora", "Automated product newsletter: release highlights, webinar invitations, tips from the community.")
-			if a.csm != "" && r.chance(0.5) && !a.silentAt(d) {
+		if a.csm == "" {
+			continue
+		}
+		for d := iv[0].AddDays(r.between(30, 150)); !d.After(iv[1]); d = d.AddDays(r.between(150, 210)) {
+			if !a.silentAt(d) {
 				p := a.anyone(d, "champion", "admin")
 				if p == nil {
 					continue
@@ -464,12 +466,16 @@ func (g *gen) troubleNotes(a *acct) {
 				"Support escalations are piling up (urgent tickets, two escalated to engineering). Walked them through the fixes in flight; looping in Support leadership for a weekly update.")
 		}
 		if ep.has(sigNPS) {
-			for _, s := range a.surveys {
-				if sd := civil.Of(s.RespondedAt); s.Kind == "nps" && s.Score <= 6 && ep.covers(sd) {
-					note("call", sd.AddDays(r.between(2, 10)), "Detractor follow-up",
-						fmt.Sprintf("Followed up on an NPS of %d. Main complaint: %s", s.Score, orElse(s.Comment, "they did not want to go into detail on the survey.")))
-					break
+			var first *customer.SurveyResponse
+			for i := range a.surveys {
+				s := &a.surveys[i]
+				if s.Kind == "nps" && s.Score <= 6 && ep.covers(civil.Of(s.RespondedAt)) && (first == nil || s.RespondedAt.Before(first.RespondedAt)) {
+					first = s
 				}
+			}
+			if first != nil {
+				note("call", civil.Of(first.RespondedAt).AddDays(r.between(2, 10)), "Detractor follow-up",
+					fmt.Sprintf("Followed up on an NPS of %d. Main complaint: %s", first.Score, orElse(first.Comment, "they did not want to go into detail on the survey.")))
 			}
 		}
 		if ep.has(sigOverdue) {
