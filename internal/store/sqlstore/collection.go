@@ -171,7 +171,7 @@ func (c *coll[T]) write(ctx context.Context, rows []T, mode writeMode) ([]store.
 		k := *c.t.keyOf(&rows[i])
 		if ex, ok := existing[k]; ok && k != "" {
 			if mode == modeCreate {
-				res[i].Err = &store.ConflictError{Field: c.t.key, Message: fmt.Sprintf("a %s with %s %q already exists (id %d)", c.t.singular, c.t.key, k, ex.id)}
+				res[i].Err = &store.ConflictError{Field: c.t.key, Message: fmt.Sprintf("%s with %s %q already exists (id %d)", article(c.t.singular), c.t.key, k, ex.id)}
 				continue
 			}
 			if c.t.rollup {
@@ -258,13 +258,14 @@ func (c *coll[T]) resolve(ctx context.Context, q querier, rows []T, res []store.
 	for _, r := range c.t.refs {
 		var exts, ids []any
 		for i := range rows {
-			if e := strings.TrimSpace(*r.ext(&rows[i])); e != "" && *r.id(&rows[i]) == 0 {
+			if e := strings.TrimSpace(*r.ext(&rows[i])); e != "" {
 				if r.key == "email" {
 					e = strings.ToLower(e)
 				}
 				*r.ext(&rows[i]) = e
 				exts = append(exts, e)
-			} else if id := *r.id(&rows[i]); id != 0 {
+			}
+			if id := *r.id(&rows[i]); id != 0 {
 				ids = append(ids, id)
 			}
 		}
@@ -304,6 +305,12 @@ func (c *coll[T]) resolve(ctx context.Context, q querier, rows []T, res []store.
 		for i := range rows {
 			idp, e := r.id(&rows[i]), *r.ext(&rows[i])
 			switch {
+			case *idp != 0 && e != "":
+				// Both given: they must name the same row.
+				if got, ok := byExt[e]; !ok || got != *idp {
+					refErrs[i] = append(refErrs[i], validate.FieldError{Field: r.field, Code: "invalid",
+						Message: fmt.Sprintf("%s %d and %s %q name different %ss; give one of them", r.col, *idp, r.field, e, r.noun)})
+				}
 			case *idp != 0:
 				if !knownID[*idp] {
 					refErrs[i] = append(refErrs[i], validate.FieldError{Field: r.col, Code: "not_found", Message: fmt.Sprintf("no %s with id %d", r.noun, *idp)})
@@ -830,13 +837,14 @@ func (c *coll[T]) List(ctx context.Context, q store.Query) (store.Page[T], error
 		if err != nil {
 			return page, validate.Errors{{Field: "cursor", Code: "invalid", Message: "is not a cursor this list returned"}}
 		}
-		cond := fmt.Sprintf("(%s %s ? OR (%s = ? AND t.id %s ?))", expr, cmp, expr, cmp)
+		// A row-value comparison lets both engines seek the (expr, id) index.
+		cond := fmt.Sprintf("(%s, t.id) %s (?, ?)", expr, cmp)
 		if where == "" {
 			where = " WHERE " + cond
 		} else {
 			where += " AND " + cond
 		}
-		args = append(args, v, v, cur.ID)
+		args = append(args, v, cur.ID)
 	}
 	query := c.sel[:len("SELECT ")] + expr + ", " + c.sel[len("SELECT "):] + where +
 		" ORDER BY " + expr + " " + dir + ", t.id " + dir + " LIMIT " + strconv.Itoa(limit+1)
@@ -913,4 +921,12 @@ func (c *coll[T]) Count(ctx context.Context, q store.Query) (int, error) {
 		return 0, fmt.Errorf("count %s: %w", c.t.name, err)
 	}
 	return n, nil
+}
+
+// article puts "a" or "an" before a noun.
+func article(noun string) string {
+	if noun != "" && strings.ContainsRune("aeiou", rune(noun[0])) {
+		return "an " + noun
+	}
+	return "a " + noun
 }

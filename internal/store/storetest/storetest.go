@@ -36,6 +36,7 @@ func Run(t *testing.T, open Opener) {
 		{"NotFound", testNotFound},
 		{"DeleteCascades", testDeleteCascades},
 		{"ParentCycle", testParentCycle},
+		{"ConflictingReference", testConflictingReference},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -491,4 +492,13 @@ func testParentCycle(t *testing.T, st store.Store) {
 	if got.ParentID != 0 {
 		t.Fatalf("cycle was written")
 	}
+}
+
+func testConflictingReference(t *testing.T, st store.Store) {
+	a := seedAccount(t, st, "A", "Alpha")
+	seedAccount(t, st, "B", "Beta")
+	c := customer.Contact{AccountID: a.ID, AccountExternalID: "B", Name: "Kim"}
+	fieldErr(t, st.Contacts().Create(ctx, &c), "account_external_id")
+	c = customer.Contact{AccountID: a.ID, AccountExternalID: "A", Name: "Kim"}
+	must(t, st.Contacts().Create(ctx, &c))
 }

@@ -49,9 +49,10 @@ CREATE INDEX accounts_mrr ON accounts (mrr, id);
 -- Lists sort missing renewal dates last in either direction, by these expressions.
 CREATE INDEX accounts_renewal_asc ON accounts (COALESCE(renewal_on, DATE '9999-12-31'), id);
 CREATE INDEX accounts_renewal_desc ON accounts (COALESCE(renewal_on, DATE '0001-01-01'), id);
-CREATE INDEX accounts_tier ON accounts (tier);
-CREATE INDEX accounts_touch ON accounts (touch_model);
-CREATE INDEX accounts_lifecycle ON accounts (lifecycle);
+-- Segment filters with the default sort (MRR, highest first).
+CREATE INDEX accounts_tier ON accounts (tier, mrr, id);
+CREATE INDEX accounts_touch ON accounts (touch_model, mrr, id);
+CREATE INDEX accounts_lifecycle ON accounts (lifecycle, mrr, id);
 CREATE INDEX accounts_parent ON accounts (parent_id);
 CREATE INDEX accounts_csm ON accounts (csm_id);
 CREATE INDEX accounts_ae ON accounts (ae_id);
