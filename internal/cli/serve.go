@@ -1,0 +1,129 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tendhq/tend/internal/demo"
+	"github.com/tendhq/tend/internal/server"
+	"github.com/tendhq/tend/internal/store"
+)
+
+func serveCmd(e *env) *cobra.Command {
+	var withDemo bool
+	var seed int64
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Run the web UI and the JSON API",
+		Long: `Run Tend's web UI and JSON API.
+
+With --demo, Tend starts on a fresh demo company (a separate database file,
+tend-demo.db in the data directory, recreated on every start), so trying
+Tend never touches real data.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			if err := checkLoopback(e.cfg.Listen); err != nil {
+				return err
+			}
+			if withDemo && e.cfg.DatabaseURL == "" {
+				e.cfg.DataDir = filepath.Clean(e.cfg.DataDir)
+				path := filepath.Join(e.cfg.DataDir, "tend-demo.db")
+				for _, p := range []string{path, path + "-wal", path + "-shm"} {
+					if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+						return fmt.Errorf("remove old demo database: %w", err)
+					}
+				}
+				e.sqliteFile = "tend-demo.db"
+			}
+			st, err := e.openStore(ctx, !e.cfg.NoMigrate)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			if withDemo {
+				if err := loadDemo(ctx, e, st, seed); err != nil {
+					return err
+				}
+			}
+			return serve(ctx, e, st)
+		},
+	}
+	cmd.Flags().BoolVar(&withDemo, "demo", false, "start on a fresh demo company")
+	cmd.Flags().Int64Var(&seed, "seed", 1, "seed of the demo company (with --demo)")
+	return cmd
+}
+
+func loadDemo(ctx context.Context, e *env, st store.Store, seed int64) error {
+	n, err := st.Accounts().Count(ctx, store.Query{})
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return fmt.Errorf("--demo: the database already has %d accounts; the demo needs an empty one", n)
+	}
+	start := time.Now()
+	e.log.Info("building the demo company", "seed", seed)
+	sum, err := demo.Generate(ctx, st, demo.Options{Seed: seed})
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	e.log.Info("demo company ready", "accounts", sum.Accounts, "took", time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+func serve(ctx context.Context, e *env, st store.Store) error {
+	ln, err := net.Listen("tcp", e.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", e.cfg.Listen, err)
+	}
+	srv := &http.Server{
+		Handler:           server.New(st, e.log),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       2 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+	}
+	e.log.Info("tend is serving", "url", "http://"+ln.Addr().String()+"/", "engine", st.Engine(), "version", Version)
+	fmt.Fprintf(e.errOut, "\n  Tend is running at http://%s/   (Ctrl-C stops it)\n\n", ln.Addr())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	e.log.Info("shutting down", "timeout", e.cfg.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), e.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// checkLoopback refuses to listen beyond this machine: until sign-in
+// exists, anyone who can reach the port can read and change everything.
+func checkLoopback(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("listen: %q is not host:port: %w", addr, err)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("listen: %q is not a loopback address; Tend has no sign-in yet, so it only serves this machine (use 127.0.0.1:PORT)", addr)
+}
