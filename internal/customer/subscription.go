@@ -1,6 +1,7 @@
 package customer
 
 import (
+	"slices"
 	"time"
 
 	"github.com/tendhq/tend/internal/civil"
@@ -46,10 +47,14 @@ type Subscription struct {
 	UpdatedAt         time.Time  `json:"updated_at"`
 }
 
+// LiveStatuses are the statuses of a subscription that is running: a
+// canceled one runs to its end date.
+var LiveStatuses = []string{SubActive, SubPastDue, SubCanceled}
+
 // Live reports whether s counts towards the account's MRR now: running,
 // paid (not a trial).
 func (s *Subscription) Live() bool {
-	return !s.Trial && (s.Status == SubActive || s.Status == SubPastDue || s.Status == SubCanceled)
+	return !s.Trial && slices.Contains(LiveStatuses, s.Status)
 }
 
 // Check normalises s and reports every problem with it. With no status, a

@@ -95,7 +95,8 @@ CREATE TABLE subscriptions (
     created_at       TIMESTAMPTZ NOT NULL,
     updated_at       TIMESTAMPTZ NOT NULL
 );
-CREATE INDEX subscriptions_account ON subscriptions (account_id);
+-- Covers the roll-up of an account's live MRR by currency.
+CREATE INDEX subscriptions_account ON subscriptions (account_id, status, trial, currency, mrr, end_on);
 
 CREATE TABLE invoices (
     id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
