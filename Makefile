@@ -34,5 +34,8 @@ vet:
 	$(GO) vet ./...
 
 ## bench: the benchmarks behind docs/benchmarks.md, on both engines
+## (imports run once each; API list latency over 500 requests per case)
 bench:
-	scripts/with-postgres $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
+	scripts/with-postgres sh -c '$(GO) test -run "^$$" -bench Import -benchtime 1x -timeout 60m ./internal/store/... ./internal/transfer/ && \
+		$(GO) test -run "^$$" -bench ListAccounts -benchtime 500x -timeout 30m ./internal/api/'
+

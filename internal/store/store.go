@@ -84,6 +84,10 @@ type Collection[T any] interface {
 	// one gets its error in the result at its index and the rest are still
 	// written. The returned error is for failures of the whole batch only.
 	Import(ctx context.Context, vs []T) ([]Result, error)
+	// Distinct lists the distinct non-empty values of a text field (tiers,
+	// regions, industries…) in case-insensitive order, at most limit of them,
+	// for filters that offer a choice.
+	Distinct(ctx context.Context, field string, limit int) ([]string, error)
 	// Spec describes what this collection can be filtered and sorted by.
 	Spec() Spec
 }

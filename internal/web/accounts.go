@@ -1,7 +1,6 @@
 package web
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"net/http"
@@ -9,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/tendhq/tend/internal/civil"
 	"github.com/tendhq/tend/internal/customer"
@@ -296,85 +294,16 @@ func userNames[T any](ctx context.Context, s *server, items []T, email func(T) s
 	return names
 }
 
-// tiersTTL is how long the list of tiers offered in the filter is used
-// before it is looked for again (in the background).
-const tiersTTL = 5 * time.Minute
-
 // maxTiers bounds how many distinct tiers the filter offers.
 const maxTiers = 40
 
-// tiers returns the distinct account tiers, for the tier filter. The first
-// call finds them (see findTiers); later calls answer from memory, and once
-// the answer is older than tiersTTL one of them starts a refresh in the
-// background, so no page waits for it. On failure the filter offers no
-// tiers rather than failing the page.
+// tiers returns the distinct account tiers, for the tier filter. On failure
+// the filter offers no tiers rather than failing the page.
 func (s *server) tiers(ctx context.Context) []string {
-	s.tierMu.Lock()
-	cached := s.tierCache
-	if cached != nil && time.Since(s.tierAt) >= tiersTTL && !s.tierBusy {
-		s.tierBusy = true
-		go func() {
-			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-			defer cancel()
-			found, err := s.findTiers(ctx)
-			s.tierMu.Lock()
-			defer s.tierMu.Unlock()
-			s.tierBusy = false
-			if err != nil {
-				s.log.WarnContext(ctx, "web: refreshing tiers", "err", err)
-				return
-			}
-			s.tierCache, s.tierAt = found, time.Now()
-		}()
-	}
-	s.tierMu.Unlock()
-	if cached != nil {
-		return slices.Clone(cached)
-	}
-	found, err := s.findTiers(ctx)
+	found, err := s.st.Accounts().Distinct(ctx, "tier", maxTiers)
 	if err != nil {
 		s.log.WarnContext(ctx, "web: listing tiers", "err", err)
 		return nil
 	}
-	s.tierMu.Lock()
-	s.tierCache, s.tierAt = found, time.Now()
-	s.tierMu.Unlock()
-	return slices.Clone(found)
-}
-
-// findTiers discovers the distinct tiers. Tiers are free text (whatever the
-// CRM calls them), so they are found by splitting: the first account in a
-// range of tier values names one tier, and the ranges below and above it
-// are searched the same way. That costs about two queries per distinct
-// tier rather than a read of every account, and it does not depend on how
-// the store orders text.
-func (s *server) findTiers(ctx context.Context) ([]string, error) {
-	type span struct{ lo, hi string } // open range; hi "" means unbounded
-	found := []string{}
-	todo := []span{{"", ""}}
-	for len(todo) > 0 && len(found) < maxTiers {
-		sp := todo[len(todo)-1]
-		todo = todo[:len(todo)-1]
-		q := store.Query{Filters: []store.Filter{{Field: "tier", Op: store.Gt, Value: sp.lo}}, Sort: "tier", Limit: 1}
-		if sp.hi != "" {
-			q.Filters = append(q.Filters, store.Filter{Field: "tier", Op: store.Lt, Value: sp.hi})
-		}
-		page, err := s.st.Accounts().List(ctx, q)
-		if err != nil {
-			return nil, err
-		}
-		if len(page.Items) == 0 {
-			continue
-		}
-		t := page.Items[0].Tier
-		if t <= sp.lo || (sp.hi != "" && t >= sp.hi) { // the store disagrees with Go on order: stop
-			break
-		}
-		found = append(found, t)
-		todo = append(todo, span{sp.lo, t}, span{t, sp.hi})
-	}
-	slices.SortFunc(found, func(a, b string) int {
-		return cmp.Or(strings.Compare(strings.ToLower(a), strings.ToLower(b)), strings.Compare(a, b))
-	})
-	return found, nil
+	return found
 }

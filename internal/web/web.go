@@ -12,8 +12,6 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
-	"sync"
-	"time"
 
 	"github.com/tendhq/tend/internal/civil"
 	"github.com/tendhq/tend/internal/store"
@@ -28,12 +26,6 @@ type server struct {
 	today func() civil.Date
 	// pageSize is how many accounts a page of the list shows.
 	pageSize int
-
-	// The tiers offered in the list's filter, found and refreshed by tiers.
-	tierMu    sync.Mutex
-	tierCache []string
-	tierAt    time.Time
-	tierBusy  bool // a refresh is running
 }
 
 // New returns the web UI as an http.Handler serving /, /accounts,

@@ -426,32 +426,3 @@ func TestHelpers(t *testing.T) {
 		}
 	}
 }
-
-// TestFindTiers checks that tier discovery finds every distinct tier even
-// when the store sorts text without regard to case and Go compares bytes.
-func TestFindTiers(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "tend.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	for i, tier := range []string{"gamma", "Beta", "alpha", "Delta", "", "Beta", "zeta", "Alpha"} {
-		if err := st.Accounts().Create(ctx, &customer.Account{Name: "Account " + strconv.Itoa(i), Tier: tier}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	s := newServer(st, nil)
-	got, err := s.findTiers(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []string{"Alpha", "alpha", "Beta", "Delta", "gamma", "zeta"}
-	if strings.Join(got, "|") != strings.Join(want, "|") {
-		t.Errorf("findTiers = %q, want %q", got, want)
-	}
-}

@@ -930,3 +930,30 @@ func article(noun string) string {
 	}
 	return "a " + noun
 }
+
+// Distinct lists the distinct non-empty values of a text column.
+func (c *coll[T]) Distinct(ctx context.Context, field string, limit int) ([]string, error) {
+	fld, ok := c.t.spec().Field(field)
+	if !ok || fld.Kind != store.KindText || !slices.ContainsFunc(c.t.cols, func(col column[T]) bool { return col.name == field }) {
+		return nil, validate.Errors{{Field: "field", Code: "invalid", Message: fmt.Sprintf("cannot list the values of %s.%s", c.t.name, field)}}
+	}
+	if limit <= 0 || limit > 1000 {
+		limit = 1000
+	}
+	q := "SELECT t." + field + " FROM " + c.t.name + " t WHERE t." + field + " <> '' GROUP BY t." + field + " ORDER BY " +
+		c.db.D.LowerText("t."+field) + ", t." + field + " LIMIT " + strconv.Itoa(limit)
+	rows, err := c.db.R.QueryContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("distinct %s.%s: %w", c.t.name, field, err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}

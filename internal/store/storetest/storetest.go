@@ -37,6 +37,7 @@ func Run(t *testing.T, open Opener) {
 		{"DeleteCascades", testDeleteCascades},
 		{"ParentCycle", testParentCycle},
 		{"ConflictingReference", testConflictingReference},
+		{"Distinct", testDistinct},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -501,4 +502,22 @@ func testConflictingReference(t *testing.T, st store.Store) {
 	fieldErr(t, st.Contacts().Create(ctx, &c), "account_external_id")
 	c = customer.Contact{AccountID: a.ID, AccountExternalID: "A", Name: "Kim"}
 	must(t, st.Contacts().Create(ctx, &c))
+}
+
+func testDistinct(t *testing.T, st store.Store) {
+	for i, tier := range []string{"gamma", "Beta", "alpha", "Delta", "", "Beta", "zeta"} {
+		a := customer.Account{Name: fmt.Sprintf("Account %d", i), Tier: tier}
+		must(t, st.Accounts().Create(ctx, &a))
+	}
+	got, err := st.Accounts().Distinct(ctx, "tier", 0)
+	must(t, err)
+	if fmt.Sprint(got) != "[alpha Beta Delta gamma zeta]" {
+		t.Fatalf("distinct tiers: %q", got)
+	}
+	got, _ = st.Accounts().Distinct(ctx, "tier", 2)
+	if len(got) != 2 {
+		t.Fatalf("limit: %q", got)
+	}
+	_, err = st.Accounts().Distinct(ctx, "employees", 0)
+	fieldErr(t, err, "field")
 }
