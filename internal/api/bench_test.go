@@ -89,6 +89,10 @@ func benchStore(b *testing.B, engine string) *benchEnv {
 		e.cleanup()
 		b.Fatal(err)
 	}
+	if err := e.st.Analyze(ctx); err != nil { // as tend import does after a bulk load
+		e.cleanup()
+		b.Fatal(err)
+	}
 	if seeded {
 		b.Logf("%s: seeded %d accounts and subscriptions in %s", engine, benchAccounts, time.Since(start).Round(time.Millisecond))
 	}

@@ -79,6 +79,9 @@ func loadDemo(ctx context.Context, e *env, st store.Store, seed int64) error {
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
+	if err := st.Analyze(ctx); err != nil {
+		return err
+	}
 	e.log.Info("demo company ready", "accounts", sum.Accounts, "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }

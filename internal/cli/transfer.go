@@ -110,6 +110,13 @@ Exit status: 0 when every row was imported, 2 when some were rejected,
 			if err == nil || rep.Rows > 0 {
 				e.printReport(rep, path, errorsFile)
 			}
+			// After a bulk load the planner's statistics are stale until
+			// autovacuum comes round; refresh them now.
+			if err == nil && !dryRun && rep.Rows >= 10000 {
+				if aerr := st.Analyze(ctx); aerr != nil {
+					e.log.Warn("refreshing planner statistics after import", "err", aerr)
+				}
+			}
 			if err != nil {
 				return err
 			}

@@ -54,6 +54,10 @@ type Store interface {
 	PutAttribute(ctx context.Context, d *customer.AttributeDef) error
 	DeleteAttribute(ctx context.Context, key string) error
 
+	// Analyze refreshes the query planner's statistics; worth calling
+	// after a bulk import, before the next autovacuum would.
+	Analyze(ctx context.Context) error
+
 	// Engine names the engine: "sqlite" or "postgres".
 	Engine() string
 	// Migrate brings the schema up to date; SchemaVersion reports

@@ -36,6 +36,7 @@ var Dialect = &sqlstore.Dialect{
 	MaxDate:    "'9999-12-31'",
 	MinDate:    "'0001-01-01'",
 	LowerText:  func(col string) string { return col + " COLLATE NOCASE" },
+	AnalyzeSQL: "ANALYZE",
 }
 
 // Open opens (creating if needed) the database file at path. Call Migrate

@@ -67,6 +67,14 @@ func (db *DB) Surveys() store.Collection[customer.SurveyResponse]     { return d
 func (db *DB) Activities() store.Collection[customer.Activity]        { return db.activities }
 func (db *DB) Users() store.Collection[customer.User]                 { return db.users }
 
+// Analyze refreshes the planner's statistics.
+func (db *DB) Analyze(ctx context.Context) error {
+	if _, err := db.W.ExecContext(ctx, db.D.AnalyzeSQL); err != nil {
+		return fmt.Errorf("analyze: %w", err)
+	}
+	return nil
+}
+
 // Engine names the engine.
 func (db *DB) Engine() string { return db.D.Name }
 

@@ -33,6 +33,8 @@ type Dialect struct {
 	MaxDate, MinDate string
 	// LowerText is the case-insensitive sort expression for a text column.
 	LowerText func(col string) string
+	// AnalyzeSQL refreshes planner statistics.
+	AnalyzeSQL string
 	// Casts reports that parameters in a VALUES list need an explicit type
 	// (PostgreSQL infers none there; SQLite needs none).
 	Casts bool

@@ -87,6 +87,7 @@ func seedAccount(t *testing.T, st store.Store, ext, name string) customer.Accoun
 
 func testMigrations(t *testing.T, st store.Store) {
 	must(t, st.Migrate(ctx)) // idempotent
+	must(t, st.Analyze(ctx))
 	have, want, err := st.SchemaVersion(ctx)
 	must(t, err)
 	if have != want || want < 1 {
