@@ -2,14 +2,12 @@ package api
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -17,22 +15,13 @@ import (
 	"testing"
 
 	"github.com/tendhq/tend/internal/store"
-	"github.com/tendhq/tend/internal/store/sqlite"
+	"github.com/tendhq/tend/internal/store/sqlite/sqlitetest"
 )
 
 // openSQLite returns a migrated SQLite store in a temporary directory.
 func openSQLite(t testing.TB) store.Store {
 	t.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "tend.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return st
+	return sqlitetest.Open(t)
 }
 
 // testServer is the API over a fresh SQLite store, with its log captured.

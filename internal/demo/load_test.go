@@ -2,28 +2,18 @@ package demo
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/tendhq/tend/internal/customer"
 	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/store/postgres/pgtest"
-	"github.com/tendhq/tend/internal/store/sqlite"
+	"github.com/tendhq/tend/internal/store/sqlite/sqlitetest"
 )
 
 func openSQLite(t *testing.T) store.Store {
 	t.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "tend.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return st
+	return sqlitetest.Open(t)
 }
 
 // engines opens a fresh store of each kind; PostgreSQL only when

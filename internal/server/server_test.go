@@ -1,29 +1,19 @@
 package server
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/tendhq/tend/internal/store/sqlite"
+	"github.com/tendhq/tend/internal/store/sqlite/sqlitetest"
 )
 
 func TestServer(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "tend.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := sqlitetest.Open(t)
 	var logs strings.Builder
 	h := New(st, slog.New(slog.NewTextHandler(&logs, nil)))
 	for _, tc := range []struct {

@@ -18,7 +18,7 @@ import (
 	"github.com/tendhq/tend/internal/customer"
 	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/store/postgres/pgtest"
-	"github.com/tendhq/tend/internal/store/sqlite"
+	"github.com/tendhq/tend/internal/store/sqlite/sqlitetest"
 )
 
 // The RavenStack mappings, exactly as docs/import.md gives them.
@@ -54,16 +54,7 @@ func eachEngine(t *testing.T, test func(t *testing.T, open func(testing.TB) stor
 
 func openSQLite(t testing.TB) store.Store {
 	t.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "tend.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return st
+	return sqlitetest.Open(t)
 }
 
 // ravenFile is the path of a RavenStack file in ../shared/data. The files

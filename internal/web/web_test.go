@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -16,7 +15,7 @@ import (
 	"github.com/tendhq/tend/internal/civil"
 	"github.com/tendhq/tend/internal/customer"
 	"github.com/tendhq/tend/internal/store"
-	"github.com/tendhq/tend/internal/store/sqlite"
+	"github.com/tendhq/tend/internal/store/sqlite/sqlitetest"
 )
 
 // evilName is an account name that would run script if not escaped.
@@ -33,14 +32,7 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "tend.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	st := sqlitetest.Open(t)
 	f := &fixture{st: st, today: civil.Today(), ids: map[string]int64{}}
 	must := func(err error) {
 		t.Helper()

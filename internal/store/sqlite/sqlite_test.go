@@ -8,21 +8,12 @@ import (
 
 	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/store/sqlite"
+	"github.com/tendhq/tend/internal/store/sqlite/sqlitetest"
 	"github.com/tendhq/tend/internal/store/sqlstore"
 	"github.com/tendhq/tend/internal/store/storetest"
 )
 
-func open(t *testing.T) *sqlstore.DB {
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "tend.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	if err := st.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return st
-}
+func open(t *testing.T) *sqlstore.DB { return sqlitetest.Open(t) }
 
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return open(t) })
