@@ -407,7 +407,11 @@ func (g *gen) qbr(a *acct, d civil.Date) {
 	fmt.Fprintf(&b, "Business review with %s.\n", namesOf(ps))
 	fmt.Fprintf(&b, "Objectives reviewed: %s.\n", pick(r, objectives))
 	fmt.Fprintf(&b, "Adoption: %d of %d licensed seats active in the last 30 days.\n", active, seats)
-	fmt.Fprintf(&b, "Support: %d tickets in the last 90 days", tickets)
+	noun := "tickets"
+	if tickets == 1 {
+		noun = "ticket"
+	}
+	fmt.Fprintf(&b, "Support: %d %s in the last 90 days", tickets, noun)
 	if rated > 0 {
 		fmt.Fprintf(&b, ", CSAT %.1f", float64(csat)/float64(rated))
 	}
