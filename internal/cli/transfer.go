@@ -47,7 +47,7 @@ Exit status: 0 when every row was imported, 2 when some were rejected,
 		Example: `  tend import accounts accounts.csv
   tend import subscriptions subs.csv --map account_id=account_external_id --set product=RavenStack
   tend import accounts crm.csv --map "Plan=attributes.plan,Seats=attributes.seats:number" --dry-run`,
-		Args: cobra.ExactArgs(2),
+		Args: usageArgs(2, "tend import <object> FILE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
@@ -150,7 +150,7 @@ currency, dates are YYYY-MM-DD, times RFC 3339, lists are joined with ";",
 and custom account attributes are attributes.<key> columns. Importing the
 file again changes nothing. See docs/import.md.`,
 		Example: `  tend export accounts -o accounts.csv`,
-		Args:    cobra.ExactArgs(1),
+		Args:    usageArgs(1, "tend export <object> [-o FILE]"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
@@ -301,4 +301,15 @@ func (ef *rejectFile) close() error {
 		return fmt.Errorf("errors file: %w", err)
 	}
 	return nil
+}
+
+// usageArgs wants exactly n arguments, and says how the command is used
+// and which objects there are when it gets something else.
+func usageArgs(n int, usage string) cobra.PositionalArgs {
+	return func(_ *cobra.Command, args []string) error {
+		if len(args) == n {
+			return nil
+		}
+		return fmt.Errorf("usage: %s (objects: %s)", usage, strings.Join(transfer.Names(), ", "))
+	}
 }
