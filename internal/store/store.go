@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/tendhq/tend/internal/civil"
 	"github.com/tendhq/tend/internal/customer"
 )
 
@@ -53,6 +54,9 @@ type Store interface {
 	Attributes(ctx context.Context) ([]customer.AttributeDef, error)
 	PutAttribute(ctx context.Context, d *customer.AttributeDef) error
 	DeleteAttribute(ctx context.Context, key string) error
+
+	// Figures are the aggregates dashboards read.
+	Figures
 
 	// Analyze refreshes the query planner's statistics; worth calling
 	// after a bulk import, before the next autovacuum would.
@@ -186,4 +190,85 @@ func (s Spec) Field(name string) (Field, bool) {
 		}
 	}
 	return Field{}, false
+}
+
+// Figures are aggregates over accounts and invoices for dashboards. The
+// database computes them over covering indexes, so a page about 100,000
+// accounts reads tens of rows rather than 100,000. Money is summed per
+// currency, never across currencies. An account's MRR, currency and
+// renewal date are the ones derived from its live subscriptions.
+type Figures interface {
+	// Currencies lists the distinct currencies accounts are billed in,
+	// in order.
+	Currencies(ctx context.Context) ([]string, error)
+	// AccountGroups counts accounts and sums their MRR by CSM, currency
+	// and lifecycle stage.
+	AccountGroups(ctx context.Context) ([]AccountGroup, error)
+	// MRRBands counts the accounts billed in currency by MRR band: one
+	// band per floor, holding the accounts with floors[i] ≤ MRR <
+	// floors[i-1] (the first band has no ceiling). Floors must be positive
+	// and strictly falling, at most MaxBands of them; accounts paying less
+	// than the last floor are in no band.
+	MRRBands(ctx context.Context, currency string, floors []int64) ([]MRRBand, error)
+	// TopMRR is what the n accounts billed in currency that pay the most,
+	// among those paying less than below (0: no bound), pay together, and
+	// the least any of them pays. Fewer than n accounts may pay anything;
+	// only those count. The bound lets a caller that has counted bands
+	// read just the part of one band it needs.
+	TopMRR(ctx context.Context, currency string, below int64, n int) (TopMRR, error)
+	// RenewalsDue counts the accounts billed in currency whose renewal date
+	// falls from from to each day of until (both ends included), with
+	// their MRR. until must be in order and not before from.
+	RenewalsDue(ctx context.Context, currency string, from civil.Date, until []civil.Date) ([]Renewals, error)
+	// OverdueInvoices counts the invoices unpaid and past due on day
+	// (due before it), with their amount and how many accounts owe them,
+	// by currency in order.
+	OverdueInvoices(ctx context.Context, day civil.Date) ([]Overdue, error)
+}
+
+// MaxBands is the most bands one MRRBands call counts.
+const MaxBands = 200
+
+// AccountGroup is the accounts that share a CSM, a currency and a
+// lifecycle stage.
+type AccountGroup struct {
+	CSMID     int64 // 0 when no CSM owns them
+	CSMEmail  string
+	Currency  string
+	Lifecycle string
+	Accounts  int
+	MRR       int64
+}
+
+// MRRBand is the accounts of one currency whose MRR is at least Floor and
+// below Ceiling (0: no ceiling).
+type MRRBand struct {
+	Floor, Ceiling int64
+	Accounts       int
+	MRR            int64
+}
+
+// TopMRR is the best-paying accounts of one currency: how many pay
+// anything (at most the number asked for), what they pay together, and
+// the least any of them pays.
+type TopMRR struct {
+	Accounts int
+	MRR      int64
+	Floor    int64
+}
+
+// Renewals is the accounts renewing from a day until Until, inclusive, and
+// what they pay a month.
+type Renewals struct {
+	Until    civil.Date
+	Accounts int
+	MRR      int64
+}
+
+// Overdue is the invoices of one currency unpaid after their due date.
+type Overdue struct {
+	Currency string
+	Invoices int
+	Amount   int64
+	Accounts int // distinct accounts owing them
 }

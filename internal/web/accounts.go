@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
@@ -34,16 +35,31 @@ type option struct {
 	Selected     bool
 }
 
+// noCSM is the csm filter value for accounts no CSM owns.
+const noCSM = "none"
+
 // listParams is what the accounts list was asked for.
 type listParams struct {
 	Q, Tier, Touch, Lifecycle, Sort, Cursor string
-	PageNo                                  int
+	// CSM is the owner's email, or noCSM.
+	CSM string
+	// RenewalFrom and RenewalTo bound the renewal date, both days included
+	// (a renewal window, as the dashboard links to).
+	RenewalFrom, RenewalTo civil.Date
+	PageNo                 int
+}
+
+// filtered reports whether any filter or search narrows the list.
+func (p listParams) filtered() bool {
+	return p.Q != "" || p.Tier != "" || p.Touch != "" || p.Lifecycle != "" || p.CSM != "" ||
+		!p.RenewalFrom.IsZero() || !p.RenewalTo.IsZero()
 }
 
 // values encodes p for a link, leaving defaults out so URLs stay short.
 func (p listParams) values() url.Values {
 	v := url.Values{}
-	for k, s := range map[string]string{"q": p.Q, "tier": p.Tier, "touch": p.Touch, "lifecycle": p.Lifecycle, "cursor": p.Cursor} {
+	for k, s := range map[string]string{"q": p.Q, "tier": p.Tier, "touch": p.Touch, "lifecycle": p.Lifecycle, "csm": p.CSM,
+		"renewal_from": p.RenewalFrom.String(), "renewal_to": p.RenewalTo.String(), "cursor": p.Cursor} {
 		if s != "" {
 			v.Set(k, s)
 		}
@@ -74,10 +90,32 @@ func parseListParams(q url.Values) (listParams, error) {
 		Touch:     strings.TrimSpace(q.Get("touch")),
 		Lifecycle: strings.TrimSpace(q.Get("lifecycle")),
 		Sort:      strings.TrimSpace(q.Get("sort")),
+		CSM:       strings.ToLower(strings.TrimSpace(q.Get("csm"))),
 		Cursor:    q.Get("cursor"),
 		PageNo:    1,
 	}
 	var errs validate.Errors
+	if p.CSM != "" && p.CSM != noCSM && (len(p.CSM) > 200 || !strings.Contains(p.CSM, "@")) {
+		errs.Add("csm", "invalid", "%q is not a CSM's email address, nor %q for accounts with no CSM", clipText(p.CSM, 60), noCSM)
+	}
+	for _, f := range []struct {
+		name string
+		day  *civil.Date
+	}{{"renewal_from", &p.RenewalFrom}, {"renewal_to", &p.RenewalTo}} {
+		s := strings.TrimSpace(q.Get(f.name))
+		if s == "" {
+			continue
+		}
+		d, err := civil.Parse(s)
+		if err != nil {
+			errs.Add(f.name, "invalid", "%q is not a day; write it as YYYY-MM-DD", clipText(s, 40))
+			continue
+		}
+		*f.day = d
+	}
+	if !p.RenewalFrom.IsZero() && !p.RenewalTo.IsZero() && p.RenewalTo.Before(p.RenewalFrom) {
+		errs.Add("renewal_to", "invalid", "%s is before renewal_from %s", p.RenewalTo, p.RenewalFrom)
+	}
 	if len(p.Q) > 200 {
 		errs.Add("q", "too_long", "the search is too long (at most 200 characters)")
 	}
@@ -120,7 +158,22 @@ func (p listParams) query(pageSize int) store.Query {
 			q.Filters = append(q.Filters, store.Filter{Field: field, Op: store.Eq, Value: v})
 		}
 	}
-	slices.SortFunc(q.Filters, func(a, b store.Filter) int { return strings.Compare(a.Field, b.Field) })
+	switch p.CSM {
+	case "":
+	case noCSM:
+		q.Filters = append(q.Filters, store.Filter{Field: "csm_id", Op: store.Eq, Value: ""})
+	default:
+		q.Filters = append(q.Filters, store.Filter{Field: "csm_email", Op: store.Eq, Value: p.CSM})
+	}
+	if !p.RenewalFrom.IsZero() {
+		q.Filters = append(q.Filters, store.Filter{Field: "renewal_on", Op: store.Gte, Value: p.RenewalFrom.String()})
+	}
+	if !p.RenewalTo.IsZero() {
+		q.Filters = append(q.Filters, store.Filter{Field: "renewal_on", Op: store.Lte, Value: p.RenewalTo.String()})
+	}
+	slices.SortFunc(q.Filters, func(a, b store.Filter) int {
+		return cmp.Or(strings.Compare(a.Field, b.Field), strings.Compare(string(a.Op), string(b.Op)))
+	})
 	return q
 }
 
@@ -166,6 +219,7 @@ type accountsView struct {
 	Tiers      []option
 	Touches    []option
 	Stages     []option
+	CSMs       []option
 	Filtered   bool
 	Total      int
 	From, To   int
@@ -201,7 +255,7 @@ func (s *server) accountsPage(w http.ResponseWriter, r *http.Request) error {
 	v := accountsView{
 		Page:     Page{Title: "Accounts", Section: "accounts"},
 		Params:   p,
-		Filtered: p.Q != "" || p.Tier != "" || p.Touch != "" || p.Lifecycle != "",
+		Filtered: p.filtered(),
 		Total:    total,
 		ClearURL: "/accounts",
 	}
@@ -220,6 +274,7 @@ func (s *server) accountsPage(w http.ResponseWriter, r *http.Request) error {
 	for _, st := range customer.Stages {
 		v.Stages = append(v.Stages, option{st, label(st), st == p.Lifecycle})
 	}
+	v.CSMs = s.csmOptions(ctx, p.CSM)
 
 	names := userNames(ctx, s, page.Items, func(a customer.Account) string { return a.CSMEmail })
 	today := s.today()
@@ -306,4 +361,50 @@ func (s *server) tiers(ctx context.Context) []string {
 		return nil
 	}
 	return found
+}
+
+// clipText shortens s to at most n runes for an error message.
+func clipText(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}
+
+// maxUsers bounds how many users the owner filter offers and the
+// dashboard names.
+const maxUsers = 1000
+
+// users lists Tend's users (at most maxUsers), by name.
+func (s *server) users(ctx context.Context) ([]customer.User, error) {
+	page, err := s.st.Users().List(ctx, store.Query{Sort: "name", Limit: maxUsers})
+	if err != nil {
+		return nil, err
+	}
+	return page.Items, nil
+}
+
+// csmOptions are the choices of the CSM filter: "No CSM" (the accounts
+// nobody owns), then every CSM by name, and the current choice even when
+// it is nobody Tend knows. On failure the filter offers only those two
+// rather than failing the page.
+func (s *server) csmOptions(ctx context.Context, current string) []option {
+	opts := []option{{noCSM, "No CSM", current == noCSM}}
+	found := current == "" || current == noCSM
+	us, err := s.users(ctx)
+	if err != nil {
+		s.log.WarnContext(ctx, "web: listing users", "err", err)
+	}
+	for _, u := range us {
+		if u.Role != customer.RoleCSM && u.Email != current {
+			continue
+		}
+		opts = append(opts, option{u.Email, cmp.Or(u.Name, u.Email), u.Email == current})
+		found = found || u.Email == current
+	}
+	if !found {
+		opts = append(opts, option{current, current, true})
+	}
+	return opts
 }

@@ -71,8 +71,11 @@ func (s *server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 	if v.Status != http.StatusInternalServerError {
 		v.RequestID = ""
 	}
-	if strings.HasPrefix(r.URL.Path, "/accounts") {
+	switch {
+	case strings.HasPrefix(r.URL.Path, "/accounts"):
 		v.Section = "accounts"
+	case strings.HasPrefix(r.URL.Path, "/dashboard"):
+		v.Section = "dashboard"
 	}
 	v.Title = v.Heading
 	if err := s.render(w, v.Status, "error", v); err != nil {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -114,6 +115,9 @@ func staticHandler() http.Handler {
 func funcs() template.FuncMap {
 	return template.FuncMap{
 		"money":   money.Display,
+		"moneyR":  moneyRound,
+		"moneyS":  moneyShort,
+		"plural":  plural,
 		"date":    displayDate,
 		"isoDate": func(d civil.Date) string { return d.String() },
 		"when":    displayTime,
@@ -242,4 +246,72 @@ func thousands(n int) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// moneyRound writes an amount in whole units of its currency, rounded
+// half away from zero: "$5,012" for 501,150 cents.
+func moneyRound(v int64, currency string) string {
+	p := int64(1)
+	for range money.Exponent(currency) {
+		p *= 10
+	}
+	half := p / 2
+	if v < 0 {
+		half = -half
+	}
+	whole := (v + half) / p * p
+	s := money.Display(whole, currency)
+	if i := strings.LastIndexByte(s, '.'); i >= 0 && p > 1 {
+		end := i + 1
+		for end < len(s) && s[end] >= '0' && s[end] <= '9' {
+			end++
+		}
+		s = s[:i] + s[end:]
+	}
+	return s
+}
+
+// moneyShort writes an amount compactly for charts and headline figures:
+// "$4.2M", "$850K", "$12M", "$950", "1.2M JPY". One decimal is kept below
+// ten (thousand, million, billion), none above.
+func moneyShort(v int64, currency string) string {
+	p := int64(1)
+	for range money.Exponent(currency) {
+		p *= 10
+	}
+	sign := ""
+	if v < 0 {
+		sign, v = "-", -v
+	}
+	units := float64(v) / float64(p)
+	sizes, suffixes := []float64{1, 1e3, 1e6, 1e9}, []string{"", "K", "M", "B"}
+	i := 0
+	for i+1 < len(sizes) && units >= sizes[i+1] {
+		i++
+	}
+	if i+1 < len(sizes) && math.Round(units/sizes[i]) >= 1000 {
+		i++ // 999,999.99 is "1M", not "1000K"
+	}
+	n := strconv.FormatFloat(math.Round(units), 'f', 0, 64)
+	if i > 0 {
+		n = shortNumber(units/sizes[i]) + suffixes[i]
+	}
+	switch currency {
+	case "USD":
+		return sign + "$" + n
+	case "EUR":
+		return sign + "€" + n
+	case "GBP":
+		return sign + "£" + n
+	}
+	return sign + n + " " + currency
+}
+
+// shortNumber writes x with one decimal below 10 and none from 10 up,
+// dropping a trailing ".0": 4.25 → "4.3", 4.0 → "4", 12.6 → "13".
+func shortNumber(x float64) string {
+	if math.Round(x*10)/10 < 10 {
+		return strings.TrimSuffix(strconv.FormatFloat(math.Round(x*10)/10, 'f', 1, 64), ".0")
+	}
+	return strconv.FormatFloat(math.Round(x), 'f', 0, 64)
 }

@@ -29,7 +29,8 @@ type server struct {
 }
 
 // New returns the web UI as an http.Handler serving /, /accounts,
-// /accounts/{id} and /static/…, reading from st and logging to log.
+// /accounts/{id}, /dashboard and /static/…, reading from st and logging
+// to log.
 func New(st store.Store, log *slog.Logger) http.Handler {
 	return newServer(st, log).routes()
 }
@@ -47,6 +48,7 @@ func (s *server) routes() http.Handler {
 	mux.Handle("GET /{$}", http.RedirectHandler("/accounts", http.StatusSeeOther))
 	mux.Handle("GET /accounts", s.handle(s.accountsPage))
 	mux.Handle("GET /accounts/{id}", s.handle(s.accountPage))
+	mux.Handle("GET /dashboard", s.handle(s.dashboardPage))
 	mux.Handle("GET /static/", staticHandler())
 	mux.Handle("GET /", s.handle(func(http.ResponseWriter, *http.Request) error {
 		return notFound("Page not found", "There is no page at this address.")

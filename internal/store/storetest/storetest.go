@@ -38,6 +38,8 @@ func Run(t *testing.T, open Opener) {
 		{"ParentCycle", testParentCycle},
 		{"ConflictingReference", testConflictingReference},
 		{"Distinct", testDistinct},
+		{"Figures", testFigures},
+		{"FiguresEmpty", testFiguresEmpty},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -521,4 +523,167 @@ func testDistinct(t *testing.T, st store.Store) {
 	}
 	_, err = st.Accounts().Distinct(ctx, "employees", 0)
 	fieldErr(t, err, "field")
+}
+
+func testFigures(t *testing.T, st store.Store) {
+	ana := customer.User{Email: "ana@example.com", Name: "Ana", Role: "csm"}
+	must(t, st.Users().Create(ctx, &ana))
+	bo := customer.User{Email: "bo@example.com", Name: "Bo", Role: "csm"}
+	must(t, st.Users().Create(ctx, &bo))
+	from := d("2030-01-01")
+	ids := map[string]int64{}
+	for _, x := range []struct {
+		ext, csm, stage, cur string
+		mrr                  int64
+		end                  string // "" for no subscription
+	}{
+		{"A1", "ana@example.com", "mature", "USD", 50000, "2030-01-10"},
+		{"A2", "ana@example.com", "at_risk", "USD", 20000, "2030-03-01"},
+		{"A3", "bo@example.com", "mature", "USD", 30000, "2030-06-29"},
+		{"A4", "bo@example.com", "at_risk", "EUR", 7000, "2030-01-01"},  // renews on the first day
+		{"A5", "", "onboarding", "USD", 1000, "2031-01-01"},             // beyond every window
+		{"A6", "", "churned", "", 0, ""},                                // no subscription: MRR 0, USD, no renewal
+		{"A7", "ana@example.com", "mature", "USD", 50000, "2029-12-31"}, // renewal date before the window
+		{"A8", "", "mature", "USD", 500, "2030-01-31"},                  // on the 30-day boundary
+	} {
+		a := customer.Account{ExternalID: x.ext, Name: "Account " + x.ext, CSMEmail: x.csm, Lifecycle: x.stage}
+		must(t, st.Accounts().Create(ctx, &a))
+		ids[x.ext] = a.ID
+		if x.end != "" {
+			must(t, st.Subscriptions().Create(ctx, &customer.Subscription{AccountID: a.ID, Product: "Core", MRR: x.mrr,
+				Currency: x.cur, StartOn: d("2029-01-01"), EndOn: d(x.end)}))
+		}
+	}
+
+	curs, err := st.Currencies(ctx)
+	must(t, err)
+	if fmt.Sprint(curs) != "[EUR USD]" {
+		t.Errorf("currencies %q, want [EUR USD]", curs)
+	}
+
+	groups, err := st.AccountGroups(ctx)
+	must(t, err)
+	want := []store.AccountGroup{
+		{CSMID: 0, CSMEmail: "", Currency: "USD", Lifecycle: "churned", Accounts: 1, MRR: 0},
+		{CSMID: 0, CSMEmail: "", Currency: "USD", Lifecycle: "mature", Accounts: 1, MRR: 500},
+		{CSMID: 0, CSMEmail: "", Currency: "USD", Lifecycle: "onboarding", Accounts: 1, MRR: 1000},
+		{CSMID: ana.ID, CSMEmail: "ana@example.com", Currency: "USD", Lifecycle: "at_risk", Accounts: 1, MRR: 20000},
+		{CSMID: ana.ID, CSMEmail: "ana@example.com", Currency: "USD", Lifecycle: "mature", Accounts: 2, MRR: 100000},
+		{CSMID: bo.ID, CSMEmail: "bo@example.com", Currency: "EUR", Lifecycle: "at_risk", Accounts: 1, MRR: 7000},
+		{CSMID: bo.ID, CSMEmail: "bo@example.com", Currency: "USD", Lifecycle: "mature", Accounts: 1, MRR: 30000},
+	}
+	if fmt.Sprint(groups) != fmt.Sprint(want) {
+		t.Errorf("account groups\n got %v\nwant %v", groups, want)
+	}
+
+	bands, err := st.MRRBands(ctx, "USD", []int64{40000, 10000, 1000, 1})
+	must(t, err)
+	wantBands := []store.MRRBand{
+		{Floor: 40000, Accounts: 2, MRR: 100000},
+		{Floor: 10000, Ceiling: 40000, Accounts: 2, MRR: 50000},
+		{Floor: 1000, Ceiling: 10000, Accounts: 1, MRR: 1000},
+		{Floor: 1, Ceiling: 1000, Accounts: 1, MRR: 500}, // A6 pays nothing: in no band
+	}
+	if fmt.Sprint(bands) != fmt.Sprint(wantBands) {
+		t.Errorf("USD bands\n got %v\nwant %v", bands, wantBands)
+	}
+	bands, err = st.MRRBands(ctx, "EUR", []int64{100000, 5000})
+	must(t, err)
+	if fmt.Sprint(bands) != fmt.Sprint([]store.MRRBand{{Floor: 100000}, {Floor: 5000, Ceiling: 100000, Accounts: 1, MRR: 7000}}) {
+		t.Errorf("EUR bands %v", bands)
+	}
+	bands, err = st.MRRBands(ctx, "USD", nil)
+	if err != nil || len(bands) != 0 {
+		t.Errorf("no floors: %v, %v", bands, err)
+	}
+	_, err = st.MRRBands(ctx, "USD", []int64{1000, 1000})
+	fieldErr(t, err, "floors")
+	_, err = st.MRRBands(ctx, "USD", []int64{0})
+	fieldErr(t, err, "floors")
+	_, err = st.MRRBands(ctx, "USD", make([]int64, store.MaxBands+1))
+	fieldErr(t, err, "floors")
+
+	for _, tc := range []struct {
+		cur   string
+		below int64
+		n     int
+		want  store.TopMRR
+	}{
+		{"USD", 0, 1, store.TopMRR{Accounts: 1, MRR: 50000, Floor: 50000}},
+		{"USD", 0, 2, store.TopMRR{Accounts: 2, MRR: 100000, Floor: 50000}}, // a tie at the top
+		{"USD", 0, 3, store.TopMRR{Accounts: 3, MRR: 130000, Floor: 30000}},
+		{"USD", 0, 100, store.TopMRR{Accounts: 6, MRR: 151500, Floor: 500}}, // only the paying ones
+		{"USD", 0, 0, store.TopMRR{}},
+		{"USD", 40000, 2, store.TopMRR{Accounts: 2, MRR: 50000, Floor: 20000}}, // within the second band
+		{"USD", 50000, 1, store.TopMRR{Accounts: 1, MRR: 30000, Floor: 30000}}, // the bound is excluded
+		{"USD", 1000, 5, store.TopMRR{Accounts: 1, MRR: 500, Floor: 500}},
+		{"USD", 1, 5, store.TopMRR{}},
+		{"EUR", 0, 2, store.TopMRR{Accounts: 1, MRR: 7000, Floor: 7000}},
+		{"JPY", 0, 5, store.TopMRR{}},
+	} {
+		got, err := st.TopMRR(ctx, tc.cur, tc.below, tc.n)
+		must(t, err)
+		if got != tc.want {
+			t.Errorf("TopMRR(%s, below %d, %d) = %+v, want %+v", tc.cur, tc.below, tc.n, got, tc.want)
+		}
+	}
+
+	until := []civil.Date{from.AddDays(30), from.AddDays(90), from.AddDays(180)}
+	ren, err := st.RenewalsDue(ctx, "USD", from, until)
+	must(t, err)
+	wantRen := []store.Renewals{
+		{Until: until[0], Accounts: 2, MRR: 50500},  // A1, A8 (on the boundary)
+		{Until: until[1], Accounts: 3, MRR: 70500},  // and A2
+		{Until: until[2], Accounts: 4, MRR: 100500}, // and A3
+	}
+	if fmt.Sprint(ren) != fmt.Sprint(wantRen) {
+		t.Errorf("USD renewals\n got %v\nwant %v", ren, wantRen)
+	}
+	ren, err = st.RenewalsDue(ctx, "EUR", from, until[:1])
+	must(t, err)
+	if len(ren) != 1 || ren[0].Accounts != 1 || ren[0].MRR != 7000 {
+		t.Errorf("EUR renewals %v (the first day is included)", ren)
+	}
+	_, err = st.RenewalsDue(ctx, "USD", from, []civil.Date{from.AddDays(90), from.AddDays(30)})
+	fieldErr(t, err, "until")
+	_, err = st.RenewalsDue(ctx, "USD", from, []civil.Date{from.AddDays(-1)})
+	fieldErr(t, err, "until")
+
+	for _, inv := range []customer.Invoice{
+		{AccountID: ids["A1"], Amount: 1000, Currency: "USD", DueOn: d("2030-01-15")},
+		{AccountID: ids["A1"], Amount: 2000, Currency: "USD", DueOn: d("2030-01-20")},
+		{AccountID: ids["A2"], Amount: 4000, Currency: "USD", DueOn: d("2030-01-31")},
+		{AccountID: ids["A3"], Amount: 8000, Currency: "USD", DueOn: d("2030-02-01")}, // due on the day: not yet overdue
+		{AccountID: ids["A4"], Amount: 500, Currency: "EUR", DueOn: d("2030-01-02")},
+		{AccountID: ids["A5"], Amount: 9999, Currency: "USD", DueOn: d("2030-01-01"), PaidOn: d("2030-01-05")},
+	} {
+		must(t, st.Invoices().Create(ctx, &inv))
+	}
+	over, err := st.OverdueInvoices(ctx, d("2030-02-01"))
+	must(t, err)
+	wantOver := []store.Overdue{{Currency: "EUR", Invoices: 1, Amount: 500, Accounts: 1}, {Currency: "USD", Invoices: 3, Amount: 7000, Accounts: 2}}
+	if fmt.Sprint(over) != fmt.Sprint(wantOver) {
+		t.Errorf("overdue invoices %v, want %v", over, wantOver)
+	}
+	_, err = st.OverdueInvoices(ctx, civil.Date{})
+	fieldErr(t, err, "day")
+}
+
+func testFiguresEmpty(t *testing.T, st store.Store) {
+	curs, err := st.Currencies(ctx)
+	must(t, err)
+	groups, err := st.AccountGroups(ctx)
+	must(t, err)
+	top, err := st.TopMRR(ctx, "USD", 0, 10)
+	must(t, err)
+	bands, err := st.MRRBands(ctx, "USD", []int64{100, 1})
+	must(t, err)
+	ren, err := st.RenewalsDue(ctx, "USD", d("2030-01-01"), []civil.Date{d("2030-02-01")})
+	must(t, err)
+	over, err := st.OverdueInvoices(ctx, d("2030-01-01"))
+	must(t, err)
+	if len(curs) != 0 || len(groups) != 0 || top != (store.TopMRR{}) || len(over) != 0 ||
+		fmt.Sprint(bands) != "[{100 0 0 0} {1 100 0 0}]" || fmt.Sprint(ren) != "[{2030-02-01 0 0}]" {
+		t.Errorf("empty store: %v %v %v %v %v %v", curs, groups, top, bands, ren, over)
+	}
 }

@@ -1,0 +1,256 @@
+package sqlstore
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/tendhq/tend/internal/civil"
+	"github.com/tendhq/tend/internal/store"
+	"github.com/tendhq/tend/internal/validate"
+)
+
+// The dashboard figures. Each query is shaped to be answered from one
+// covering index (see the engines' 0002 migrations) without a sort:
+// accounts_book (csm_id, currency, lifecycle, mrr) for the groups,
+// accounts_currency_mrr (currency, mrr) for the bands and the top,
+// accounts_currency_renewal (currency, renewal_on, mrr) for renewals and
+// invoices_unpaid_due (due_on, currency, amount, account_id) for overdue
+// invoices.
+// Sums are cast to BIGINT because PostgreSQL sums bigints as numeric.
+
+// Currencies lists the currencies accounts are billed in. It walks the
+// index from one currency to the next (a loose index scan), so a hundred
+// thousand accounts in one currency cost a couple of index seeks.
+func (db *DB) Currencies(ctx context.Context) ([]string, error) {
+	const q = `WITH RECURSIVE c (cur) AS (
+		SELECT MIN(currency) FROM accounts
+		UNION ALL
+		SELECT (SELECT MIN(currency) FROM accounts WHERE currency > c.cur) FROM c WHERE c.cur IS NOT NULL
+	) SELECT cur FROM c WHERE cur IS NOT NULL`
+	rows, err := db.R.QueryContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("currencies: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, fmt.Errorf("currencies: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("currencies: %w", err)
+	}
+	slices.Sort(out) // the engines' collations may order codes differently
+	return out, nil
+}
+
+// AccountGroups counts accounts and sums MRR by CSM, currency and stage.
+func (db *DB) AccountGroups(ctx context.Context) ([]store.AccountGroup, error) {
+	const q = `SELECT g.csm_id, u.email, g.currency, g.lifecycle, g.n, g.mrr FROM (
+		SELECT csm_id, currency, lifecycle, COUNT(*) AS n, CAST(SUM(mrr) AS BIGINT) AS mrr
+		FROM accounts GROUP BY csm_id, currency, lifecycle
+	) g LEFT JOIN users u ON u.id = g.csm_id`
+	rows, err := db.R.QueryContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("account groups: %w", err)
+	}
+	defer rows.Close()
+	var out []store.AccountGroup
+	for rows.Next() {
+		var g store.AccountGroup
+		var n int64
+		if err := rows.Scan(intScan{&g.CSMID}, strScan{&g.CSMEmail}, &g.Currency, &g.Lifecycle, intScan{&n}, intScan{&g.MRR}); err != nil {
+			return nil, fmt.Errorf("account groups: %w", err)
+		}
+		g.Accounts = int(n)
+		out = append(out, g)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("account groups: %w", err)
+	}
+	slices.SortFunc(out, func(a, b store.AccountGroup) int {
+		return cmp.Or(cmp.Compare(a.CSMID, b.CSMID), strings.Compare(a.Currency, b.Currency), strings.Compare(a.Lifecycle, b.Lifecycle))
+	})
+	return out, nil
+}
+
+// MRRBands counts accounts by MRR band, one range scan of the index per
+// band, all in one statement.
+func (db *DB) MRRBands(ctx context.Context, currency string, floors []int64) ([]store.MRRBand, error) {
+	var errs validate.Errors
+	if len(floors) > store.MaxBands {
+		errs.Add("floors", "too_many", "at most %d bands (got %d)", store.MaxBands, len(floors))
+	}
+	for i, f := range floors {
+		if f < 1 || (i > 0 && f >= floors[i-1]) {
+			errs.Add("floors", "invalid", "floors must be positive and strictly falling (floor %d is %d)", i, f)
+			break
+		}
+	}
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	if len(floors) == 0 {
+		return nil, nil
+	}
+	var b strings.Builder
+	args := make([]any, 0, 3*len(floors))
+	for i, f := range floors {
+		if i > 0 {
+			b.WriteString(" UNION ALL ")
+		}
+		b.WriteString("SELECT " + strconv.Itoa(i) + " AS band, COUNT(*), CAST(COALESCE(SUM(mrr), 0) AS BIGINT) FROM accounts WHERE currency = ? AND mrr >= ?")
+		args = append(args, currency, f)
+		if i > 0 {
+			b.WriteString(" AND mrr < ?")
+			args = append(args, floors[i-1])
+		}
+	}
+	out := make([]store.MRRBand, len(floors))
+	for i, f := range floors {
+		out[i].Floor = f
+		if i > 0 {
+			out[i].Ceiling = floors[i-1]
+		}
+	}
+	rows, err := db.R.QueryContext(ctx, db.D.rebind(b.String()), args...)
+	if err != nil {
+		return nil, fmt.Errorf("mrr bands: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var i, n, sum int64
+		if err := rows.Scan(intScan{&i}, intScan{&n}, intScan{&sum}); err != nil {
+			return nil, fmt.Errorf("mrr bands: %w", err)
+		}
+		out[i].Accounts, out[i].MRR = int(n), sum
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("mrr bands: %w", err)
+	}
+	return out, nil
+}
+
+// TopMRR sums the n largest MRRs of a currency below a bound, read down
+// the index from the bound.
+func (db *DB) TopMRR(ctx context.Context, currency string, below int64, n int) (store.TopMRR, error) {
+	var t store.TopMRR
+	if n <= 0 {
+		return t, nil
+	}
+	q := `SELECT COUNT(*), CAST(COALESCE(SUM(mrr), 0) AS BIGINT), COALESCE(MIN(mrr), 0) FROM (
+		SELECT mrr FROM accounts WHERE currency = ? AND mrr > 0`
+	args := []any{currency}
+	if below > 0 {
+		q += ` AND mrr < ?`
+		args = append(args, below)
+	}
+	q += ` ORDER BY mrr DESC LIMIT ?) t`
+	args = append(args, int64(n))
+	var count int64
+	err := db.R.QueryRowContext(ctx, db.D.rebind(q), args...).Scan(intScan{&count}, intScan{&t.MRR}, intScan{&t.Floor})
+	if err != nil {
+		return t, fmt.Errorf("top mrr: %w", err)
+	}
+	t.Accounts = int(count)
+	return t, nil
+}
+
+// RenewalsDue counts renewals in consecutive windows, each a range scan
+// of the index, and adds them up.
+func (db *DB) RenewalsDue(ctx context.Context, currency string, from civil.Date, until []civil.Date) ([]store.Renewals, error) {
+	var errs validate.Errors
+	if from.IsZero() {
+		errs.Add("from", "required", "is required")
+	}
+	for i, u := range until {
+		if u.IsZero() || u.Before(from) || (i > 0 && u.Before(until[i-1])) {
+			errs.Add("until", "invalid", "days must be in order and not before %s (day %d is %s)", from, i, u)
+			break
+		}
+	}
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	if len(until) == 0 {
+		return nil, nil
+	}
+	var b strings.Builder
+	args := make([]any, 0, 3*len(until))
+	for i, u := range until {
+		if i > 0 {
+			b.WriteString(" UNION ALL ")
+		}
+		b.WriteString("SELECT " + strconv.Itoa(i) + " AS w, COUNT(*), CAST(COALESCE(SUM(mrr), 0) AS BIGINT) FROM accounts WHERE currency = ?")
+		if i == 0 {
+			b.WriteString(" AND renewal_on >= ?")
+			args = append(args, currency, from.String())
+		} else {
+			b.WriteString(" AND renewal_on > ?")
+			args = append(args, currency, until[i-1].String())
+		}
+		b.WriteString(" AND renewal_on <= ?")
+		args = append(args, u.String())
+	}
+	windows := make([]store.Renewals, len(until))
+	rows, err := db.R.QueryContext(ctx, db.D.rebind(b.String()), args...)
+	if err != nil {
+		return nil, fmt.Errorf("renewals due: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var i, n, sum int64
+		if err := rows.Scan(intScan{&i}, intScan{&n}, intScan{&sum}); err != nil {
+			return nil, fmt.Errorf("renewals due: %w", err)
+		}
+		windows[i].Accounts, windows[i].MRR = int(n), sum
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("renewals due: %w", err)
+	}
+	out := make([]store.Renewals, len(until))
+	var acc store.Renewals
+	for i, u := range until {
+		acc.Accounts += windows[i].Accounts
+		acc.MRR += windows[i].MRR
+		out[i] = store.Renewals{Until: u, Accounts: acc.Accounts, MRR: acc.MRR}
+	}
+	return out, nil
+}
+
+// OverdueInvoices reads the unpaid invoices due before day, over the
+// partial index of unpaid invoices.
+func (db *DB) OverdueInvoices(ctx context.Context, day civil.Date) ([]store.Overdue, error) {
+	if day.IsZero() {
+		return nil, validate.Errors{{Field: "day", Code: "required", Message: "is required"}}
+	}
+	const q = `SELECT currency, COUNT(*), CAST(SUM(amount) AS BIGINT), COUNT(DISTINCT account_id)
+		FROM invoices WHERE paid_on IS NULL AND due_on < ? GROUP BY currency`
+	rows, err := db.R.QueryContext(ctx, db.D.rebind(q), day.String())
+	if err != nil {
+		return nil, fmt.Errorf("overdue invoices: %w", err)
+	}
+	defer rows.Close()
+	var out []store.Overdue
+	for rows.Next() {
+		var o store.Overdue
+		var n, accts int64
+		if err := rows.Scan(&o.Currency, intScan{&n}, intScan{&o.Amount}, intScan{&accts}); err != nil {
+			return nil, fmt.Errorf("overdue invoices: %w", err)
+		}
+		o.Invoices, o.Accounts = int(n), int(accts)
+		out = append(out, o)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("overdue invoices: %w", err)
+	}
+	slices.SortFunc(out, func(a, b store.Overdue) int { return strings.Compare(a.Currency, b.Currency) })
+	return out, nil
+}
