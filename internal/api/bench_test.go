@@ -162,28 +162,14 @@ func seedAccounts(ctx context.Context, st store.Store, n int) (bool, error) {
 				Status:            customer.SubActive,
 			})
 		}
-		if err := importAll(ctx, st.Accounts(), accounts); err != nil {
+		if err := store.ImportAll(ctx, st.Accounts(), accounts); err != nil {
 			return false, err
 		}
-		if err := importAll(ctx, st.Subscriptions(), subs); err != nil {
+		if err := store.ImportAll(ctx, st.Subscriptions(), subs); err != nil {
 			return false, err
 		}
 	}
 	return true, nil
-}
-
-// importAll imports vs and fails on any rejected row.
-func importAll[T any](ctx context.Context, c store.Collection[T], vs []T) error {
-	res, err := c.Import(ctx, vs)
-	if err != nil {
-		return err
-	}
-	for i, r := range res {
-		if r.Err != nil {
-			return fmt.Errorf("row %d: %w", i, r.Err)
-		}
-	}
-	return nil
 }
 
 // BenchmarkListAccounts measures GET /api/v1/accounts over 100,000

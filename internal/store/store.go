@@ -272,3 +272,19 @@ type Overdue struct {
 	Amount   int64
 	Accounts int // distinct accounts owing them
 }
+
+// ImportAll imports vs and fails on the first object the store rejects,
+// naming its position — for loads that must land whole (demo data,
+// benchmarks).
+func ImportAll[T any](ctx context.Context, c Collection[T], vs []T) error {
+	res, err := c.Import(ctx, vs)
+	if err != nil {
+		return err
+	}
+	for i, r := range res {
+		if r.Err != nil {
+			return fmt.Errorf("%s %d of %d: %w", c.Spec().Singular, i+1, len(vs), r.Err)
+		}
+	}
+	return nil
+}

@@ -96,7 +96,7 @@ func seedBench(ctx context.Context, st store.Store, n int, today civil.Date) (st
 		users[i] = customer.User{Email: fmt.Sprintf("csm%02d@bench.test", i), Name: fmt.Sprintf("Bench CSM %02d", i),
 			Role: customer.RoleCSM, CapacityARR: 400_000_000}
 	}
-	if err := importAll(ctx, st.Users(), users); err != nil {
+	if err := store.ImportAll(ctx, st.Users(), users); err != nil {
 		return "", err
 	}
 	const batch = 1000
@@ -124,31 +124,17 @@ func seedBench(ctx context.Context, st store.Store, n int, today civil.Date) (st
 			}
 			invoices = append(invoices, inv)
 		}
-		if err := importAll(ctx, st.Accounts(), accounts); err != nil {
+		if err := store.ImportAll(ctx, st.Accounts(), accounts); err != nil {
 			return "", err
 		}
-		if err := importAll(ctx, st.Subscriptions(), subs); err != nil {
+		if err := store.ImportAll(ctx, st.Subscriptions(), subs); err != nil {
 			return "", err
 		}
-		if err := importAll(ctx, st.Invoices(), invoices); err != nil {
+		if err := store.ImportAll(ctx, st.Invoices(), invoices); err != nil {
 			return "", err
 		}
 	}
 	return users[7].Email, nil
-}
-
-// importAll imports vs and fails on any rejected row.
-func importAll[T any](ctx context.Context, c store.Collection[T], vs []T) error {
-	res, err := c.Import(ctx, vs)
-	if err != nil {
-		return err
-	}
-	for i, r := range res {
-		if r.Err != nil {
-			return fmt.Errorf("row %d: %w", i, r.Err)
-		}
-	}
-	return nil
 }
 
 // BenchmarkDashboard measures GET /dashboard over 100,000 accounts on

@@ -54,13 +54,7 @@ func BenchImport(b *testing.B, open func(b *testing.B) store.Store, accounts, su
 }
 
 func importAll[T any](b *testing.B, c store.Collection[T], rows []T) {
-	res, err := c.Import(ctx, rows)
-	if err != nil {
+	if err := store.ImportAll(ctx, c, rows); err != nil {
 		b.Fatal(err)
-	}
-	for i, r := range res {
-		if r.Err != nil {
-			b.Fatalf("row %d: %v", i, r.Err)
-		}
 	}
 }
