@@ -313,6 +313,9 @@ func (g *generator) schemaFor(t reflect.Type) map[string]any {
 		return map[string]any{"type": "string", "format": "date-time"}
 	case dateType:
 		return map[string]any{"type": []string{"string", "null"}, "format": "date"}
+	case ratioType:
+		// revenue.Ratio marshals as a number, or null when undefined.
+		return map[string]any{"type": []string{"number", "null"}}
 	}
 	switch t.Kind() {
 	case reflect.Pointer:

@@ -5,6 +5,8 @@ import (
 	"reflect"
 
 	"github.com/tendhq/tend/internal/customer"
+	"github.com/tendhq/tend/internal/retention"
+	"github.com/tendhq/tend/internal/revenue"
 )
 
 // route is one operation of the API: what the mux serves, and what the
@@ -100,6 +102,7 @@ func (s *server) routeTable() []route {
 	)
 
 	attr := reflect.TypeFor[customer.AttributeDef]()
+	str := map[string]any{"type": "string"}
 	rs = append(rs,
 		route{"GET", Prefix + "/attributes", s.listAttributes, operation{
 			ID: "listAttributes", Tag: "attributes", Summary: "List custom account attribute definitions",
@@ -117,6 +120,23 @@ func (s *server) routeTable() []route {
 		route{"DELETE", Prefix + "/attributes/{key}", s.deleteAttribute, operation{
 			ID: "deleteAttribute", Tag: "attributes", Summary: "Delete a custom attribute definition",
 			OK: []reply{{Status: 204}}, Fails: []int{404}}},
+
+		// Retention metrics over the revenue core (issue 7), computed from
+		// the stored subscriptions on each request; handlers in metrics.go.
+		route{"GET", Prefix + "/metrics/retention", s.getRetention, operation{
+			ID: "getRetention", Tag: "metrics", Summary: "Retention metrics of a period, by slice",
+			Notes: "The MRR waterfall (start, new, expansion, contraction, churn, reactivation, end) and GRR, NRR, " +
+				"logo churn, GDRR, quick ratio and ARPA of one period for every slice of one dimension, computed from " +
+				"the subscriptions in the reporting currency (" + retention.Currency + "). Amounts are integer minor units; " +
+				"ratios are numbers (0.973 is 97.3%) or null when undefined. The response's `definitions` write out each formula. " +
+				"A subscription in another currency is answered 422 naming the currency (no rate table yet).",
+			Query: []param{
+				{Name: "period", Desc: "The period: 2025-07 (month), 2025-Q3 (quarter), 2025 (year), TTM-2025-07 (trailing twelve months) or 2025-07-01..2025-09-30. Default: the quarter of as_of, to date.", Schema: str},
+				{Name: "by", Desc: "The dimension to slice by. Default: all (one slice).", Schema: map[string]any{"type": "string", "enum": revenue.DimensionNames}},
+				{Name: "as_of", Desc: "The day the books are closed on (YYYY-MM-DD); nothing later is recognised. Default: today (UTC).", Schema: map[string]any{"type": "string", "format": "date"}},
+			},
+			OK:    []reply{{Status: 200, Type: reflect.TypeFor[retention.Report]()}},
+			Fails: []int{http.StatusBadRequest, http.StatusUnprocessableEntity}}},
 
 		route{"GET", Prefix + "/openapi.json", s.serveOpenAPI, operation{
 			ID: "getOpenAPI", Tag: "meta", Summary: "This API's OpenAPI 3.1 document",

@@ -59,6 +59,7 @@ func New() *cobra.Command {
 		importCmd(e),
 		exportCmd(e),
 		demoCmd(e),
+		metricsCmd(e),
 		configCmd(e),
 		versionCmd(e),
 	)

@@ -1,0 +1,218 @@
+package cli
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tendhq/tend/internal/civil"
+	"github.com/tendhq/tend/internal/money"
+	"github.com/tendhq/tend/internal/retention"
+	"github.com/tendhq/tend/internal/revenue"
+)
+
+func metricsCmd(e *env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "metrics",
+		Short: "Show retention metrics computed from the subscriptions",
+		Args:  cobra.NoArgs,
+	}
+	cmd.AddCommand(retentionCmd(e))
+	return cmd
+}
+
+func retentionCmd(e *env) *cobra.Command {
+	var period, by, asOf, format string
+	cmd := &cobra.Command{
+		Use:   "retention",
+		Short: "MRR waterfall, GRR, NRR, logo churn, GDRR, quick ratio and ARPA of a period, by slice",
+		Long: `Compute the retention of one period from the stored subscriptions, in the
+reporting currency (` + retention.Currency + `), for every slice of one dimension:
+
+  start + new + expansion − contraction − churn + reactivation = end
+  GRR = (S − C − X) / S          NRR = (S + E − C − X) / S
+  logo churn = customers lost / customers at the start
+  GDRR = $ renewed / $ due, on renewals due in the period
+  quick ratio = (new + expansion + reactivation) / (contraction + churn)
+  ARPA = ending MRR / customers at the end
+
+S is the MRR at the start of the customers present then; E, C and X their
+expansion, contraction and churn, netted per customer. "—" marks a ratio
+with nothing to divide by. The rules are in docs/revenue.md.`,
+		Example: `  tend metrics retention --period 2025-Q3 --by tier
+  tend metrics retention --period TTM-2025-09 --by region --format csv`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			day := civil.Today()
+			if asOf != "" {
+				d, err := civil.Parse(asOf)
+				if err != nil || d.IsZero() {
+					return fmt.Errorf("--as-of: want a day as YYYY-MM-DD, got %q", asOf)
+				}
+				day = d
+			}
+			p := revenue.QuarterOf(day)
+			if period != "" {
+				var err error
+				if p, err = revenue.ParsePeriod(period); err != nil {
+					return fmt.Errorf("--period: %w", err)
+				}
+			}
+			if _, err := revenue.DimensionByName(by, nil); err != nil {
+				return fmt.Errorf("--by: %w", err)
+			}
+			switch format {
+			case "table", "csv", "json":
+			default:
+				return fmt.Errorf("--format: %q is not a format (want table, csv or json)", format)
+			}
+			ctx := cmd.Context()
+			st, err := e.openStore(ctx, false)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			book, accounts, err := retention.Load(ctx, st, day)
+			if err != nil {
+				return err
+			}
+			rep, err := retention.Measure(book, accounts, p, by)
+			if err != nil {
+				return fmt.Errorf("--by: %w", err)
+			}
+			switch format {
+			case "json":
+				enc := json.NewEncoder(e.out)
+				enc.SetEscapeHTML(false)
+				enc.SetIndent("", "  ")
+				return enc.Encode(rep)
+			case "csv":
+				return writeRetentionCSV(e, rep)
+			}
+			return writeRetentionTable(e, rep)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&period, "period", "", "2025-07, 2025-Q3, 2025, TTM-2025-07 or 2025-07-01..2025-09-30 (default: the quarter of --as-of, to date)")
+	f.StringVar(&by, "by", "all", "slice by: "+strings.Join(revenue.DimensionNames, ", "))
+	f.StringVar(&asOf, "as-of", "", "close the books on this day, YYYY-MM-DD (default: today)")
+	f.StringVar(&format, "format", "table", "table, csv or json")
+	return cmd
+}
+
+// retentionCSVHeader names the CSV's columns.
+var retentionCSVHeader = []string{"period", "dimension", "slice", "currency",
+	"start", "new", "expansion", "contraction", "churn", "reactivation", "end",
+	"customers_start", "customers_end", "grr", "nrr", "logo_churn", "gdrr", "quick_ratio", "arpa"}
+
+// writeRetentionTable prints rep for people: money as "$1,234.50", ratios as
+// percentages, "—" for undefined.
+func writeRetentionTable(e *env, rep *retention.Report) error {
+	cur := rep.Currency
+	fmt.Fprintf(e.out, "Retention %s (%s to %s), by %s, as of %s, in %s\n\n",
+		rep.Period.Name, rep.Period.From, rep.Period.Last(), rep.Dimension, rep.AsOf, cur)
+	tw := tabwriter.NewWriter(e.out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	head := append([]string{strings.ToUpper(rep.Dimension)}, "START", "NEW", "EXPANSION", "CONTRACTION", "CHURN",
+		"REACTIVATION", "END", "CUSTOMERS", "GRR", "NRR", "LOGO CHURN", "GDRR", "QUICK RATIO", "ARPA")
+	fmt.Fprintln(tw, strings.Join(head, "\t")+"\t")
+	for _, s := range rep.Slices {
+		r := s.Ratios
+		row := []string{s.Slice,
+			money.Display(s.Start, cur), money.Display(s.New, cur), money.Display(s.Expansion, cur),
+			neg(s.Contraction, cur), neg(s.Churn, cur), money.Display(s.Reactivation, cur), money.Display(s.End, cur),
+			fmt.Sprintf("%d→%d", s.CustomersStart, s.CustomersEnd),
+			percent(r.GRR), percent(r.NRR), percent(r.LogoChurn), percent(r.GDRR), times(r.QuickRatio), perAccount(r.ARPA, cur)}
+		fmt.Fprintln(tw, strings.Join(row, "\t")+"\t")
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if len(rep.Slices) == 0 {
+		fmt.Fprintln(e.out, "(no MRR, movements or renewals in this period)")
+	}
+	return nil
+}
+
+// writeRetentionCSV prints rep for spreadsheets: amounts as decimals of the
+// currency, ratios as fractions (0.9731), empty when undefined.
+func writeRetentionCSV(e *env, rep *retention.Report) error {
+	cur := rep.Currency
+	w := csv.NewWriter(e.out)
+	w.Write(retentionCSVHeader)
+	for _, s := range rep.Slices {
+		r := s.Ratios
+		row := []string{rep.Period.Name, rep.Dimension, s.Slice, cur}
+		for _, v := range []int64{s.Start, s.New, s.Expansion, s.Contraction, s.Churn, s.Reactivation, s.End} {
+			row = append(row, money.FormatMinor(v, cur))
+		}
+		row = append(row, strconv.Itoa(s.CustomersStart), strconv.Itoa(s.CustomersEnd))
+		for _, x := range []revenue.Ratio{r.GRR, r.NRR, r.LogoChurn, r.GDRR, r.QuickRatio} {
+			row = append(row, fraction(x))
+		}
+		arpa := ""
+		if r.ARPA.Defined() {
+			arpa = money.FormatMinor(roundDiv(r.ARPA), cur)
+		}
+		w.Write(append(row, arpa))
+	}
+	w.Flush()
+	return w.Error()
+}
+
+// undefined stands for a ratio with a zero denominator.
+const undefined = "—"
+
+func percent(r revenue.Ratio) string {
+	if !r.Defined() {
+		return undefined
+	}
+	return r.Percent()
+}
+
+func times(r revenue.Ratio) string {
+	v, ok := r.Float()
+	if !ok {
+		return undefined
+	}
+	return strconv.FormatFloat(v, 'f', 2, 64) + "×"
+}
+
+func fraction(r revenue.Ratio) string {
+	if !r.Defined() {
+		return ""
+	}
+	return r.String()
+}
+
+// perAccount writes a money-per-account ratio rounded to the minor unit.
+func perAccount(r revenue.Ratio, cur string) string {
+	if !r.Defined() {
+		return undefined
+	}
+	return money.Display(roundDiv(r), cur)
+}
+
+// roundDiv is Num/Den rounded half away from zero; Den must not be 0.
+func roundDiv(r revenue.Ratio) int64 {
+	n, d := r.Num, r.Den
+	if d < 0 {
+		n, d = -n, -d
+	}
+	if n < 0 {
+		return -((-n + d/2) / d)
+	}
+	return (n + d/2) / d
+}
+
+// neg writes an amount that reduces MRR with a minus sign (zero plain).
+func neg(v int64, cur string) string {
+	if v == 0 {
+		return money.Display(0, cur)
+	}
+	return money.Display(-v, cur)
+}

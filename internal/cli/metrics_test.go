@@ -1,0 +1,123 @@
+package cli
+
+import (
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tendhq/tend/internal/retention/retentiontest"
+	"github.com/tendhq/tend/internal/store/sqlite"
+)
+
+// seededDir is a data directory whose database holds the retention fixture.
+func seededDir(t *testing.T, euro bool) string {
+	t.Helper()
+	dir := t.TempDir()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "tend.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	retentiontest.Seed(t, st)
+	if euro {
+		retentiontest.AddEuro(t, st)
+	}
+	return dir
+}
+
+func TestMetricsRetention(t *testing.T) {
+	t.Parallel()
+	dir := seededDir(t, false)
+	args := []string{"metrics", "retention", "--period", "2025-Q3", "--as-of", "2025-12-31"}
+
+	out, _, err := run(t, dir, append(args, "--by", "tier")...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Retention 2025-Q3 (2025-07-01 to 2025-09-30), by tier, as of 2025-12-31, in USD",
+		"TIER", "GRR", "Enterprise", "$1,000.00", "$500.00", "$1,500.00", "100.0%", "150.0%", "—",
+		"SMB", "$2,000.00", "-$2,000.00", "$300.00", "0.0%"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+
+	out, _, err = run(t, dir, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"all", "$3,000.00", "$1,800.00", "33.3%", "50.0%", "0.40×", "$900.00", "2→2"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+
+	out, _, err = run(t, dir, append(args, "--format", "csv", "--by", "tier")...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(strings.NewReader(out)).ReadAll()
+	if err != nil || len(rows) != 3 {
+		t.Fatalf("csv (%v):\n%s", err, out)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	ent := rows[1]
+	if ent[col["slice"]] != "Enterprise" || ent[col["start"]] != "1000.00" || ent[col["grr"]] != "1.0000" ||
+		ent[col["nrr"]] != "1.5000" || ent[col["quick_ratio"]] != "" || ent[col["arpa"]] != "1500.00" {
+		t.Errorf("Enterprise row %v", ent)
+	}
+
+	out, _, err = run(t, dir, append(args, "--format", "json")...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Slices []struct {
+			End    int64 `json:"end"`
+			Ratios struct {
+				GRR *float64 `json:"grr"`
+			} `json:"ratios"`
+		} `json:"slices"`
+		Definitions map[string]string `json:"definitions"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if len(rep.Slices) != 1 || rep.Slices[0].End != 180000 || rep.Slices[0].Ratios.GRR == nil ||
+		*rep.Slices[0].Ratios.GRR != 1.0/3 || rep.Definitions["nrr"] == "" {
+		t.Errorf("json %+v", rep)
+	}
+}
+
+func TestMetricsRetentionErrors(t *testing.T) {
+	t.Parallel()
+	dir := seededDir(t, false)
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--period", "2025-Q5"}, "--period"},
+		{[]string{"--period", "2025-Q3", "--by", "colour"}, "--by"},
+		{[]string{"--as-of", "soon"}, "--as-of"},
+		{[]string{"--format", "xml"}, "--format"},
+	} {
+		_, _, err := run(t, dir, append([]string{"metrics", "retention"}, c.args...)...)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: err = %v, want one naming %s", c.args, err, c.want)
+		}
+	}
+	_, _, err := run(t, seededDir(t, true), "metrics", "retention", "--period", "2025-Q3", "--as-of", "2025-12-31")
+	if err == nil || !strings.Contains(err.Error(), "EUR") {
+		t.Errorf("EUR subscription: err = %v", err)
+	}
+}
