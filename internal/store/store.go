@@ -8,7 +8,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
+	"github.com/tendhq/tend/internal/auth"
 	"github.com/tendhq/tend/internal/civil"
 	"github.com/tendhq/tend/internal/customer"
 )
@@ -57,6 +59,8 @@ type Store interface {
 
 	// Figures are the aggregates dashboards read.
 	Figures
+	// Access is sign-in: passwords, sessions, API tokens; and saved views.
+	Access
 
 	// Analyze refreshes the query planner's statistics; worth calling
 	// after a bulk import, before the next autovacuum would.
@@ -287,4 +291,58 @@ func ImportAll[T any](ctx context.Context, c Collection[T], vs []T) error {
 		}
 	}
 	return nil
+}
+
+// Access keeps what sign-in needs. Secrets are never stored: sessions and
+// tokens are found by the SHA-256 of their secret (auth.HashSecret), and
+// passwords are kept as argon2id hashes made by package auth.
+type Access interface {
+	// Password returns the user with email (any case) and its password
+	// hash ("" when none was set) and whether it must be changed.
+	Password(ctx context.Context, email string) (u customer.User, hash string, mustChange bool, err error)
+	// SetPassword stores a password hash for the user; mustChange marks a
+	// one-time password. It ends the user's sessions except keep (nil: all).
+	SetPassword(ctx context.Context, userID int64, hash string, mustChange bool, keep []byte) error
+
+	// CreateSession stores s.
+	CreateSession(ctx context.Context, s auth.Session) error
+	// Session returns the session with this hash and its user. Expired
+	// sessions are not found.
+	Session(ctx context.Context, hash []byte, now time.Time) (auth.Session, customer.User, error)
+	// TouchSession records a request at now and the new expiry.
+	TouchSession(ctx context.Context, hash []byte, now, expires time.Time) error
+	// DeleteSession ends one session; DeleteSessions every session of a
+	// user. Neither fails when there is nothing to delete.
+	DeleteSession(ctx context.Context, hash []byte) error
+	DeleteSessions(ctx context.Context, userID int64) error
+
+	// CreateToken stores t and sets its ID and UserEmail.
+	CreateToken(ctx context.Context, t *auth.Token) error
+	// Tokens lists every token, revoked ones too, newest first.
+	Tokens(ctx context.Context) ([]auth.Token, error)
+	// TokenByHash returns the token with this hash and its user, whatever
+	// its state; the caller checks Live and the user's Disabled.
+	TokenByHash(ctx context.Context, hash []byte) (auth.Token, customer.User, error)
+	// TouchToken records that the token was used at now.
+	TouchToken(ctx context.Context, id int64, now time.Time) error
+	// RevokeToken revokes a token at now; revoking twice is not an error.
+	RevokeToken(ctx context.Context, id int64, now time.Time) error
+
+	// SavedViews lists a user's saved views of a page, by name.
+	SavedViews(ctx context.Context, userID int64, page string) ([]SavedView, error)
+	// SaveView stores v, replacing the user's view of the page with the
+	// same name; it sets ID and CreatedAt.
+	SaveView(ctx context.Context, v *SavedView) error
+	// DeleteView deletes the user's view id (ErrNotFound if it is not theirs).
+	DeleteView(ctx context.Context, userID, id int64) error
+}
+
+// SavedView is a named set of filters on a list page, kept for one user.
+type SavedView struct {
+	ID        int64     `json:"id"`
+	UserID    int64     `json:"user_id"`
+	Page      string    `json:"page"`  // "accounts", "portfolio"
+	Name      string    `json:"name"`  // shown in the list of views
+	Query     string    `json:"query"` // the page's URL query string
+	CreatedAt time.Time `json:"created_at"`
 }

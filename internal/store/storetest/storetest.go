@@ -40,6 +40,7 @@ func Run(t *testing.T, open Opener) {
 		{"Distinct", testDistinct},
 		{"Figures", testFigures},
 		{"FiguresEmpty", testFiguresEmpty},
+		{"Access", testAccess},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
