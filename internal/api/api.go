@@ -65,7 +65,11 @@ func newServer(st store.Store, log *slog.Logger) *server {
 	}
 	s.openapi = doc
 	for _, rt := range s.routes {
-		s.mux.Handle(rt.Method+" "+rt.Path, s.wrap(rt.Handle))
+		h := rt.Handle
+		if !rt.Op.Public {
+			h = authenticated(h)
+		}
+		s.mux.Handle(rt.Method+" "+rt.Path, s.wrap(h))
 	}
 	s.mux.Handle("/", s.wrap(s.noRoute))
 	return s

@@ -58,6 +58,9 @@ func (s *server) getAttribute(w http.ResponseWriter, r *http.Request) error {
 // putAttribute answers PUT /attributes/{key}: define the attribute, or
 // change its label or type. 201 when new, 200 when it existed.
 func (s *server) putAttribute(w http.ResponseWriter, r *http.Request) error {
+	if err := requireAdmin(r); err != nil {
+		return err
+	}
 	key := r.PathValue("key")
 	body, err := readBody(r)
 	if err != nil {
@@ -96,6 +99,9 @@ func (s *server) putAttribute(w http.ResponseWriter, r *http.Request) error {
 
 // deleteAttribute answers DELETE /attributes/{key}.
 func (s *server) deleteAttribute(w http.ResponseWriter, r *http.Request) error {
+	if err := requireAdmin(r); err != nil {
+		return err
+	}
 	key := r.PathValue("key")
 	if err := s.st.DeleteAttribute(r.Context(), key); err != nil {
 		if errors.Is(err, store.ErrNotFound) {

@@ -39,11 +39,14 @@ type collection[T any] struct {
 	resource
 	c     store.Collection[T]
 	idIdx []int // index of the ID field
+	// rule decides who may change which objects (access.go); every
+	// collection has one.
+	rule rule[T]
 }
 
 // newCollection describes c for the API; extraReadOnly names fields the
 // store derives (an account's mrr, for example).
-func newCollection[T any](c store.Collection[T], extraReadOnly ...string) *collection[T] {
+func newCollection[T any](c store.Collection[T], rl rule[T], extraReadOnly ...string) *collection[T] {
 	t := reflect.TypeFor[T]()
 	info := infoOf(t)
 	spec := c.Spec()
@@ -66,6 +69,7 @@ func newCollection[T any](c store.Collection[T], extraReadOnly ...string) *colle
 		},
 		c:     c,
 		idIdx: idf.index,
+		rule:  rl,
 	}
 }
 
@@ -193,6 +197,9 @@ func (c *collection[T]) create(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if err := c.allow(r, nil, &v); err != nil {
+		return err
+	}
 	if err := c.c.Create(r.Context(), &v); err != nil {
 		return err
 	}
@@ -230,8 +237,17 @@ func (c *collection[T]) replace(w http.ResponseWriter, r *http.Request) error {
 	return c.respond(w, r, http.StatusOK, id)
 }
 
+// update stores v over the object with its id, if the rule allows the
+// change.
 func (c *collection[T]) update(r *http.Request, v *T) error {
-	err := c.c.Update(r.Context(), v)
+	old, err := c.get(r, c.id(v))
+	if err != nil {
+		return err
+	}
+	if err := c.allow(r, &old, v); err != nil {
+		return err
+	}
+	err = c.c.Update(r.Context(), v)
 	if errors.Is(err, store.ErrNotFound) {
 		return notFound("%s %d not found", c.singular, c.id(v))
 	}
@@ -300,6 +316,13 @@ func (c *collection[T]) remove(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	old, err := c.get(r, id)
+	if err != nil {
+		return err
+	}
+	if err := c.allow(r, &old, nil); err != nil {
+		return err
+	}
 	if err := c.c.Delete(r.Context(), id); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			return notFound("%s %d not found", c.singular, id)
@@ -328,6 +351,15 @@ func (c *collection[T]) upsert(w http.ResponseWriter, r *http.Request) error {
 			Message: fmt.Sprintf("%q differs from the %s in the path (%q); leave it out or make them equal", given, c.spec.Key, key)}}
 	}
 	kv.SetString(key)
+	var old *T
+	if cur, err := c.c.GetByExternalID(r.Context(), key); err == nil {
+		old = &cur
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	if err := c.allow(r, old, &v); err != nil {
+		return err
+	}
 	created, err := c.c.Upsert(r.Context(), &v)
 	if err != nil {
 		return err

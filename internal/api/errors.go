@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/tendhq/tend/internal/auth"
 	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/validate"
 )
@@ -58,6 +59,8 @@ const (
 	CodeMethodNotAllowed = "method_not_allowed" // 405: the path exists under other methods (see Allow)
 	CodeConflict         = "conflict"           // 409: a uniqueness rule (see fields)
 	CodeTooLarge         = "body_too_large"     // 413: body over MaxBodyBytes
+	CodeUnauthenticated  = "unauthenticated"    // 401: no valid API token or session
+	CodeForbidden        = "forbidden"          // 403: the principal may not do this
 	CodeInternal         = "internal"           // 500: see the server log under request_id
 )
 
@@ -71,6 +74,17 @@ func toError(err error) *Error {
 	if errors.As(err, &mbe) {
 		return &Error{Status: http.StatusRequestEntityTooLarge, Code: CodeTooLarge,
 			Message: fmt.Sprintf("request body is larger than %d bytes", mbe.Limit)}
+	}
+	if errors.Is(err, auth.ErrUnauthenticated) {
+		msg := "send an API token as \"Authorization: Bearer tend_…\" (administrators create them under Admin → API tokens)"
+		if err != auth.ErrUnauthenticated {
+			msg = strings.TrimPrefix(err.Error(), auth.ErrUnauthenticated.Error()+": ")
+		}
+		return &Error{Status: http.StatusUnauthorized, Code: CodeUnauthenticated, Message: msg}
+	}
+	var fb *auth.Forbidden
+	if errors.As(err, &fb) {
+		return &Error{Status: http.StatusForbidden, Code: CodeForbidden, Message: fb.Reason}
 	}
 	var ce *store.ConflictError
 	if errors.As(err, &ce) {
@@ -105,6 +119,9 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	out := *e
 	out.RequestID = id
+	if out.Status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="tend"`)
+	}
 	if len(out.allow) > 0 {
 		w.Header().Set("Allow", strings.Join(out.allow, ", "))
 	}

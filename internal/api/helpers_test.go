@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/tendhq/tend/internal/auth"
+	"github.com/tendhq/tend/internal/customer"
 	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/store/sqlite/sqlitetest"
 )
@@ -25,10 +27,18 @@ func openSQLite(t testing.TB) store.Store {
 }
 
 // testServer is the API over a fresh SQLite store, with its log captured.
+// Requests are made as the principal in as (an administrator unless a
+// test changes it; zero means none), as internal/server's authentication
+// would have put it in the context. The full path from API token to
+// principal is tested in internal/server.
 type testServer struct {
 	*server
 	log *bytes.Buffer
+	as  auth.Principal
 }
+
+// testAdmin is the principal API tests act as by default.
+var testAdmin = auth.Principal{UserID: 1, Email: "admin@tend.test", Role: customer.RoleAdmin}
 
 func newTestServer(t testing.TB) *testServer {
 	t.Helper()
@@ -38,7 +48,7 @@ func newTestServer(t testing.TB) *testServer {
 func newTestServerOn(t testing.TB, st store.Store) *testServer {
 	var buf bytes.Buffer
 	log := slog.New(slog.NewJSONHandler(&lockedWriter{w: &buf}, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	return &testServer{server: newServer(st, log), log: &buf}
+	return &testServer{server: newServer(st, log), log: &buf, as: testAdmin}
 }
 
 // lockedWriter serialises writes to the captured log.
@@ -67,6 +77,7 @@ type step struct {
 	hdr    map[string]string // response headers (value is a substring; "" means absent)
 	save   map[string]string // var → JSON path of a value to save for later steps
 	keep   string            // var to save the whole response body in
+	as     *auth.Principal   // who makes the request (default: the server's)
 }
 
 // run plays steps in order against ts; vars carries saved values.
@@ -75,7 +86,12 @@ func (ts *testServer) run(t *testing.T, steps []step) {
 	vars := map[string]string{}
 	for _, s := range steps {
 		ok := t.Run(s.name, func(t *testing.T) {
+			saved := ts.as
+			if s.as != nil {
+				ts.as = *s.as
+			}
 			rec := ts.do(t, s.method, expand(s.path, vars), expand(s.body, vars), s.header)
+			ts.as = saved
 			body := rec.Body.String()
 			if rec.Code != s.status {
 				t.Fatalf("%s %s: status %d, want %d; body:\n%s", s.method, s.path, rec.Code, s.status, body)
@@ -145,6 +161,9 @@ func (ts *testServer) do(t testing.TB, method, path, body string, header map[str
 	}
 	for k, v := range header {
 		req.Header.Set(k, v)
+	}
+	if ts.as.UserID != 0 {
+		req = req.WithContext(auth.NewContext(req.Context(), ts.as))
 	}
 	rec := httptest.NewRecorder()
 	ts.ServeHTTP(rec, req)

@@ -119,6 +119,8 @@ var errorResponses = map[int]struct{ name, desc string }{
 	http.StatusConflict:              {"Conflict", "Another object already has this unique value (see fields)"},
 	http.StatusRequestEntityTooLarge: {"TooLarge", "The body is larger than 1 MiB"},
 	http.StatusUnprocessableEntity:   {"Unprocessable", "The object breaks a rule; fields lists every problem"},
+	http.StatusUnauthorized:          {"Unauthenticated", "No API token (or session), or one that is unknown, revoked, expired or whose user is disabled"},
+	http.StatusForbidden:             {"Forbidden", "The token's scope or its user's role does not allow this (message says why)"},
 	http.StatusInternalServerError:   {"Internal", "Something went wrong on the server; the log has it under request_id"},
 }
 
@@ -205,7 +207,13 @@ func buildOpenAPI(routes []route) ([]byte, error) {
 			"schemas":    g.schemas,
 			"parameters": g.params,
 			"responses":  responses,
+			"securitySchemes": map[string]any{"token": map[string]any{
+				"type": "http", "scheme": "bearer",
+				"description": "An API token (tend_…), created by an administrator under Admin → API tokens. " +
+					"A read token can only read; a write token can do what its user's role allows.",
+			}},
 		},
+		"security": []any{map[string]any{"token": []string{}}},
 	}
 	return json.Marshal(doc)
 }
@@ -295,7 +303,16 @@ func (g *generator) operation(rt route) (map[string]any, error) {
 	if len(responses) == 0 {
 		return nil, fmt.Errorf("no success response")
 	}
-	for _, st := range append(slices.Clone(op.Fails), http.StatusInternalServerError) {
+	fails := slices.Clone(op.Fails)
+	if op.Public {
+		o["security"] = []any{}
+	} else {
+		fails = append(fails, http.StatusUnauthorized)
+		if rt.Method != http.MethodGet {
+			fails = append(fails, http.StatusForbidden)
+		}
+	}
+	for _, st := range append(fails, http.StatusInternalServerError) {
 		e, ok := errorResponses[st]
 		if !ok {
 			return nil, fmt.Errorf("no shared response for status %d", st)
@@ -503,7 +520,7 @@ func (g *generator) errorSchemas() {
 		"properties": map[string]any{
 			"code": map[string]any{"type": "string", "enum": []string{CodeInvalidJSON, CodeInvalidType, CodeUnknownField,
 				CodeEmptyBody, CodeInvalidID, CodeInvalidQuery, CodeValidation, CodeNotFound, CodeMethodNotAllowed,
-				CodeConflict, CodeTooLarge, CodeInternal}},
+				CodeConflict, CodeTooLarge, CodeUnauthenticated, CodeForbidden, CodeInternal}},
 			"message":    str,
 			"fields":     map[string]any{"type": "array", "items": ref("schemas", "FieldError")},
 			"request_id": map[string]any{"type": "string", "description": "Identifies the request in the server log."},

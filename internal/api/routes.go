@@ -29,7 +29,8 @@ type operation struct {
 	Query   []param   // query parameters
 	Body    *payload  // request body, if any
 	OK      []reply   // success responses
-	Fails   []int     // error statuses it can answer besides 500
+	Fails   []int     // error statuses it can answer besides 500 (and 401/403, which every non-public route can)
+	Public  bool      // served without authentication
 	res     *resource // the collection it acts on, if any
 }
 
@@ -72,14 +73,14 @@ var (
 // routeTable lists every route of the API.
 func (s *server) routeTable() []route {
 	st := s.st
-	accounts := newCollection(st.Accounts(), "mrr", "currency", "renewal_on")
-	contacts := newCollection(st.Contacts())
-	subscriptions := newCollection(st.Subscriptions())
-	invoices := newCollection(st.Invoices())
-	tickets := newCollection(st.Tickets())
-	surveys := newCollection(st.Surveys())
-	activities := newCollection(st.Activities())
-	users := newCollection(st.Users())
+	accounts := newCollection(st.Accounts(), accountRule, "mrr", "currency", "renewal_on")
+	contacts := newCollection(st.Contacts(), childRule[customer.Contact](st.Accounts()))
+	subscriptions := newCollection(st.Subscriptions(), childRule[customer.Subscription](st.Accounts()))
+	invoices := newCollection(st.Invoices(), childRule[customer.Invoice](st.Accounts()))
+	tickets := newCollection(st.Tickets(), childRule[customer.Ticket](st.Accounts()))
+	surveys := newCollection(st.Surveys(), childRule[customer.SurveyResponse](st.Accounts()))
+	activities := newCollection(st.Activities(), childRule[customer.Activity](st.Accounts()))
+	users := newCollection(st.Users(), adminOnly[customer.User])
 
 	var rs []route
 	rs = append(rs, crud(accounts)...)
@@ -139,7 +140,7 @@ func (s *server) routeTable() []route {
 			Fails: []int{http.StatusBadRequest, http.StatusUnprocessableEntity}}},
 
 		route{"GET", Prefix + "/openapi.json", s.serveOpenAPI, operation{
-			ID: "getOpenAPI", Tag: "meta", Summary: "This API's OpenAPI 3.1 document",
+			ID: "getOpenAPI", Tag: "meta", Summary: "This API's OpenAPI 3.1 document", Public: true,
 			OK: []reply{{Status: 200, Desc: "The OpenAPI document", Type: reflect.TypeFor[map[string]any]()}}}},
 	)
 	return rs

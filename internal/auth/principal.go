@@ -119,6 +119,27 @@ func (p Principal) RequireAccount(csmID int64) error {
 
 type ctxKey struct{}
 
+type rejectedKey struct{}
+
+// WithRejection returns ctx recording why the credentials a request
+// carried were refused (a revoked API token, say), so that the handler
+// that needs a principal can say so rather than just "not signed in".
+func WithRejection(ctx context.Context, reason string) context.Context {
+	return context.WithValue(ctx, rejectedKey{}, fmt.Errorf("%w: %s", ErrUnauthenticated, reason))
+}
+
+// Require returns ctx's principal, or an error wrapping
+// ErrUnauthenticated that says why there is none.
+func Require(ctx context.Context) (Principal, error) {
+	if p, ok := FromContext(ctx); ok {
+		return p, nil
+	}
+	if err, ok := ctx.Value(rejectedKey{}).(error); ok {
+		return Principal{}, err
+	}
+	return Principal{}, ErrUnauthenticated
+}
+
 // NewContext returns ctx carrying p.
 func NewContext(ctx context.Context, p Principal) context.Context {
 	return context.WithValue(ctx, ctxKey{}, p)

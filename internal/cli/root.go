@@ -60,6 +60,7 @@ func New() *cobra.Command {
 		exportCmd(e),
 		demoCmd(e),
 		metricsCmd(e),
+		userCmd(e),
 		configCmd(e),
 		versionCmd(e),
 	)

@@ -34,9 +34,6 @@ Tend never touches real data.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			if err := checkLoopback(e.cfg.Listen); err != nil {
-				return err
-			}
 			if withDemo && e.cfg.DatabaseURL == "" {
 				e.cfg.DataDir = filepath.Clean(e.cfg.DataDir)
 				path := filepath.Join(e.cfg.DataDir, "tend-demo.db")
@@ -56,6 +53,11 @@ Tend never touches real data.`,
 				if err := loadDemo(ctx, e, st, seed); err != nil {
 					return err
 				}
+				if err := demoSignIns(ctx, e, st); err != nil {
+					return err
+				}
+			} else if err := firstAdmin(ctx, e, st); err != nil {
+				return err
 			}
 			return serve(ctx, e, st)
 		},
@@ -92,12 +94,15 @@ func serve(ctx context.Context, e *env, st store.Store) error {
 		return fmt.Errorf("listen on %s: %w", e.cfg.Listen, err)
 	}
 	srv := &http.Server{
-		Handler:           server.New(st, e.log),
+		Handler:           server.New(st, e.log, server.Options{HTTPS: e.cfg.HTTPS}),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
 	}
 	e.log.Info("tend is serving", "url", "http://"+ln.Addr().String()+"/", "engine", st.Engine(), "version", Version)
+	if !isLoopback(e.cfg.Listen) && !e.cfg.HTTPS {
+		e.log.Warn("serving beyond this machine over plain HTTP: passwords and session cookies cross the network unencrypted; put Tend behind a TLS proxy and set --https")
+	}
 	fmt.Fprintf(e.errOut, "\n  Tend is running at http://%s/   (Ctrl-C stops it)\n\n", ln.Addr())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -115,18 +120,15 @@ func serve(ctx context.Context, e *env, st store.Store) error {
 	return nil
 }
 
-// checkLoopback refuses to listen beyond this machine: until sign-in
-// exists, anyone who can reach the port can read and change everything.
-func checkLoopback(addr string) error {
+// isLoopback reports whether addr listens only on this machine.
+func isLoopback(addr string) bool {
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		return fmt.Errorf("listen: %q is not host:port: %w", addr, err)
+		return false
 	}
 	if host == "localhost" {
-		return nil
+		return true
 	}
-	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
-		return nil
-	}
-	return fmt.Errorf("listen: %q is not a loopback address; Tend has no sign-in yet, so it only serves this machine (use 127.0.0.1:PORT)", addr)
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

@@ -5,14 +5,14 @@ import (
 	"testing"
 )
 
-func TestCheckLoopback(t *testing.T) {
+func TestIsLoopback(t *testing.T) {
 	t.Parallel()
 	for addr, ok := range map[string]bool{
 		"127.0.0.1:8080": true, "localhost:80": true, "[::1]:8080": true, "127.0.0.2:1": true,
 		"0.0.0.0:8080": false, ":8080": false, "10.0.0.5:80": false, "example.com:80": false, "8080": false,
 	} {
-		if err := checkLoopback(addr); (err == nil) != ok {
-			t.Errorf("checkLoopback(%q) = %v, want ok=%v", addr, err, ok)
+		if got := isLoopback(addr); got != ok {
+			t.Errorf("isLoopback(%q) = %v, want %v", addr, got, ok)
 		}
 	}
 }
@@ -35,9 +35,5 @@ func TestMigrateConfigVersion(t *testing.T) {
 	out, _, err = run(t, dir, "version")
 	if err != nil || !strings.HasPrefix(out, "tend ") {
 		t.Fatalf("version: %q %v", out, err)
-	}
-	_, _, err = run(t, dir, "serve", "--listen", "0.0.0.0:0")
-	if err == nil || !strings.Contains(err.Error(), "loopback") {
-		t.Fatalf("serve on all interfaces: %v", err)
 	}
 }

@@ -22,6 +22,7 @@ type Config struct {
 	LogLevel        string
 	LogFormat       string
 	NoMigrate       bool
+	HTTPS           bool
 	ShutdownTimeout time.Duration
 }
 
@@ -49,6 +50,8 @@ var options = []option{
 		bind: str(func(c *Config) *string { return &c.LogFormat })},
 	{flag: "no-migrate", env: "TEND_NO_MIGRATE", def: "false", usage: "do not migrate the schema on start (refuse to run on an old one)",
 		bind: func(c *Config, fs *pflag.FlagSet, o option) { fs.BoolVar(&c.NoMigrate, o.flag, false, o.usage) }},
+	{flag: "https", env: "TEND_HTTPS", def: "false", usage: "Tend is reached over HTTPS (say, behind a TLS proxy): session cookies are sent only over HTTPS",
+		bind: func(c *Config, fs *pflag.FlagSet, o option) { fs.BoolVar(&c.HTTPS, o.flag, false, o.usage) }},
 	{flag: "shutdown-timeout", env: "TEND_SHUTDOWN_TIMEOUT", def: "15s", usage: "how long serve waits for requests in flight on SIGINT/SIGTERM",
 		bind: func(c *Config, fs *pflag.FlagSet, o option) {
 			fs.DurationVar(&c.ShutdownTimeout, o.flag, 15*time.Second, o.usage)

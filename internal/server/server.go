@@ -17,8 +17,21 @@ import (
 	"github.com/tendhq/tend/internal/web"
 )
 
+// Options are the server's settings.
+type Options struct {
+	// HTTPS says Tend is reached over HTTPS (perhaps through a proxy).
+	HTTPS bool
+}
+
 // New returns the handler for the whole of Tend.
-func New(st store.Store, log *slog.Logger) http.Handler {
+//
+// Every request passes, in order: the access log and recover; the
+// cross-origin check (http.CrossOriginProtection), which refuses any
+// state-changing request a browser marks as coming from another site, so
+// no form or API call can be forged from elsewhere; authentication, which
+// puts the principal in the context; then the API or the web UI, which
+// decide what that principal may do.
+func New(st store.Store, log *slog.Logger, o Options) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/", api.New(st, log))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -32,8 +45,14 @@ func New(st store.Store, log *slog.Logger) http.Handler {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("ok\n"))
 	})
-	mux.Handle("/", web.New(st, log))
-	return logRequests(log, mux)
+	mux.Handle("/", web.New(st, log, web.Options{HTTPS: o.HTTPS}))
+	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		log.WarnContext(r.Context(), "cross-origin request refused", "method", r.Method, "path", r.URL.Path,
+			"origin", r.Header.Get("Origin"), "sec_fetch_site", r.Header.Get("Sec-Fetch-Site"), "request_id", RequestID(r.Context()))
+		http.Error(w, "cross-origin request refused: Tend only accepts changes from its own pages", http.StatusForbidden)
+	}))
+	return logRequests(log, csrf.Handler(authenticate(st, log, time.Now, mux)))
 }
 
 type requestIDKey struct{}

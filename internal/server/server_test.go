@@ -15,15 +15,17 @@ func TestServer(t *testing.T) {
 	t.Parallel()
 	st := sqlitetest.Open(t)
 	var logs strings.Builder
-	h := New(st, slog.New(slog.NewTextHandler(&logs, nil)))
+	h := New(st, slog.New(slog.NewTextHandler(&logs, nil)), Options{})
 	for _, tc := range []struct {
 		path, want string
 		status     int
 	}{
 		{"/healthz", "ok", 200},
-		{"/api/v1/accounts", `"items"`, 200},
-		{"/api/v1/nothing-here", `"error"`, 404},
-		{"/accounts", "Accounts", 200},
+		{"/api/v1/accounts", `"unauthenticated"`, 401},
+		{"/api/v1/openapi.json", `"openapi"`, 200},
+		{"/api/v1/nothing-here", `"not_found"`, 404},
+		{"/accounts", "/signin?next=%2Faccounts", 303},
+		{"/signin", "Sign in", 200},
 	} {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest("GET", tc.path, nil))

@@ -321,7 +321,7 @@ func (s *server) accountPage(w http.ResponseWriter, r *http.Request) error {
 		v.Timeline.Items = append(v.Timeline.Items, row)
 	}
 
-	return s.render(w, http.StatusOK, "account", v)
+	return s.render(w, r, http.StatusOK, "account", v)
 }
 
 // readSurvey says what a survey score means and whether it is good news:

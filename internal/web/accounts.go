@@ -312,7 +312,7 @@ func (s *server) accountsPage(w http.ResponseWriter, r *http.Request) error {
 		return sl
 	}
 	v.SortByName, v.SortByMRR, v.SortByRen = sortURL("name"), sortURL("mrr"), sortURL("renewal")
-	return s.render(w, http.StatusOK, "accounts", v)
+	return s.render(w, r, http.StatusOK, "accounts", v)
 }
 
 // currencyOr is c, or USD for an account with no live subscription (and so

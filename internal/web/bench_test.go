@@ -76,7 +76,7 @@ func benchHandler(b *testing.B) http.Handler {
 		b.Logf("seeded %d accounts, subscriptions and invoices in %s", benchAccounts, time.Since(start).Round(time.Millisecond))
 		s := newServer(st, nil)
 		s.today = func() civil.Date { return benchEnv.today }
-		benchEnv.h = s.routes()
+		benchEnv.h = as(testLeader, s.routes())
 	})
 	if benchEnv.err != nil {
 		b.Fatal(benchEnv.err)

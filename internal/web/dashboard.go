@@ -257,7 +257,7 @@ func (s *server) dashboardPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.render(w, http.StatusOK, "dashboard", v)
+	return s.render(w, r, http.StatusOK, "dashboard", v)
 }
 
 // buildDashboard turns the figures into what the page shows.

@@ -184,7 +184,7 @@ func TestDashboardEmpty(t *testing.T) {
 	t.Parallel()
 	st := sqlitetest.Open(t)
 	s := newServer(st, nil)
-	code, body, _ := get(t, s.routes(), "/dashboard")
+	code, body, _ := get(t, as(testLeader, s.routes()), "/dashboard")
 	if code != http.StatusOK || !strings.Contains(body, "Nothing to show yet") || !strings.Contains(body, "tend import accounts FILE") {
 		t.Fatalf("status %d\n%s", code, body)
 	}
@@ -207,7 +207,7 @@ func TestDashboardNobodyPays(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	code, body, _ := get(t, newServer(st, nil).routes(), "/dashboard")
+	code, body, _ := get(t, as(testLeader, newServer(st, nil).routes()), "/dashboard")
 	if code != http.StatusOK {
 		t.Fatalf("status %d\n%s", code, body)
 	}
@@ -240,7 +240,7 @@ func TestDashboardCurrencies(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	code, body, _ := get(t, newServer(st, nil).routes(), "/dashboard")
+	code, body, _ := get(t, as(testLeader, newServer(st, nil).routes()), "/dashboard")
 	if code != http.StatusOK {
 		t.Fatalf("status %d\n%s", code, body)
 	}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/tendhq/tend/internal/auth"
 	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/validate"
 )
@@ -48,7 +49,13 @@ func (s *server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 		conflict *store.ConflictError
 	)
 	fields, isValidation := validate.As(err)
+	var forbidden *auth.Forbidden
 	switch {
+	case errors.Is(err, auth.ErrUnauthenticated):
+		http.Redirect(w, r, signInURL(r), http.StatusSeeOther)
+		return
+	case errors.As(err, &forbidden):
+		v.Status, v.Heading, v.Message = http.StatusForbidden, "You can't do that", "Your access does not allow it: "+forbidden.Reason+"."
 	case errors.As(err, &he):
 		v.Status, v.Heading, v.Message = he.status, he.title, he.message
 	case errors.Is(err, store.ErrNotFound):
@@ -78,7 +85,7 @@ func (s *server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 		v.Section = "dashboard"
 	}
 	v.Title = v.Heading
-	if err := s.render(w, v.Status, "error", v); err != nil {
+	if err := s.render(w, r, v.Status, "error", v); err != nil {
 		s.log.ErrorContext(r.Context(), "web: error page failed", "request_id", v.RequestID, "err", err)
 		http.Error(w, http.StatusText(v.Status), v.Status)
 	}

@@ -10,10 +10,12 @@ import (
 	"io/fs"
 	"math"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/tendhq/tend/internal/auth"
 	"github.com/tendhq/tend/internal/civil"
 	"github.com/tendhq/tend/internal/money"
 )
@@ -29,6 +31,9 @@ var staticFS embed.FS
 type Page struct {
 	Title   string
 	Section string // "accounts", …; highlights the nav link
+	// Me is the signed-in principal (zero on the sign-in page); render
+	// fills it, so handlers need not.
+	Me auth.Principal
 }
 
 // views holds one parsed template set per page, each the layout plus the
@@ -55,10 +60,13 @@ func mustParseViews() *views {
 
 // render executes the named page into a buffer first, so a template error
 // becomes a clean error page rather than half a page.
-func (s *server) render(w http.ResponseWriter, status int, name string, data any) error {
+func (s *server) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) error {
 	t, ok := s.views.pages[name]
 	if !ok {
 		return fmt.Errorf("web: no template %q", name)
+	}
+	if p, ok := auth.FromContext(r.Context()); ok {
+		data = withMe(data, p)
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", data); err != nil {
@@ -70,6 +78,34 @@ func (s *server) render(w http.ResponseWriter, status int, name string, data any
 	w.WriteHeader(status)
 	_, err := buf.WriteTo(w)
 	return err
+}
+
+// withMe returns a copy of a page's data (a struct embedding Page) with
+// Page.Me set to p; other data is returned as it is.
+func withMe(data any, p auth.Principal) any {
+	v := reflect.ValueOf(data)
+	if v.Kind() != reflect.Struct {
+		return data
+	}
+	f, ok := v.Type().FieldByName("Page")
+	if !ok || f.Type != reflect.TypeFor[Page]() || len(f.Index) != 1 {
+		return data
+	}
+	cp := reflect.New(v.Type()).Elem()
+	cp.Set(v)
+	cp.Field(f.Index[0]).FieldByName("Me").Set(reflect.ValueOf(p))
+	return cp.Interface()
+}
+
+// formField is what a form input template needs.
+type formField struct {
+	Name, Label, Auto, Error string
+}
+
+// fieldOf makes a formField for templates: name, label, autocomplete and
+// the error message for name, if any.
+func fieldOf(name, label, auto string, errs map[string]string) formField {
+	return formField{Name: name, Label: label, Auto: auto, Error: errs[name]}
 }
 
 // staticVersion is a short hash of the embedded static files, added to
@@ -114,6 +150,7 @@ func staticHandler() http.Handler {
 // decide what to show.
 func funcs() template.FuncMap {
 	return template.FuncMap{
+		"fieldOf": fieldOf,
 		"money":   money.Display,
 		"moneyR":  moneyRound,
 		"moneyS":  moneyShort,

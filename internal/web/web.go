@@ -12,7 +12,9 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
+	"time"
 
+	"github.com/tendhq/tend/internal/auth"
 	"github.com/tendhq/tend/internal/civil"
 	"github.com/tendhq/tend/internal/store"
 )
@@ -26,26 +28,48 @@ type server struct {
 	today func() civil.Date
 	// pageSize is how many accounts a page of the list shows.
 	pageSize int
+	// now is the clock sessions and throttling read; tests move it.
+	now func() time.Time
+	// throttle slows down password guessing.
+	throttle *auth.Throttle
+	// httpsOnly marks cookies Secure even on plain-HTTP requests, for
+	// when a TLS-terminating proxy sits in front.
+	httpsOnly bool
+}
+
+// Options are the web UI's settings.
+type Options struct {
+	// HTTPS says Tend is reached over HTTPS (perhaps through a proxy), so
+	// session cookies are sent only over HTTPS.
+	HTTPS bool
 }
 
 // New returns the web UI as an http.Handler serving /, /accounts,
 // /accounts/{id}, /dashboard and /static/…, reading from st and logging
 // to log.
-func New(st store.Store, log *slog.Logger) http.Handler {
-	return newServer(st, log).routes()
+func New(st store.Store, log *slog.Logger, o Options) http.Handler {
+	s := newServer(st, log)
+	s.httpsOnly = o.HTTPS
+	return s.routes()
 }
 
 func newServer(st store.Store, log *slog.Logger) *server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &server{st: st, log: log, views: mustParseViews(), today: civil.Today, pageSize: defaultPageSize}
+	return &server{st: st, log: log, views: mustParseViews(), today: civil.Today, pageSize: defaultPageSize,
+		now: time.Now, throttle: auth.NewThrottle()}
 }
 
 // routes lists every route of the web UI.
 func (s *server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /{$}", http.RedirectHandler("/accounts", http.StatusSeeOther))
+	mux.Handle("GET /signin", s.handle(s.signInPage))
+	mux.Handle("POST /signin", s.handle(s.signIn))
+	mux.Handle("POST /signout", s.handle(s.signOut))
+	mux.Handle("GET /settings/password", s.handle(s.passwordPage))
+	mux.Handle("POST /settings/password", s.handle(s.changePassword))
 	mux.Handle("GET /accounts", s.handle(s.accountsPage))
 	mux.Handle("GET /accounts/{id}", s.handle(s.accountPage))
 	mux.Handle("GET /dashboard", s.handle(s.dashboardPage))
@@ -53,7 +77,7 @@ func (s *server) routes() http.Handler {
 	mux.Handle("GET /", s.handle(func(http.ResponseWriter, *http.Request) error {
 		return notFound("Page not found", "There is no page at this address.")
 	}))
-	return s.middleware(mux)
+	return s.middleware(s.requireSignIn(mux))
 }
 
 // handlerFunc is a page handler: it writes a response or returns an error

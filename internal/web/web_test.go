@@ -112,7 +112,7 @@ func (f *fixture) handler(pageSize int) http.Handler {
 	if pageSize > 0 {
 		s.pageSize = pageSize
 	}
-	return s.routes()
+	return as(testLeader, s.routes())
 }
 
 func get(t *testing.T, h http.Handler, path string) (int, string, http.Header) {
