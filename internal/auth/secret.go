@@ -7,6 +7,8 @@ import (
 	"math/big"
 	"strings"
 	"time"
+
+	"github.com/tendhq/tend/internal/validate"
 )
 
 // TokenPrefix starts every API token, so that secret scanners and people
@@ -76,6 +78,19 @@ type Token struct {
 	ExpiresAt  *time.Time `json:"expires_at"`
 	LastUsedAt *time.Time `json:"last_used_at"`
 	RevokedAt  *time.Time `json:"revoked_at"`
+}
+
+// Check normalises t and reports every problem with its name and scope.
+func (t *Token) Check() error {
+	var errs validate.Errors
+	t.Name = strings.TrimSpace(t.Name)
+	errs.Required("name", t.Name)
+	errs.MaxLen("name", t.Name, 100)
+	errs.OneOf("scope", t.Scope, Scopes)
+	if t.UserID <= 0 {
+		errs.Add("user_id", "required", "choose the user the token acts for")
+	}
+	return errs.Err()
 }
 
 // Live reports whether t may be used at now.

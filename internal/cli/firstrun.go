@@ -43,23 +43,23 @@ func firstAdmin(ctx context.Context, e *env, st store.Store) error {
 	return nil
 }
 
-// demoSignIns gives every demo user the demo password and prints who to
-// sign in as.
-func demoSignIns(ctx context.Context, e *env, st store.Store) error {
+// demoSignIns gives every demo user the demo password, prints who to sign
+// in as, and returns the leader's email.
+func demoSignIns(ctx context.Context, e *env, st store.Store) (string, error) {
 	hash, err := auth.HashPassword(DemoPassword)
 	if err != nil {
-		return err
+		return "", err
 	}
 	pick := map[string]string{}
 	q := store.Query{Sort: "email", Limit: 1000}
 	for {
 		page, err := st.Users().List(ctx, q)
 		if err != nil {
-			return err
+			return "", err
 		}
 		for _, u := range page.Items {
 			if err := st.SetPassword(ctx, u.ID, hash, false, nil); err != nil {
-				return err
+				return "", err
 			}
 			if pick[u.Role] == "" {
 				pick[u.Role] = u.Email
@@ -76,5 +76,5 @@ func demoSignIns(ctx context.Context, e *env, st store.Store) error {
 			fmt.Fprintf(e.errOut, "    %-9s %s\n", role, email)
 		}
 	}
-	return nil
+	return pick[customer.RoleLeader], nil
 }

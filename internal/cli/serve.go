@@ -49,17 +49,20 @@ Tend never touches real data.`,
 				return err
 			}
 			defer st.Close()
+			opts := server.Options{HTTPS: e.cfg.HTTPS}
 			if withDemo {
 				if err := loadDemo(ctx, e, st, seed); err != nil {
 					return err
 				}
-				if err := demoSignIns(ctx, e, st); err != nil {
+				leader, err := demoSignIns(ctx, e, st)
+				if err != nil {
 					return err
 				}
+				opts.SignInHint = fmt.Sprintf("This is the demo company. Sign in as %s (the VP of Customer Success) with the password %s — or as any demo user; the terminal lists one per role.", leader, DemoPassword)
 			} else if err := firstAdmin(ctx, e, st); err != nil {
 				return err
 			}
-			return serve(ctx, e, st)
+			return serve(ctx, e, st, opts)
 		},
 	}
 	cmd.Flags().BoolVar(&withDemo, "demo", false, "start on a fresh demo company")
@@ -88,13 +91,13 @@ func loadDemo(ctx context.Context, e *env, st store.Store, seed int64) error {
 	return nil
 }
 
-func serve(ctx context.Context, e *env, st store.Store) error {
+func serve(ctx context.Context, e *env, st store.Store, opts server.Options) error {
 	ln, err := net.Listen("tcp", e.cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", e.cfg.Listen, err)
 	}
 	srv := &http.Server{
-		Handler:           server.New(st, e.log, server.Options{HTTPS: e.cfg.HTTPS}),
+		Handler:           server.New(st, e.log, opts),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       2 * time.Minute,
 		IdleTimeout:       2 * time.Minute,

@@ -21,6 +21,8 @@ import (
 type Options struct {
 	// HTTPS says Tend is reached over HTTPS (perhaps through a proxy).
 	HTTPS bool
+	// SignInHint is shown on the sign-in page (the demo's credentials).
+	SignInHint string
 }
 
 // New returns the handler for the whole of Tend.
@@ -45,7 +47,7 @@ func New(st store.Store, log *slog.Logger, o Options) http.Handler {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("ok\n"))
 	})
-	mux.Handle("/", web.New(st, log, web.Options{HTTPS: o.HTTPS}))
+	mux.Handle("/", web.New(st, log, web.Options{HTTPS: o.HTTPS, SignInHint: o.SignInHint}))
 	csrf := http.NewCrossOriginProtection()
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		log.WarnContext(r.Context(), "cross-origin request refused", "method", r.Method, "path", r.URL.Path,

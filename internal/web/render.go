@@ -99,7 +99,13 @@ func withMe(data any, p auth.Principal) any {
 
 // formField is what a form input template needs.
 type formField struct {
-	Name, Label, Auto, Error string
+	Name, Label, Auto, Value, Error string
+}
+
+// formInput makes a formField with a value: name, label, input type ("" for
+// text), value and the error message for name, if any.
+func formInput(name, label, typ, value string, errs map[string]string) formField {
+	return formField{Name: name, Label: label, Auto: typ, Value: value, Error: errs[name]}
 }
 
 // fieldOf makes a formField for templates: name, label, autocomplete and
@@ -150,21 +156,22 @@ func staticHandler() http.Handler {
 // decide what to show.
 func funcs() template.FuncMap {
 	return template.FuncMap{
-		"fieldOf": fieldOf,
-		"money":   money.Display,
-		"moneyR":  moneyRound,
-		"moneyS":  moneyShort,
-		"plural":  plural,
-		"date":    displayDate,
-		"isoDate": func(d civil.Date) string { return d.String() },
-		"when":    displayTime,
-		"isoTime": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"label":   label,
-		"touch":   touchLabel,
-		"relDays": relDays,
-		"number":  thousands,
-		"static":  func(name string) string { return "/static/" + name + "?v=" + staticVersion },
-		"tenure":  tenure,
+		"fieldOf":   fieldOf,
+		"formInput": formInput,
+		"money":     money.Display,
+		"moneyR":    moneyRound,
+		"moneyS":    moneyShort,
+		"plural":    plural,
+		"date":      displayDate,
+		"isoDate":   func(d civil.Date) string { return d.String() },
+		"when":      displayTime,
+		"isoTime":   func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"label":     label,
+		"touch":     touchLabel,
+		"relDays":   relDays,
+		"number":    thousands,
+		"static":    func(name string) string { return "/static/" + name + "?v=" + staticVersion },
+		"tenure":    tenure,
 	}
 }
 

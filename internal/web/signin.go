@@ -24,6 +24,7 @@ type signInView struct {
 	Next    string
 	Problem string // why the last attempt failed, for everyone to read
 	Notice  string // a neutral message (signed out, password changed)
+	Hint    string // the demo's credentials
 }
 
 // publicPaths are served without a principal.
@@ -78,7 +79,7 @@ func (s *server) signInPage(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return nil
 	}
-	v := signInView{Page: Page{Title: "Sign in"}, Next: next}
+	v := signInView{Page: Page{Title: "Sign in"}, Next: next, Hint: s.signInHint}
 	if r.URL.Query().Has("signed_out") {
 		v.Notice = "You are signed out."
 	}
@@ -95,7 +96,7 @@ func (s *server) signIn(w http.ResponseWriter, r *http.Request) error {
 	email := strings.ToLower(strings.TrimSpace(r.PostForm.Get("email")))
 	password := r.PostForm.Get("password")
 	next := safeNext(r.PostForm.Get("next"))
-	v := signInView{Page: Page{Title: "Sign in"}, Email: email, Next: next}
+	v := signInView{Page: Page{Title: "Sign in"}, Email: email, Next: next, Hint: s.signInHint}
 	now := s.now()
 	keys := []string{"email:" + email, "ip:" + clientIP(r)}
 	if wait := s.throttle.Wait(now, keys...); wait > 0 {

@@ -35,6 +35,8 @@ type server struct {
 	// httpsOnly marks cookies Secure even on plain-HTTP requests, for
 	// when a TLS-terminating proxy sits in front.
 	httpsOnly bool
+	// signInHint is shown on the sign-in page.
+	signInHint string
 }
 
 // Options are the web UI's settings.
@@ -42,6 +44,8 @@ type Options struct {
 	// HTTPS says Tend is reached over HTTPS (perhaps through a proxy), so
 	// session cookies are sent only over HTTPS.
 	HTTPS bool
+	// SignInHint is shown on the sign-in page (the demo's credentials).
+	SignInHint string
 }
 
 // New returns the web UI as an http.Handler serving /, /accounts,
@@ -49,7 +53,7 @@ type Options struct {
 // to log.
 func New(st store.Store, log *slog.Logger, o Options) http.Handler {
 	s := newServer(st, log)
-	s.httpsOnly = o.HTTPS
+	s.httpsOnly, s.signInHint = o.HTTPS, o.SignInHint
 	return s.routes()
 }
 
@@ -70,6 +74,15 @@ func (s *server) routes() http.Handler {
 	mux.Handle("POST /signout", s.handle(s.signOut))
 	mux.Handle("GET /settings/password", s.handle(s.passwordPage))
 	mux.Handle("POST /settings/password", s.handle(s.changePassword))
+	mux.Handle("GET /admin/{$}", http.RedirectHandler("/admin/users", http.StatusSeeOther))
+	mux.Handle("GET /admin/users", s.handle(s.adminUsersPage))
+	mux.Handle("POST /admin/users", s.handle(s.createUser))
+	mux.Handle("POST /admin/users/{id}", s.handle(s.changeUser))
+	mux.Handle("GET /admin/tokens", s.handle(s.adminTokensPage))
+	mux.Handle("POST /admin/tokens", s.handle(s.createToken))
+	mux.Handle("POST /admin/tokens/{id}/revoke", s.handle(s.revokeToken))
+	mux.Handle("GET /admin/settings", s.handle(s.adminSettingsPage))
+	mux.Handle("POST /admin/settings/attributes", s.handle(s.putAttribute))
 	mux.Handle("GET /accounts", s.handle(s.accountsPage))
 	mux.Handle("GET /accounts/{id}", s.handle(s.accountPage))
 	mux.Handle("GET /dashboard", s.handle(s.dashboardPage))

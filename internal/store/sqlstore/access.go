@@ -126,12 +126,7 @@ func (db *DB) DeleteSessions(ctx context.Context, userID int64) error {
 
 // CreateToken stores t.
 func (db *DB) CreateToken(ctx context.Context, t *auth.Token) error {
-	var errs validate.Errors
-	t.Name = strings.TrimSpace(t.Name)
-	errs.Required("name", t.Name)
-	errs.MaxLen("name", t.Name, 100)
-	errs.OneOf("scope", t.Scope, auth.Scopes)
-	if err := errs.Err(); err != nil {
+	if err := t.Check(); err != nil {
 		return err
 	}
 	u, err := db.users.Get(ctx, t.UserID)
