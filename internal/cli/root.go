@@ -61,6 +61,7 @@ func New() *cobra.Command {
 		demoCmd(e),
 		metricsCmd(e),
 		userCmd(e),
+		tokenCmd(e),
 		configCmd(e),
 		versionCmd(e),
 	)
