@@ -33,6 +33,9 @@ type Principal struct {
 	// TokenID and Scope are set when the request carries an API token.
 	TokenID int64
 	Scope   string
+	// MustChangePassword: signed in with a one-time password, so the web
+	// UI lets them do nothing but choose their own.
+	MustChangePassword bool
 }
 
 // Label is how the principal is shown: the name, or else the email.

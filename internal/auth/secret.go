@@ -26,6 +26,9 @@ type Session struct {
 	ExpiresAt  time.Time
 	IP         string
 	UserAgent  string
+	// MustChangePassword is read with the session: its user signed in
+	// with a one-time password and must choose their own before going on.
+	MustChangePassword bool
 }
 
 // Session lifetimes: a session ends after IdleTimeout without a request or

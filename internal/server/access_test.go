@@ -214,15 +214,39 @@ func TestDisabledUserAndPasswordChange(t *testing.T) {
 		t.Errorf("another session survived the password change: %d", resp.StatusCode)
 	}
 
+	// A one-time password lets them do nothing but choose their own.
+	h, _ := auth.HashPassword(password)
+	if err := s.st.SetPassword(context.Background(), u.ID, h, true, nil); err != nil {
+		t.Fatal(err)
+	}
+	resp, _ = s.request("POST", "/signin", url.Values{"email": {"ada@tend.test"}, "password": {password}, "next": {"/accounts"}}, sameOrigin)
+	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/settings/password?next=%2Faccounts" {
+		t.Fatalf("sign-in with a one-time password: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	c3 := resp.Cookies()[0]
+	if resp, _ := s.request("GET", "/accounts", nil, nil, c3); resp.StatusCode != 303 || resp.Header.Get("Location") != "/settings/password?next=%2Faccounts" {
+		t.Errorf("one-time password: GET /accounts = %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if resp, _ := s.request("GET", "/settings/password", nil, nil, c3); resp.StatusCode != 200 {
+		t.Errorf("one-time password: the password page = %d", resp.StatusCode)
+	}
+	resp, _ = s.request("POST", "/settings/password", url.Values{"current": {password}, "new": {"now my very own"}, "confirm": {"now my very own"}, "next": {"/accounts"}}, sameOrigin, c3)
+	if resp.StatusCode != 303 || resp.Header.Get("Location") != "/accounts" {
+		t.Errorf("choosing a password: %d %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if resp, _ := s.request("GET", "/accounts", nil, nil, c3); resp.StatusCode != 200 {
+		t.Errorf("after choosing a password: %d", resp.StatusCode)
+	}
+
 	// Disabling a user shuts them out at once, session or not.
 	u.Disabled = true
 	if err := s.st.Users().Update(context.Background(), &u); err != nil {
 		t.Fatal(err)
 	}
-	if resp, _ := s.request("GET", "/accounts", nil, nil, c1); resp.StatusCode != 303 {
+	if resp, _ := s.request("GET", "/accounts", nil, nil, c3); resp.StatusCode != 303 {
 		t.Errorf("a disabled user's session still works: %d", resp.StatusCode)
 	}
-	resp, _ = s.request("POST", "/signin", url.Values{"email": {"ada@tend.test"}, "password": {"a much better passphrase"}}, sameOrigin)
+	resp, _ = s.request("POST", "/signin", url.Values{"email": {"ada@tend.test"}, "password": {"now my very own"}}, sameOrigin)
 	if resp.StatusCode != 401 {
 		t.Errorf("a disabled user signed in: %d", resp.StatusCode)
 	}

@@ -103,7 +103,9 @@ func sessionPrincipal(r *http.Request, st store.Store, secret string, now time.T
 			return auth.Principal{}, false, err
 		}
 	}
-	return principal(u), true, nil
+	p := principal(u)
+	p.MustChangePassword = s.MustChangePassword
+	return p, true, nil
 }
 
 func principal(u customer.User) auth.Principal {

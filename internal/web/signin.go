@@ -33,11 +33,22 @@ func publicPath(p string) bool {
 }
 
 // requireSignIn sends a request without a principal to the sign-in page,
-// remembering where it was going.
+// remembering where it was going; and someone who signed in with a
+// one-time password to the password page until they have chosen their own.
 func (s *server) requireSignIn(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, ok := auth.FromContext(r.Context()); !ok && !publicPath(r.URL.Path) {
+		p, ok := auth.FromContext(r.Context())
+		switch {
+		case publicPath(r.URL.Path):
+		case !ok:
 			http.Redirect(w, r, signInURL(r), http.StatusSeeOther)
+			return
+		case p.MustChangePassword && r.URL.Path != "/settings/password" && r.URL.Path != "/signout":
+			to := "/settings/password"
+			if r.Method == http.MethodGet {
+				to += "?next=" + url.QueryEscape(r.URL.RequestURI())
+			}
+			http.Redirect(w, r, to, http.StatusSeeOther)
 			return
 		}
 		next.ServeHTTP(w, r)

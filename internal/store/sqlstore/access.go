@@ -92,9 +92,10 @@ func (db *DB) CreateSession(ctx context.Context, s auth.Session) error {
 // Session returns the unexpired session with hash, and its user.
 func (db *DB) Session(ctx context.Context, hash []byte, now time.Time) (auth.Session, customer.User, error) {
 	s := auth.Session{Hash: hash}
-	err := db.queryRow(ctx, `SELECT user_id, created_at, last_seen_at, expires_at, ip, user_agent
-		FROM sessions WHERE hash = ? AND expires_at > ?`, hash, db.D.TimeArg(now)).
-		Scan(intScan{&s.UserID}, timeScan{&s.CreatedAt}, timeScan{&s.LastSeenAt}, timeScan{&s.ExpiresAt}, strScan{&s.IP}, strScan{&s.UserAgent})
+	err := db.queryRow(ctx, `SELECT s.user_id, s.created_at, s.last_seen_at, s.expires_at, s.ip, s.user_agent, u.must_change_password
+		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.hash = ? AND s.expires_at > ?`, hash, db.D.TimeArg(now)).
+		Scan(intScan{&s.UserID}, timeScan{&s.CreatedAt}, timeScan{&s.LastSeenAt}, timeScan{&s.ExpiresAt}, strScan{&s.IP}, strScan{&s.UserAgent},
+			boolScan{&s.MustChangePassword})
 	if errors.Is(err, sql.ErrNoRows) {
 		return s, customer.User{}, fmt.Errorf("session: %w", store.ErrNotFound)
 	}
