@@ -49,7 +49,7 @@ var chromium struct {
 	ctx    context.Context // its first tab; the tests' tabs are its children
 	stop   func()
 	err    error
-	output strings.Builder // what Chromium printed, for a failed start
+	output lockedWriter // what Chromium printed, for a failed start
 }
 
 func TestMain(m *testing.M) {
@@ -101,7 +101,7 @@ func startChromium(t *testing.T) {
 			chromedp.DisableGPU,
 			chromedp.Flag("lang", "en-US"),
 			chromedp.Flag("force-device-scale-factor", "1"),
-			chromedp.CombinedOutput(&lockedWriter{b: &chromium.output}),
+			chromedp.CombinedOutput(&chromium.output),
 		)
 		if os.Geteuid() == 0 {
 			opts = append(opts, chromedp.NoSandbox) // Chromium refuses to run its sandbox as root
@@ -128,17 +128,23 @@ func startChromium(t *testing.T) {
 	}
 }
 
-// lockedWriter lets Chromium's output goroutine and a failing test share a
-// strings.Builder.
+// lockedWriter is a buffer that Chromium's output goroutine and a failing
+// test can share.
 type lockedWriter struct {
 	mu sync.Mutex
-	b  *strings.Builder
+	b  strings.Builder
 }
 
 func (w *lockedWriter) Write(p []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.b.Write(p)
+}
+
+func (w *lockedWriter) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.b.String()
 }
 
 // tab is one browser tab of one test, in a browser context of its own (its
