@@ -111,3 +111,60 @@ func TestHarnessDownloads(t *testing.T) {
 		t.Errorf("downloaded %q: %q", name, body)
 	}
 }
+
+// TestHarnessSignsInAndOut runs signIn and signOut against a stand-in that
+// keeps the sign-in contract (see signin_test.go), so the helpers are known
+// to work before Tend's own sign-in is there to drive them.
+func TestHarnessSignsInAndOut(t *testing.T) {
+	t.Parallel()
+	startChromium(t)
+	const email, password = "ann@tend.example", "correct horse battery"
+	csp := "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+	write := func(w http.ResponseWriter, body string) {
+		w.Header().Set("Content-Security-Policy", csp)
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Write([]byte("<!doctype html><title>stand-in</title><link rel=icon href=data:,>" + body))
+	}
+	signedIn := func(r *http.Request) bool {
+		c, err := r.Cookie("session")
+		return err == nil && c.Value == "ok"
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /signin", func(w http.ResponseWriter, r *http.Request) {
+		write(w, `<main id=main><form method=post action="/signin">
+			<input name=email type=email><input name=password type=password>
+			<button type=submit>Sign in</button></form></main>`)
+	})
+	mux.HandleFunc("POST /signin", func(w http.ResponseWriter, r *http.Request) {
+		if r.FormValue("email") != email || r.FormValue("password") != password {
+			http.Redirect(w, r, "/signin", http.StatusSeeOther)
+			return
+		}
+		http.SetCookie(w, &http.Cookie{Name: "session", Value: "ok", Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode})
+		http.Redirect(w, r, "/accounts", http.StatusSeeOther)
+	})
+	mux.HandleFunc("POST /signout", func(w http.ResponseWriter, r *http.Request) {
+		http.SetCookie(w, &http.Cookie{Name: "session", Path: "/", MaxAge: -1})
+		http.Redirect(w, r, "/signin", http.StatusSeeOther)
+	})
+	mux.HandleFunc("GET /accounts", func(w http.ResponseWriter, r *http.Request) {
+		if !signedIn(r) {
+			http.Redirect(w, r, "/signin", http.StatusSeeOther)
+			return
+		}
+		write(w, `<header><form method=post action="/signout"><button>Sign out</button></form></header>
+			<main id=main><h1>Accounts</h1></main>`)
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+
+	tb := openTab(t, srv.URL)
+	if !serves(t, srv.URL+"/signin") {
+		t.Fatal("the stand-in's sign-in page is not detected")
+	}
+	tb.signIn(email, password)
+	if p := tb.path(); p != "/accounts" {
+		t.Errorf("signed in on %s, want /accounts", p)
+	}
+	tb.signOut()
+}
