@@ -3,8 +3,10 @@
 
 GO ?= go
 PG_BIN := $(firstword $(wildcard /usr/lib/postgresql/*/bin))
+# The browser the end-to-end tests drive (internal/e2e looks in the same places).
+CHROMIUM_BIN := $(or $(TEND_CHROMIUM),$(CHROMIUM),$(wildcard /usr/bin/chromium),$(firstword $(shell command -v chromium chromium-browser google-chrome 2>/dev/null)))
 
-.PHONY: run test test-sqlite vet bench build ci
+.PHONY: run test test-sqlite vet bench build ci screenshots
 
 ## run: Tend on the embedded SQLite with a fresh demo company, at http://127.0.0.1:8080
 run:
@@ -15,7 +17,8 @@ build:
 	$(GO) build -o bin/tend ./cmd/tend
 
 ## test: every test, on SQLite and — when PostgreSQL is installed or
-## TEND_TEST_DATABASE_URL is set — on PostgreSQL too
+## TEND_TEST_DATABASE_URL is set — on PostgreSQL too; the end-to-end tests
+## in headless Chromium when it is installed
 test: vet
 	@if [ -n "$$TEND_TEST_DATABASE_URL" ]; then \
 		$(GO) test ./...; \
@@ -25,6 +28,7 @@ test: vet
 		$(GO) test ./... && echo && \
 		echo "NOTE: PostgreSQL tests SKIPPED: no PostgreSQL server binaries here and TEND_TEST_DATABASE_URL is not set"; \
 	fi
+	@$(if $(CHROMIUM_BIN),,echo && echo "NOTE: browser tests SKIPPED: no Chromium here (apt-get install chromium, or set TEND_CHROMIUM=/path/to/chromium)")
 
 ## test-sqlite: the tests on SQLite only
 test-sqlite:
@@ -32,6 +36,17 @@ test-sqlite:
 
 vet:
 	$(GO) vet ./...
+
+## screenshots: docs/screenshots/*.png, the README's pictures of the main
+## pages, taken by the browser tests on the full-size demo company
+screenshots:
+	rm -f docs/screenshots/*.png
+	@log=$$(mktemp); \
+	TEND_SCREENSHOTS=$(CURDIR)/docs/screenshots TEND_REQUIRE_BROWSER=1 \
+		$(GO) test -count=1 -v -run '^Test(AccountJourney|Dashboard|Phone)$$' ./internal/e2e/ >$$log 2>&1; \
+	status=$$?; \
+	if [ $$status -eq 0 ]; then grep -E 'screenshot |^ok' $$log; else cat $$log; fi; \
+	rm -f $$log; exit $$status
 
 ## bench: the benchmarks behind docs/benchmarks.md, on both engines
 ## (imports run once each; API list latency over 500 requests per case;
