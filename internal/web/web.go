@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/tendhq/tend/internal/civil"
 	"github.com/tendhq/tend/internal/store"
@@ -22,15 +23,19 @@ type server struct {
 	st    store.Store
 	log   *slog.Logger
 	views *views
-	// today is the calendar day pages count days from; tests pin it.
+	// today is the calendar day pages count days from, and now the moment
+	// forms start from; tests pin them.
 	today func() civil.Date
-	// pageSize is how many accounts a page of the list shows.
-	pageSize int
+	now   func() time.Time
+	// pageSize is how many accounts a page of the list shows, and
+	// exportBatch how many a CSV export reads at a time.
+	pageSize, exportBatch int
 }
 
-// New returns the web UI as an http.Handler serving /, /accounts,
-// /accounts/{id}, /dashboard and /static/…, reading from st and logging
-// to log.
+// New returns the web UI as an http.Handler serving the routes listed in
+// routes, reading from and writing to st and logging to log. Pages that
+// change anything, or show the signed-in user's own things, need the
+// principal an outer handler put in the request's context (auth.NewContext).
 func New(st store.Store, log *slog.Logger) http.Handler {
 	return newServer(st, log).routes()
 }
@@ -39,7 +44,8 @@ func newServer(st store.Store, log *slog.Logger) *server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &server{st: st, log: log, views: mustParseViews(), today: civil.Today, pageSize: defaultPageSize}
+	return &server{st: st, log: log, views: mustParseViews(), today: civil.Today, now: time.Now,
+		pageSize: defaultPageSize, exportBatch: defaultExportBatch}
 }
 
 // routes lists every route of the web UI.
@@ -47,7 +53,17 @@ func (s *server) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /{$}", http.RedirectHandler("/accounts", http.StatusSeeOther))
 	mux.Handle("GET /accounts", s.handle(s.accountsPage))
+	mux.Handle("GET /accounts.csv", s.handle(s.accountsCSV))
+	mux.Handle("POST /accounts/views", s.handle(s.saveView(pageAccounts)))
+	mux.Handle("POST /accounts/views/{id}/delete", s.handle(s.deleteView(pageAccounts)))
 	mux.Handle("GET /accounts/{id}", s.handle(s.accountPage))
+	mux.Handle("POST /accounts/{id}/activities", s.handle(s.logActivity))
+	mux.Handle("GET /accounts/{id}/edit", s.handle(s.editAccountPage))
+	mux.Handle("POST /accounts/{id}/edit", s.handle(s.editAccount))
+	mux.Handle("GET /portfolio", s.handle(s.portfolioPage))
+	mux.Handle("GET /portfolio.csv", s.handle(s.portfolioCSV))
+	mux.Handle("POST /portfolio/views", s.handle(s.saveView(pagePortfolio)))
+	mux.Handle("POST /portfolio/views/{id}/delete", s.handle(s.deleteView(pagePortfolio)))
 	mux.Handle("GET /dashboard", s.handle(s.dashboardPage))
 	mux.Handle("GET /static/", staticHandler())
 	mux.Handle("GET /", s.handle(func(http.ResponseWriter, *http.Request) error {
