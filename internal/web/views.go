@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 
 	"github.com/tendhq/tend/internal/auth"
@@ -109,9 +110,19 @@ func (s *server) deleteView(page string) handlerFunc {
 		if err := parseForm(w, r); err != nil {
 			return err
 		}
+		// The view must be one of the user's views of this page, so that an
+		// address never deletes a view of another page.
+		mine, err := s.st.SavedViews(r.Context(), who.UserID, page)
+		if err != nil {
+			return err
+		}
+		gone := notFound("Saved view not found", "You have no saved view of this page with this id. It may have been deleted already.")
+		if !slices.ContainsFunc(mine, func(v store.SavedView) bool { return v.ID == id }) {
+			return gone
+		}
 		err = s.st.DeleteView(r.Context(), who.UserID, id)
 		if errors.Is(err, store.ErrNotFound) {
-			return notFound("Saved view not found", "You have no saved view with this id. It may have been deleted already.")
+			return gone
 		}
 		if err != nil {
 			return err
