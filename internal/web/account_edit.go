@@ -182,8 +182,8 @@ func (s *server) editView(ctx context.Context, a customer.Account, p auth.Princi
 		CanReassign: p.CanEditAllAccounts(),
 	}
 	val := func(key, current string) string {
-		if sent == nil {
-			return current
+		if sent == nil || !sent.Has(key) {
+			return current // a fresh form, or a field the browser did not send (a disabled one)
 		}
 		return sent.Get(key)
 	}

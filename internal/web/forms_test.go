@@ -283,7 +283,9 @@ func TestEditAccount(t *testing.T) {
 			}},
 		{name: "an unknown owner is shown beside the owner", as: "alan@tend.test",
 			form: form(map[string]string{"ae_id": "987654"}), status: http.StatusUnprocessableEntity,
-			want: []string{`id="edit-ae-error"`, "No user with id 987654"}},
+			want: []string{`id="edit-ae-error"`, "No user with id 987654",
+				// the CSM was not sent, so it stays as it is, not "No CSM"
+				`<option value="` + id("ada@tend.test") + `" selected>Ada Lovelace</option>`}},
 		{name: "the CSM edits fields and custom attributes", as: "ada@tend.test",
 			form: form(map[string]string{"name": "Acme Corporation", "tier": "Strategic", "lifecycle": "at_risk", "employees": "4,500",
 				"sponsor_id": "", "attributes.seats_cap": "750", "attributes.sso": "", "attributes.plan_code": "ENT-2"}),
