@@ -1,6 +1,7 @@
 package customer
 
 import (
+	"slices"
 	"time"
 
 	"github.com/tendhq/tend/internal/validate"
@@ -30,8 +31,11 @@ type Ticket struct {
 	UpdatedAt            time.Time `json:"updated_at"`
 }
 
+// OpenTicketStatuses are the statuses of a ticket that is still unresolved.
+var OpenTicketStatuses = []string{"open", "pending"}
+
 // Open reports whether the ticket is still unresolved.
-func (t *Ticket) Open() bool { return t.Status == "open" || t.Status == "pending" }
+func (t *Ticket) Open() bool { return slices.Contains(OpenTicketStatuses, t.Status) }
 
 // Check normalises t and reports every problem with it. With no status, a
 // ticket with a close time is closed, otherwise open.

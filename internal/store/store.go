@@ -59,6 +59,8 @@ type Store interface {
 
 	// Figures are the aggregates dashboards read.
 	Figures
+	// Portfolio is what book-of-business pages read beside the accounts.
+	Portfolio
 	// Access is sign-in: passwords, sessions, API tokens; and saved views.
 	Access
 
@@ -291,6 +293,33 @@ func ImportAll[T any](ctx context.Context, c Collection[T], vs []T) error {
 		}
 	}
 	return nil
+}
+
+// Portfolio is what a page about a book of accounts (a CSM's portfolio, a
+// filtered list) reads beside the accounts themselves: totals over every
+// account a query selects, and signals for the accounts on one page. Each
+// is one statement, whatever the number of accounts.
+type Portfolio interface {
+	// AccountTotals counts the accounts q selects (its filters and search;
+	// its sort, cursor and limit are ignored) and sums their MRR, per
+	// currency, in order of currency. Accounts are never summed across
+	// currencies.
+	AccountTotals(ctx context.Context, q Query) ([]Total, error)
+	// LastTouches returns when the latest activity (note, call, meeting…)
+	// on each of the accounts happened. Accounts with no activity, and ids
+	// of no account, are absent from the map.
+	LastTouches(ctx context.Context, accountIDs []int64) (map[int64]time.Time, error)
+	// OpenTickets counts each account's unresolved tickets (statuses in
+	// customer.OpenTicketStatuses). Accounts with none are absent.
+	OpenTickets(ctx context.Context, accountIDs []int64) (map[int64]int, error)
+}
+
+// Total is how many accounts of one currency a query selects and what
+// they pay a month together.
+type Total struct {
+	Currency string
+	Accounts int
+	MRR      int64
 }
 
 // Access keeps what sign-in needs. Secrets are never stored: sessions and

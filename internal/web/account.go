@@ -4,14 +4,19 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/tendhq/tend/internal/auth"
+	"github.com/tendhq/tend/internal/civil"
 	"github.com/tendhq/tend/internal/customer"
 	"github.com/tendhq/tend/internal/store"
+	"github.com/tendhq/tend/internal/validate"
 )
 
 // How many of each related object the account page shows at most; the
@@ -88,6 +93,13 @@ type related[T any] struct {
 // accountView is what templates/account.html shows.
 type accountView struct {
 	Page
+	// CanEdit is whether the viewer may change this account: edit it and
+	// log activities on its timeline.
+	CanEdit bool
+	// Log is the form that logs an activity; Saved says the account's
+	// fields were just saved.
+	Log                    *formState
+	Saved                  bool
 	A                      customer.Account
 	Currency               string
 	ARR                    int64
@@ -114,23 +126,44 @@ type accountView struct {
 	TenureDays             int
 }
 
-// accountPage is the Customer 360 of one account.
+// accountPage is the Customer 360 of one account. Those who may change
+// the account also get the form that logs an activity and a link to edit
+// it.
 func (s *server) accountPage(w http.ResponseWriter, r *http.Request) error {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return notFound("Account not found", "There is no account at this address.")
-	}
-	ctx := r.Context()
-	a, err := s.st.Accounts().Get(ctx, id)
-	if errors.Is(err, store.ErrNotFound) {
-		return notFound("Account not found", "No account has this id. It may have been deleted or merged.")
-	}
+	a, err := s.pathAccount(r)
 	if err != nil {
 		return err
 	}
+	v, err := s.accountView(r.Context(), a, viewer(r))
+	if err != nil {
+		return err
+	}
+	v.Log = activityForm(nil, s.now())
+	v.Saved = r.URL.Query().Get("saved") == "1"
+	return s.render(w, r, http.StatusOK, "account", v)
+}
+
+// pathAccount is the account whose id is in the request's path.
+func (s *server) pathAccount(r *http.Request) (customer.Account, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return customer.Account{}, notFound("Account not found", "There is no account at this address.")
+	}
+	a, err := s.st.Accounts().Get(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return a, notFound("Account not found", "No account has this id. It may have been deleted or merged.")
+	}
+	return a, err
+}
+
+// accountView reads everything the account page shows about a, as p sees
+// it.
+func (s *server) accountView(ctx context.Context, a customer.Account, p auth.Principal) (accountView, error) {
+	id := a.ID
 	today := s.today()
 	v := accountView{
 		Page:     Page{Title: a.Name, Section: "accounts"},
+		CanEdit:  p.CanEditAccount(a.CSMID),
 		A:        a,
 		Currency: currencyOr(a.Currency),
 		ARR:      a.MRR * 12,
@@ -150,12 +183,12 @@ func (s *server) accountPage(w http.ResponseWriter, r *http.Request) error {
 
 	// Hierarchy.
 	if a.ParentID != 0 {
-		p, err := s.st.Accounts().Get(ctx, a.ParentID)
+		parent, err := s.st.Accounts().Get(ctx, a.ParentID)
 		switch {
 		case err == nil:
-			v.Parent = &accountLink{p.ID, p.Name, p.MRR, currencyOr(p.Currency)}
+			v.Parent = &accountLink{parent.ID, parent.Name, parent.MRR, currencyOr(parent.Currency)}
 		case !errors.Is(err, store.ErrNotFound):
-			return err
+			return v, err
 		}
 	}
 	children, err := list(ctx, s.st.Accounts(), store.Query{
@@ -163,7 +196,7 @@ func (s *server) accountPage(w http.ResponseWriter, r *http.Request) error {
 		Sort:    "-mrr", Limit: relatedLimit,
 	})
 	if err != nil {
-		return err
+		return v, err
 	}
 	v.Children.More = children.More
 	v.FamilyMRR = a.MRR
@@ -178,7 +211,7 @@ func (s *server) accountPage(w http.ResponseWriter, r *http.Request) error {
 	// latest first.
 	subs, err := list(ctx, s.st.Subscriptions(), store.Query{Filters: byAccount, Limit: relatedLimit})
 	if err != nil {
-		return err
+		return v, err
 	}
 	slices.SortStableFunc(subs.Items, func(x, y customer.Subscription) int {
 		if c := cmp.Compare(subRank(x), subRank(y)); c != 0 {
@@ -206,7 +239,7 @@ func (s *server) accountPage(w http.ResponseWriter, r *http.Request) error {
 	// Contacts, grouped by their main role.
 	contacts, err := list(ctx, s.st.Contacts(), store.Query{Filters: byAccount, Limit: relatedLimit})
 	if err != nil {
-		return err
+		return v, err
 	}
 	v.Contacts, v.ContactCount, v.Departed = groupContacts(contacts.Items)
 	contactName := map[int64]string{}
@@ -221,7 +254,7 @@ func (s *server) accountPage(w http.ResponseWriter, r *http.Request) error {
 	// Tickets: open ones first, newest first within each.
 	tickets, err := list(ctx, s.st.Tickets(), store.Query{Filters: byAccount, Sort: "-opened_at", Limit: relatedLimit})
 	if err != nil {
-		return err
+		return v, err
 	}
 	v.Tickets.More = tickets.More
 	now := today.Time().Add(24*time.Hour - time.Second)
@@ -255,7 +288,7 @@ func (s *server) accountPage(w http.ResponseWriter, r *http.Request) error {
 	// Survey answers, newest first.
 	surveys, err := list(ctx, s.st.Surveys(), store.Query{Filters: byAccount, Sort: "-responded_at", Limit: relatedLimit})
 	if err != nil {
-		return err
+		return v, err
 	}
 	v.Surveys.More = surveys.More
 	for _, sr := range surveys.Items {
@@ -274,7 +307,7 @@ func (s *server) accountPage(w http.ResponseWriter, r *http.Request) error {
 	// Invoices, latest due first, overdue ones flagged.
 	invoices, err := list(ctx, s.st.Invoices(), store.Query{Filters: byAccount, Sort: "-due_on", Limit: relatedLimit})
 	if err != nil {
-		return err
+		return v, err
 	}
 	v.Invoices.More = invoices.More
 	for _, inv := range invoices.Items {
@@ -296,7 +329,7 @@ func (s *server) accountPage(w http.ResponseWriter, r *http.Request) error {
 	// where they are known contacts or Tend users.
 	timeline, err := list(ctx, s.st.Activities(), store.Query{Filters: byAccount, Sort: "-occurred_at", Limit: timelineLimit})
 	if err != nil {
-		return err
+		return v, err
 	}
 	slices.SortStableFunc(timeline.Items, func(x, y customer.Activity) int { return y.OccurredAt.Compare(x.OccurredAt) })
 	var people []string
@@ -321,7 +354,135 @@ func (s *server) accountPage(w http.ResponseWriter, r *http.Request) error {
 		v.Timeline.Items = append(v.Timeline.Items, row)
 	}
 
-	return s.render(w, r, http.StatusOK, "account", v)
+	return v, nil
+}
+
+// activityForm is the form that logs an activity on the timeline, filled
+// with what was sent (nil: a fresh form, a note happening now).
+func activityForm(sent url.Values, now time.Time) *formState {
+	now = now.UTC()
+	get := func(k, def string) string {
+		if sent == nil {
+			return def
+		}
+		return sent.Get(k)
+	}
+	var kinds []option
+	for _, k := range customer.ActivityKinds {
+		kinds = append(kinds, option{Value: k, Label: label(k)})
+	}
+	return &formState{Fields: []*field{
+		{Name: "kind", ID: "log-kind", Label: "What", Type: "select", Value: get("kind", "note"), Options: kinds, Required: true},
+		{Name: "occurred_on", ID: "log-on", Label: "Date", Type: "date", Value: get("occurred_on", now.Format(time.DateOnly)), Required: true},
+		{Name: "occurred_time", ID: "log-time", Label: "Time (UTC)", Type: "time", Value: get("occurred_time", now.Format("15:04"))},
+		{Name: "subject", ID: "log-subject", Label: "Subject", Type: "text", Value: get("subject", ""), MaxLen: 300, Wide: true},
+		{Name: "body", ID: "log-body", Label: "Notes", Type: "textarea", Value: get("body", ""), Wide: true,
+			Hint: "What was said, agreed or learned. A subject or notes is enough."},
+		{Name: "attendees", ID: "log-attendees", Label: "With", Type: "text", Value: get("attendees", ""), Wide: true,
+			Hint: "Names or email addresses, separated by commas."},
+	}}
+}
+
+// activityRenames maps the domain's field names to the activity form's.
+var activityRenames = map[string]string{"occurred_at": "occurred_on"}
+
+// logActivity adds a note, call, meeting… to the account's timeline,
+// written by the principal. A problem re-shows the account page (422)
+// with what was typed and each message beside its field; success goes
+// back to the timeline, where the entry now is.
+func (s *server) logActivity(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.principal(r)
+	if err != nil {
+		return err
+	}
+	a, err := s.pathAccount(r)
+	if err != nil {
+		return err
+	}
+	if err := p.RequireAccount(a.CSMID); err != nil {
+		return err
+	}
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	f := r.PostForm
+	act := customer.Activity{
+		AccountID: a.ID,
+		AuthorID:  p.UserID,
+		Kind:      f.Get("kind"),
+		Subject:   f.Get("subject"),
+		Body:      strings.ReplaceAll(f.Get("body"), "\r\n", "\n"),
+		Attendees: splitList(f.Get("attendees")),
+	}
+	var errs validate.Errors
+	if on := strings.TrimSpace(f.Get("occurred_on")); on != "" {
+		at, err := occurredAt(on, f.Get("occurred_time"))
+		if err != nil {
+			errs.Add("occurred_at", "invalid", "%v", err)
+		} else {
+			act.OccurredAt = at
+		}
+	}
+	if cerr, ok := validate.As(act.Check()); ok {
+		for _, e := range cerr {
+			if e.Field == "occurred_at" && len(errs) > 0 {
+				continue // already said why
+			}
+			errs = append(errs, e)
+		}
+	}
+	if len(errs) == 0 {
+		err = s.st.Activities().Create(r.Context(), &act)
+		if verrs, ok := validate.As(err); ok {
+			errs, err = verrs, nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if len(errs) > 0 {
+		v, err := s.accountView(r.Context(), a, p)
+		if err != nil {
+			return err
+		}
+		v.Log = activityForm(f, s.now())
+		v.Log.addErrors(errs, activityRenames)
+		return s.render(w, r, http.StatusUnprocessableEntity, "account", v)
+	}
+	http.Redirect(w, r, "/accounts/"+strconv.FormatInt(a.ID, 10)+"#timeline", http.StatusSeeOther)
+	return nil
+}
+
+// occurredAt reads the day and time of day (HH:MM, UTC) of an activity;
+// no time means the start of the day.
+func occurredAt(day, clock string) (time.Time, error) {
+	d, err := civil.Parse(day)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is not a date", clipText(day, 40))
+	}
+	at := d.Time()
+	if clock = strings.TrimSpace(clock); clock != "" {
+		c, err := time.Parse("15:04", clock)
+		if err != nil {
+			c, err = time.Parse("15:04:05", clock)
+		}
+		if err != nil {
+			return time.Time{}, fmt.Errorf("%q is not a time of day; write it as HH:MM", clipText(clock, 20))
+		}
+		at = at.Add(time.Duration(c.Hour())*time.Hour + time.Duration(c.Minute())*time.Minute + time.Duration(c.Second())*time.Second)
+	}
+	return at, nil
+}
+
+// splitList reads a comma- or line-separated list, dropping blanks.
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == '\n' || r == ';' }) {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // readSurvey says what a survey score means and whether it is good news:

@@ -4,12 +4,14 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/tendhq/tend/internal/auth"
 	"github.com/tendhq/tend/internal/civil"
 	"github.com/tendhq/tend/internal/customer"
 	"github.com/tendhq/tend/internal/store"
@@ -38,31 +40,57 @@ type option struct {
 // noCSM is the csm filter value for accounts no CSM owns.
 const noCSM = "none"
 
-// listParams is what the accounts list was asked for.
+// renewalWithin are the renewal windows a list offers, in days from today.
+// A saved view keeps the window, not the dates, so it stays current.
+var renewalWithin = []int{30, 60, 90, 180, 365}
+
+// listParams is what a list of accounts (the accounts list, a portfolio)
+// was asked for.
 type listParams struct {
 	Q, Tier, Touch, Lifecycle, Sort, Cursor string
+	Industry, Region                        string
 	// CSM is the owner's email, or noCSM.
 	CSM string
 	// RenewalFrom and RenewalTo bound the renewal date, both days included
 	// (a renewal window, as the dashboard links to).
 	RenewalFrom, RenewalTo civil.Date
-	PageNo                 int
+	// Within asks for renewals from today to this many days ahead.
+	Within int
+	// Attrs filters on custom attributes: key → value.
+	Attrs  map[string]string
+	PageNo int
+	// today is the day Within counts from.
+	today civil.Date
 }
 
 // filtered reports whether any filter or search narrows the list.
 func (p listParams) filtered() bool {
 	return p.Q != "" || p.Tier != "" || p.Touch != "" || p.Lifecycle != "" || p.CSM != "" ||
+		p.Industry != "" || p.Region != "" || p.Within != 0 || len(p.Attrs) > 0 ||
 		!p.RenewalFrom.IsZero() || !p.RenewalTo.IsZero()
+}
+
+// moreFiltered reports whether a filter from the "more filters" group is
+// set, so that the group starts open.
+func (p listParams) moreFiltered() bool {
+	return p.Industry != "" || p.Region != "" || len(p.Attrs) > 0 || !p.RenewalFrom.IsZero() || !p.RenewalTo.IsZero()
 }
 
 // values encodes p for a link, leaving defaults out so URLs stay short.
 func (p listParams) values() url.Values {
 	v := url.Values{}
 	for k, s := range map[string]string{"q": p.Q, "tier": p.Tier, "touch": p.Touch, "lifecycle": p.Lifecycle, "csm": p.CSM,
+		"industry": p.Industry, "region": p.Region,
 		"renewal_from": p.RenewalFrom.String(), "renewal_to": p.RenewalTo.String(), "cursor": p.Cursor} {
 		if s != "" {
 			v.Set(k, s)
 		}
+	}
+	if p.Within != 0 {
+		v.Set("renews_within", strconv.Itoa(p.Within))
+	}
+	for k, s := range p.Attrs {
+		v.Set("attributes."+k, s)
 	}
 	if p.Sort != "" && p.Sort != listSorts[0].name {
 		v.Set("sort", p.Sort)
@@ -73,26 +101,41 @@ func (p listParams) values() url.Values {
 	return v
 }
 
-// url is the list's address for p.
-func (p listParams) url() string {
-	if q := p.values().Encode(); q != "" {
-		return "/accounts?" + q
-	}
-	return "/accounts"
+// view is p's query string without the page it is on: what a saved view
+// keeps and an export reads.
+func (p listParams) view() string {
+	p.Cursor, p.PageNo = "", 1
+	return p.values().Encode()
 }
 
-// parseListParams reads and checks the list's query parameters. Every bad
-// one is reported at once (validate.Errors, shown as a 400 page).
-func parseListParams(q url.Values) (listParams, error) {
+// url is the accounts list's address for p.
+func (p listParams) url() string { return p.urlAt("/accounts") }
+
+// urlAt is the address of the list at base for p.
+func (p listParams) urlAt(base string) string {
+	if q := p.values().Encode(); q != "" {
+		return base + "?" + q
+	}
+	return base
+}
+
+// parseListParams reads and checks a list's query parameters: defs are
+// the custom attributes one may filter on, today the day a renewal window
+// counts from. Every bad one is reported at once (validate.Errors, shown
+// as a 400 page).
+func parseListParams(q url.Values, defs []customer.AttributeDef, today civil.Date) (listParams, error) {
 	p := listParams{
 		Q:         strings.TrimSpace(q.Get("q")),
 		Tier:      strings.TrimSpace(q.Get("tier")),
 		Touch:     strings.TrimSpace(q.Get("touch")),
 		Lifecycle: strings.TrimSpace(q.Get("lifecycle")),
+		Industry:  strings.TrimSpace(q.Get("industry")),
+		Region:    strings.TrimSpace(q.Get("region")),
 		Sort:      strings.TrimSpace(q.Get("sort")),
 		CSM:       strings.ToLower(strings.TrimSpace(q.Get("csm"))),
 		Cursor:    q.Get("cursor"),
 		PageNo:    1,
+		today:     today,
 	}
 	var errs validate.Errors
 	if p.CSM != "" && p.CSM != noCSM && (len(p.CSM) > 200 || !strings.Contains(p.CSM, "@")) {
@@ -116,11 +159,21 @@ func parseListParams(q url.Values) (listParams, error) {
 	if !p.RenewalFrom.IsZero() && !p.RenewalTo.IsZero() && p.RenewalTo.Before(p.RenewalFrom) {
 		errs.Add("renewal_to", "invalid", "%s is before renewal_from %s", p.RenewalTo, p.RenewalFrom)
 	}
+	if s := strings.TrimSpace(q.Get("renews_within")); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || !slices.Contains(renewalWithin, n) {
+			errs.Add("renews_within", "invalid", "%q is not a renewal window; use one of %s days", clipText(s, 20), joinInts(renewalWithin))
+		} else {
+			p.Within = n
+		}
+	}
 	if len(p.Q) > 200 {
 		errs.Add("q", "too_long", "the search is too long (at most 200 characters)")
 	}
-	if len(p.Tier) > 100 {
-		errs.Add("tier", "too_long", "is too long (at most 100 characters)")
+	for k, v := range map[string]string{"tier": p.Tier, "industry": p.Industry, "region": p.Region} {
+		if len(v) > 200 {
+			errs.Add(k, "too_long", "is too long (at most 200 characters)")
+		}
 	}
 	if p.Sort == "" {
 		p.Sort = listSorts[0].name
@@ -134,6 +187,24 @@ func parseListParams(q url.Values) (listParams, error) {
 	if p.Lifecycle != "" && !slices.Contains(customer.Stages, p.Lifecycle) {
 		errs.Add("lifecycle", "invalid", "%q is not a lifecycle stage; use one of %s", p.Lifecycle, strings.Join(customer.Stages, ", "))
 	}
+	for _, k := range slices.Sorted(maps.Keys(q)) {
+		key, ok := strings.CutPrefix(k, "attributes.")
+		if !ok {
+			continue
+		}
+		v := strings.TrimSpace(q.Get(k))
+		if !slices.ContainsFunc(defs, func(d customer.AttributeDef) bool { return d.Key == key }) {
+			errs.Add(k, "unknown", "no custom attribute %q is defined", clipText(key, 60))
+			continue
+		}
+		if v == "" {
+			continue
+		}
+		if p.Attrs == nil {
+			p.Attrs = map[string]string{}
+		}
+		p.Attrs[key] = v
+	}
 	if s := q.Get("page"); s != "" && p.Cursor != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 {
@@ -145,6 +216,30 @@ func parseListParams(q url.Values) (listParams, error) {
 	return p, errs.Err()
 }
 
+// joinInts writes 30, 60 and 90.
+func joinInts(ns []int) string {
+	parts := make([]string, len(ns))
+	for i, n := range ns {
+		parts[i] = strconv.Itoa(n)
+	}
+	return strings.Join(parts[:len(parts)-1], ", ") + " or " + parts[len(parts)-1]
+}
+
+// renewalBounds is the renewal window p asks for: the dates given, narrowed
+// to the next Within days when a window is chosen too.
+func (p listParams) renewalBounds() (from, to civil.Date) {
+	from, to = p.RenewalFrom, p.RenewalTo
+	if p.Within != 0 {
+		if from.IsZero() || from.Before(p.today) {
+			from = p.today
+		}
+		if end := p.today.AddDays(p.Within); to.IsZero() || end.Before(to) {
+			to = end
+		}
+	}
+	return from, to
+}
+
 // query is the store query for p.
 func (p listParams) query(pageSize int) store.Query {
 	q := store.Query{Search: p.Q, Cursor: p.Cursor, Limit: pageSize}
@@ -153,10 +248,14 @@ func (p listParams) query(pageSize int) store.Query {
 			q.Sort = s.key
 		}
 	}
-	for field, v := range map[string]string{"tier": p.Tier, "touch_model": p.Touch, "lifecycle": p.Lifecycle} {
+	for field, v := range map[string]string{"tier": p.Tier, "touch_model": p.Touch, "lifecycle": p.Lifecycle,
+		"industry": p.Industry, "region": p.Region} {
 		if v != "" {
 			q.Filters = append(q.Filters, store.Filter{Field: field, Op: store.Eq, Value: v})
 		}
+	}
+	for k, v := range p.Attrs {
+		q.Filters = append(q.Filters, store.Filter{Field: "attributes." + k, Op: store.Eq, Value: v})
 	}
 	switch p.CSM {
 	case "":
@@ -165,11 +264,12 @@ func (p listParams) query(pageSize int) store.Query {
 	default:
 		q.Filters = append(q.Filters, store.Filter{Field: "csm_email", Op: store.Eq, Value: p.CSM})
 	}
-	if !p.RenewalFrom.IsZero() {
-		q.Filters = append(q.Filters, store.Filter{Field: "renewal_on", Op: store.Gte, Value: p.RenewalFrom.String()})
+	from, to := p.renewalBounds()
+	if !from.IsZero() {
+		q.Filters = append(q.Filters, store.Filter{Field: "renewal_on", Op: store.Gte, Value: from.String()})
 	}
-	if !p.RenewalTo.IsZero() {
-		q.Filters = append(q.Filters, store.Filter{Field: "renewal_on", Op: store.Lte, Value: p.RenewalTo.String()})
+	if !to.IsZero() {
+		q.Filters = append(q.Filters, store.Filter{Field: "renewal_on", Op: store.Lte, Value: to.String()})
 	}
 	slices.SortFunc(q.Filters, func(a, b store.Filter) int {
 		return cmp.Or(strings.Compare(a.Field, b.Field), strings.Compare(string(a.Op), string(b.Op)))
@@ -211,98 +311,127 @@ type sortLink struct {
 	Aria   string // aria-sort value on the active column
 }
 
+// listControls are the parts of a list page the accounts list and the
+// portfolio share: the filters with their choices, the sort, the pager,
+// saved views and the export link.
+type listControls struct {
+	Params       listParams
+	Sorts        []option
+	Tiers        []option
+	Touches      []option
+	Stages       []option
+	Industries   []option
+	Regions      []option
+	Windows      []option
+	AttrFilters  []*field
+	Filtered     bool
+	MoreFiltered bool
+	Total        int
+	From, To     int
+	NextURL      string
+	FirstURL     string
+	ClearURL     string
+	ExportURL    string
+	SortByName   sortLink
+	SortByMRR    sortLink
+	SortByRen    sortLink
+	Views        *savedViews
+}
+
 // accountsView is what templates/accounts.html shows.
 type accountsView struct {
 	Page
-	Params     listParams
-	Sorts      []option
-	Tiers      []option
-	Touches    []option
-	Stages     []option
-	CSMs       []option
-	Filtered   bool
-	Total      int
-	From, To   int
-	Rows       []accountRow
-	NextURL    string
-	FirstURL   string
-	ClearURL   string
-	SortByName sortLink
-	SortByMRR  sortLink
-	SortByRen  sortLink
+	listControls
+	CSMs []option
+	Rows []accountRow
 }
 
-// accountsPage is the accounts list: search, filters, sort, pages.
-func (s *server) accountsPage(w http.ResponseWriter, r *http.Request) error {
-	p, err := parseListParams(r.URL.Query())
-	if err != nil {
-		return err
-	}
-	ctx := r.Context()
+// listPage is one page of a list of accounts: the store query for it, the
+// page of accounts and how many match in all.
+type listPage struct {
+	q     store.Query
+	items []customer.Account
+	next  string
+	total int
+}
+
+// readList reads the page p asks for and counts every match.
+func (s *server) readList(ctx context.Context, p listParams, extra ...store.Filter) (listPage, error) {
 	q := p.query(s.pageSize)
+	q.Filters = append(q.Filters, extra...)
 	page, err := s.st.Accounts().List(ctx, q)
 	if err != nil {
-		return err
+		return listPage{}, err
 	}
 	countQ := q
 	countQ.Cursor, countQ.Limit = "", 0
 	total, err := s.st.Accounts().Count(ctx, countQ)
 	if err != nil {
-		return err
+		return listPage{}, err
 	}
-	tiers := s.tiers(ctx)
+	return listPage{q: q, items: page.Items, next: page.NextCursor, total: total}, nil
+}
 
-	v := accountsView{
-		Page:     Page{Title: "Accounts", Section: "accounts"},
-		Params:   p,
-		Filtered: p.filtered(),
-		Total:    total,
-		ClearURL: "/accounts",
+// controls fills what the list at base shows around its rows.
+func (s *server) controls(ctx context.Context, base string, p listParams, lp listPage, defs []customer.AttributeDef) listControls {
+	c := listControls{
+		Params:       p,
+		Filtered:     p.filtered(),
+		MoreFiltered: p.moreFiltered(),
+		Total:        lp.total,
+		ClearURL:     base,
 	}
+	exp := base + ".csv"
+	if q := p.view(); q != "" {
+		exp += "?" + q
+	}
+	c.ExportURL = exp
 	for _, so := range listSorts {
-		v.Sorts = append(v.Sorts, option{so.name, so.label, so.name == p.Sort})
+		c.Sorts = append(c.Sorts, option{so.name, so.label, so.name == p.Sort})
 	}
-	if p.Tier != "" && !slices.Contains(tiers, p.Tier) {
-		tiers = append(tiers, p.Tier)
-	}
-	for _, t := range tiers {
-		v.Tiers = append(v.Tiers, option{t, t, t == p.Tier})
-	}
+	c.Tiers = choices(s.suggest(ctx, "tier"), p.Tier, maxTiers)
+	c.Industries = choices(s.suggest(ctx, "industry"), p.Industry, maxSuggestions)
+	c.Regions = choices(s.suggest(ctx, "region"), p.Region, maxSuggestions)
 	for _, t := range customer.TouchModels {
-		v.Touches = append(v.Touches, option{t, touchLabel(t), t == p.Touch})
+		c.Touches = append(c.Touches, option{t, touchLabel(t), t == p.Touch})
 	}
 	for _, st := range customer.Stages {
-		v.Stages = append(v.Stages, option{st, label(st), st == p.Lifecycle})
+		c.Stages = append(c.Stages, option{st, label(st), st == p.Lifecycle})
 	}
-	v.CSMs = s.csmOptions(ctx, p.CSM)
-
-	names := userNames(ctx, s, page.Items, func(a customer.Account) string { return a.CSMEmail })
-	today := s.today()
-	for _, a := range page.Items {
-		v.Rows = append(v.Rows, accountRow{
-			ID: a.ID, Name: a.Name, Tier: a.Tier, Touch: a.TouchModel, Lifecycle: a.Lifecycle,
-			Industry: a.Industry, Region: a.Region, MRR: a.MRR, Currency: currencyOr(a.Currency),
-			Renewal: renewalOf(a.RenewalOn, today), CSMName: names[a.CSMEmail], CSMEmail: a.CSMEmail,
-		})
+	for _, n := range renewalWithin {
+		c.Windows = append(c.Windows, option{strconv.Itoa(n), "Next " + strconv.Itoa(n) + " days", n == p.Within})
 	}
-	if len(v.Rows) > 0 {
-		v.From = (p.PageNo-1)*s.pageSize + 1
-		v.To = v.From + len(v.Rows) - 1
+	for _, d := range defs {
+		fl := &field{Name: "attributes." + d.Key, ID: "f-attr-" + d.Key, Label: cmp.Or(d.Label, d.Key), Value: p.Attrs[d.Key]}
+		switch d.Type {
+		case "boolean":
+			fl.Type = "select"
+			fl.Options = []option{{Value: "", Label: "Any"}, {Value: "true", Label: "Yes"}, {Value: "false", Label: "No"}}
+		case "date":
+			fl.Type = "date"
+		default:
+			fl.Type = "text"
+		}
+		c.AttrFilters = append(c.AttrFilters, fl)
 	}
-	if page.NextCursor != "" {
+	if len(lp.items) > 0 {
+		c.From = (p.PageNo-1)*s.pageSize + 1
+		c.To = c.From + len(lp.items) - 1
+	}
+	if lp.next != "" {
 		next := p
-		next.Cursor, next.PageNo = page.NextCursor, p.PageNo+1
-		v.NextURL = next.url()
+		next.Cursor, next.PageNo = lp.next, p.PageNo+1
+		c.NextURL = next.urlAt(base)
 	}
 	if p.Cursor != "" {
 		first := p
 		first.Cursor, first.PageNo = "", 1
-		v.FirstURL = first.url()
+		c.FirstURL = first.urlAt(base)
 	}
 	sortURL := func(name string) sortLink {
 		l := p
 		l.Sort, l.Cursor, l.PageNo = name, "", 1
-		sl := sortLink{URL: l.url(), Active: p.Sort == name}
+		sl := sortLink{URL: l.urlAt(base), Active: p.Sort == name}
 		if sl.Active {
 			sl.Aria = "ascending"
 			if name == "mrr" {
@@ -311,8 +440,68 @@ func (s *server) accountsPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		return sl
 	}
-	v.SortByName, v.SortByMRR, v.SortByRen = sortURL("name"), sortURL("mrr"), sortURL("renewal")
+	c.SortByName, c.SortByMRR, c.SortByRen = sortURL("name"), sortURL("mrr"), sortURL("renewal")
+	return c
+}
+
+// choices are a select's options from the values in use, with the current
+// one kept even when it is not among them.
+func choices(vals []string, current string, limit int) []option {
+	if len(vals) > limit {
+		vals = vals[:limit]
+	}
+	if current != "" && !slices.Contains(vals, current) {
+		vals = append(vals, current)
+	}
+	opts := make([]option, 0, len(vals))
+	for _, v := range vals {
+		opts = append(opts, option{v, v, v == current})
+	}
+	return opts
+}
+
+// accountsPage is the accounts list: search, filters, sort, pages.
+func (s *server) accountsPage(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	defs, err := s.st.Attributes(ctx)
+	if err != nil {
+		return err
+	}
+	p, err := parseListParams(r.URL.Query(), defs, s.today())
+	if err != nil {
+		return err
+	}
+	v, err := s.accountsView(ctx, p, defs, viewer(r))
+	if err != nil {
+		return err
+	}
 	return s.render(w, r, http.StatusOK, "accounts", v)
+}
+
+// accountsView reads what the accounts list shows for p, as who sees it.
+func (s *server) accountsView(ctx context.Context, p listParams, defs []customer.AttributeDef, who auth.Principal) (accountsView, error) {
+	lp, err := s.readList(ctx, p)
+	if err != nil {
+		return accountsView{}, err
+	}
+	v := accountsView{
+		Page:         Page{Title: "Accounts", Section: "accounts"},
+		listControls: s.controls(ctx, "/accounts", p, lp, defs),
+		CSMs:         s.csmOptions(ctx, p.CSM),
+	}
+	if v.Views, err = s.savedViews(ctx, who, pageAccounts, p); err != nil {
+		return v, err
+	}
+	names := userNames(ctx, s, lp.items, func(a customer.Account) string { return a.CSMEmail })
+	today := s.today()
+	for _, a := range lp.items {
+		v.Rows = append(v.Rows, accountRow{
+			ID: a.ID, Name: a.Name, Tier: a.Tier, Touch: a.TouchModel, Lifecycle: a.Lifecycle,
+			Industry: a.Industry, Region: a.Region, MRR: a.MRR, Currency: currencyOr(a.Currency),
+			Renewal: renewalOf(a.RenewalOn, today), CSMName: names[a.CSMEmail], CSMEmail: a.CSMEmail,
+		})
+	}
+	return v, nil
 }
 
 // currencyOr is c, or USD for an account with no live subscription (and so
@@ -351,17 +540,6 @@ func userNames[T any](ctx context.Context, s *server, items []T, email func(T) s
 
 // maxTiers bounds how many distinct tiers the filter offers.
 const maxTiers = 40
-
-// tiers returns the distinct account tiers, for the tier filter. On failure
-// the filter offers no tiers rather than failing the page.
-func (s *server) tiers(ctx context.Context) []string {
-	found, err := s.st.Accounts().Distinct(ctx, "tier", maxTiers)
-	if err != nil {
-		s.log.WarnContext(ctx, "web: listing tiers", "err", err)
-		return nil
-	}
-	return found
-}
 
 // clipText shortens s to at most n runes for an error message.
 func clipText(s string, n int) string {

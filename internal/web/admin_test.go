@@ -15,8 +15,8 @@ import (
 	"github.com/tendhq/tend/internal/customer"
 )
 
-// post sends a form to h as p and returns the status, body and headers.
-func post(t *testing.T, h http.Handler, p auth.Principal, path string, form url.Values) (int, string, http.Header) {
+// postAs sends a form to h as p and returns the status, body and headers.
+func postAs(t *testing.T, h http.Handler, p auth.Principal, path string, form url.Values) (int, string, http.Header) {
 	t.Helper()
 	req := httptest.NewRequest("POST", path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -58,7 +58,7 @@ func TestAdminPages(t *testing.T) {
 			t.Errorf("%s as admin: %d", path, code)
 		}
 	}
-	if code, _, _ := post(t, h, ada, "/admin/users", url.Values{"email": {"eve@tend.test"}}); code != http.StatusForbidden {
+	if code, _, _ := postAs(t, h, ada, "/admin/users", url.Values{"email": {"eve@tend.test"}}); code != http.StatusForbidden {
 		t.Errorf("CSM created a user: %d", code)
 	}
 	if _, err := f.st.Users().GetByExternalID(ctx, "eve@tend.test"); err == nil {
@@ -70,15 +70,15 @@ func TestAdminPages(t *testing.T) {
 
 	// Users: bad input is shown beside the field; a new user gets a
 	// one-time password shown once.
-	code, body, _ := post(t, h, admin, "/admin/users", url.Values{"email": {"not-an-email"}, "role": {"wizard"}, "name": {"Eve"}})
+	code, body, _ := postAs(t, h, admin, "/admin/users", url.Values{"email": {"not-an-email"}, "role": {"wizard"}, "name": {"Eve"}})
 	if code != 422 || !strings.Contains(body, `id="email-error"`) || !strings.Contains(body, `value="Eve"`) {
 		t.Fatalf("invalid user: %d\n%s", code, body)
 	}
-	code, body, _ = post(t, h, admin, "/admin/users", url.Values{"email": {"ada@tend.test"}, "role": {"csm"}})
+	code, body, _ = postAs(t, h, admin, "/admin/users", url.Values{"email": {"ada@tend.test"}, "role": {"csm"}})
 	if code != 422 || !strings.Contains(html.UnescapeString(body), "already exists") {
 		t.Fatalf("duplicate user: %d", code)
 	}
-	code, body, _ = post(t, h, admin, "/admin/users", url.Values{"email": {"Eve@Tend.test"}, "name": {"Eve"}, "role": {"read_only"}})
+	code, body, _ = postAs(t, h, admin, "/admin/users", url.Values{"email": {"Eve@Tend.test"}, "name": {"Eve"}, "role": {"read_only"}})
 	m := secretRE.FindStringSubmatch(body)
 	if code != 200 || m == nil {
 		t.Fatalf("create user: %d", code)
@@ -90,26 +90,26 @@ func TestAdminPages(t *testing.T) {
 	eve := strconv.FormatInt(u.ID, 10)
 
 	// Role changes, disabling and the last administrator.
-	if code, _, hdr := post(t, h, admin, "/admin/users/"+eve, url.Values{"action": {"role"}, "role": {"leader"}}); code != 303 || !strings.Contains(hdr.Get("Location"), "done=") {
+	if code, _, hdr := postAs(t, h, admin, "/admin/users/"+eve, url.Values{"action": {"role"}, "role": {"leader"}}); code != 303 || !strings.Contains(hdr.Get("Location"), "done=") {
 		t.Errorf("role change: %d", code)
 	}
 	if u, _ := f.st.Users().Get(ctx, u.ID); u.Role != customer.RoleLeader {
 		t.Errorf("role is %s", u.Role)
 	}
 	rootID := strconv.FormatInt(root.ID, 10)
-	if code, body, _ := post(t, h, admin, "/admin/users/"+rootID, url.Values{"action": {"role"}, "role": {"csm"}}); code != 403 || !strings.Contains(body, "without an active administrator") {
+	if code, body, _ := postAs(t, h, admin, "/admin/users/"+rootID, url.Values{"action": {"role"}, "role": {"csm"}}); code != 403 || !strings.Contains(body, "without an active administrator") {
 		t.Errorf("demoting the last admin: %d", code)
 	}
-	if code, _, _ := post(t, h, admin, "/admin/users/"+rootID, url.Values{"action": {"disable"}}); code != 403 {
+	if code, _, _ := postAs(t, h, admin, "/admin/users/"+rootID, url.Values{"action": {"disable"}}); code != 403 {
 		t.Errorf("disabling oneself: %d", code)
 	}
-	if code, _, _ := post(t, h, admin, "/admin/users/"+eve, url.Values{"action": {"disable"}}); code != 303 {
+	if code, _, _ := postAs(t, h, admin, "/admin/users/"+eve, url.Values{"action": {"disable"}}); code != 303 {
 		t.Errorf("disable: %d", code)
 	}
 	if u, _ := f.st.Users().Get(ctx, u.ID); !u.Disabled {
 		t.Error("not disabled")
 	}
-	code, body, _ = post(t, h, admin, "/admin/users/"+eve, url.Values{"action": {"reset"}})
+	code, body, _ = postAs(t, h, admin, "/admin/users/"+eve, url.Values{"action": {"reset"}})
 	if m := secretRE.FindStringSubmatch(body); code != 200 || m == nil {
 		t.Errorf("reset: %d", code)
 	} else if _, hash, _, _ := f.st.Password(ctx, "eve@tend.test"); !auth.VerifyPassword(hash, m[1]) {
@@ -117,13 +117,13 @@ func TestAdminPages(t *testing.T) {
 	}
 
 	// Tokens: every problem at once; the secret shown once works; revoke.
-	code, body, _ = post(t, h, admin, "/admin/tokens", url.Values{"name": {""}, "scope": {"admin"}, "days": {"0"}, "user_id": {rootID}})
+	code, body, _ = postAs(t, h, admin, "/admin/tokens", url.Values{"name": {""}, "scope": {"admin"}, "days": {"0"}, "user_id": {rootID}})
 	for _, id := range []string{`id="name-error"`, "scope", `id="days-error"`} {
 		if code != 422 || !strings.Contains(body, id) {
 			t.Errorf("invalid token: %d, lacks %s", code, id)
 		}
 	}
-	code, body, _ = post(t, h, admin, "/admin/tokens", url.Values{"name": {"CRM sync"}, "scope": {"write"}, "days": {"30"}, "user_id": {rootID}})
+	code, body, _ = postAs(t, h, admin, "/admin/tokens", url.Values{"name": {"CRM sync"}, "scope": {"write"}, "days": {"30"}, "user_id": {rootID}})
 	m = secretRE.FindStringSubmatch(body)
 	if code != 200 || m == nil {
 		t.Fatalf("create token: %d", code)
@@ -135,7 +135,7 @@ func TestAdminPages(t *testing.T) {
 	if _, body := getAs(t, h, admin, "/admin/tokens"); strings.Contains(body, m[1]) || !strings.Contains(body, tok.Hint) {
 		t.Error("the token list shows the secret, or not the hint")
 	}
-	if code, _, _ := post(t, h, admin, "/admin/tokens/"+strconv.FormatInt(tok.ID, 10)+"/revoke", nil); code != 303 {
+	if code, _, _ := postAs(t, h, admin, "/admin/tokens/"+strconv.FormatInt(tok.ID, 10)+"/revoke", nil); code != 303 {
 		t.Errorf("revoke: %d", code)
 	}
 	if tok, _, _ := f.st.TokenByHash(ctx, tok.Hash); tok.RevokedAt == nil {
@@ -143,11 +143,11 @@ func TestAdminPages(t *testing.T) {
 	}
 
 	// Settings: custom fields.
-	code, body, _ = post(t, h, admin, "/admin/settings/attributes", url.Values{"key": {"bad key!"}, "label": {"X"}, "type": {"colour"}})
+	code, body, _ = postAs(t, h, admin, "/admin/settings/attributes", url.Values{"key": {"bad key!"}, "label": {"X"}, "type": {"colour"}})
 	if code != 422 || !strings.Contains(body, `id="key-error"`) {
 		t.Errorf("invalid field: %d", code)
 	}
-	if code, _, _ := post(t, h, admin, "/admin/settings/attributes", url.Values{"key": {"plan"}, "label": {"Plan"}, "type": {"text"}}); code != 303 {
+	if code, _, _ := postAs(t, h, admin, "/admin/settings/attributes", url.Values{"key": {"plan"}, "label": {"Plan"}, "type": {"text"}}); code != 303 {
 		t.Errorf("add field: %d", code)
 	}
 	if _, body := getAs(t, h, admin, "/admin/settings"); !strings.Contains(body, "<code>plan</code>") {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/tendhq/tend/internal/auth"
@@ -38,24 +39,30 @@ type errorView struct {
 }
 
 // serveError turns a handler's error into an HTML page: 400 for bad input
-// (validate.Errors: each field and the reason), 404 for something missing,
-// 409 for a conflict and 500 for anything else. A 500 is logged with the
+// (validate.Errors: each field and the reason), 403 for something the
+// principal may not do (*auth.Forbidden, with its reason), 404 for
+// something missing, 409 for a conflict and 500 for anything else; and
+// auth.ErrUnauthenticated into a redirect to the sign-in page that comes
+// back here afterwards. A 500 is logged with the
 // request id, which the page shows so that a report can be matched to the
 // log; the error itself is never shown.
 func (s *server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 	v := errorView{RequestID: requestID(r.Context())}
 	var (
-		he       *httpError
-		conflict *store.ConflictError
+		he        *httpError
+		conflict  *store.ConflictError
+		forbidden *auth.Forbidden
 	)
 	fields, isValidation := validate.As(err)
-	var forbidden *auth.Forbidden
 	switch {
 	case errors.Is(err, auth.ErrUnauthenticated):
-		http.Redirect(w, r, signInURL(r), http.StatusSeeOther)
+		http.Redirect(w, r, "/signin?next="+url.QueryEscape(returnPath(r)), http.StatusSeeOther)
 		return
 	case errors.As(err, &forbidden):
-		v.Status, v.Heading, v.Message = http.StatusForbidden, "You can't do that", "Your access does not allow it: "+forbidden.Reason+"."
+		v.Status, v.Heading, v.Message = http.StatusForbidden, "You can't do that", forbidden.Reason
+		if v.Message != "" {
+			v.Message = strings.ToUpper(v.Message[:1]) + v.Message[1:] + "."
+		}
 	case errors.As(err, &he):
 		v.Status, v.Heading, v.Message = he.status, he.title, he.message
 	case errors.Is(err, store.ErrNotFound):
@@ -81,6 +88,8 @@ func (s *server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case strings.HasPrefix(r.URL.Path, "/accounts"):
 		v.Section = "accounts"
+	case strings.HasPrefix(r.URL.Path, "/portfolio"):
+		v.Section = "portfolio"
 	case strings.HasPrefix(r.URL.Path, "/dashboard"):
 		v.Section = "dashboard"
 	}
@@ -89,4 +98,18 @@ func (s *server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 		s.log.ErrorContext(r.Context(), "web: error page failed", "request_id", v.RequestID, "err", err)
 		http.Error(w, http.StatusText(v.Status), v.Status)
 	}
+}
+
+// returnPath is where to come back to after signing in: the address asked
+// for (path and query) when it was a read; for a form sent with POST, the
+// page the form was on (its same-origin Referer), since the form's own
+// address answers only POST.
+func returnPath(r *http.Request) string {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		return r.URL.RequestURI()
+	}
+	if ref, err := url.Parse(r.Referer()); err == nil && ref.Host == r.Host && strings.HasPrefix(ref.Path, "/") {
+		return ref.RequestURI()
+	}
+	return "/"
 }

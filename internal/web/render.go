@@ -172,6 +172,7 @@ func funcs() template.FuncMap {
 		"number":    thousands,
 		"static":    func(name string) string { return "/static/" + name + "?v=" + staticVersion },
 		"tenure":    tenure,
+		"neg":       func(n int) int { return -n },
 	}
 }
 

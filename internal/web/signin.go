@@ -41,7 +41,7 @@ func (s *server) requireSignIn(next http.Handler) http.Handler {
 		switch {
 		case publicPath(r.URL.Path):
 		case !ok:
-			http.Redirect(w, r, signInURL(r), http.StatusSeeOther)
+			http.Redirect(w, r, "/signin?next="+url.QueryEscape(returnPath(r)), http.StatusSeeOther)
 			return
 		case p.MustChangePassword && r.URL.Path != "/settings/password" && r.URL.Path != "/signout":
 			to := "/settings/password"
@@ -53,15 +53,6 @@ func (s *server) requireSignIn(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-// signInURL is the sign-in page, coming back to r's page afterwards.
-func signInURL(r *http.Request) string {
-	target := r.URL.RequestURI()
-	if r.Method != http.MethodGet || target == "/" {
-		return "/signin"
-	}
-	return "/signin?next=" + url.QueryEscape(target)
 }
 
 // safeNext keeps a post-sign-in destination only if it is a path on this
@@ -249,11 +240,6 @@ func fieldMessages(errs validate.Errors) map[string]string {
 		}
 	}
 	return out
-}
-
-// principal is the signed-in principal of r.
-func (s *server) principal(r *http.Request) (auth.Principal, error) {
-	return auth.Require(r.Context())
 }
 
 // badForm is a form body that could not be read.

@@ -26,9 +26,10 @@ type server struct {
 	views *views
 	// today is the calendar day pages count days from; tests pin it.
 	today func() civil.Date
-	// pageSize is how many accounts a page of the list shows.
-	pageSize int
-	// now is the clock sessions and throttling read; tests move it.
+	// pageSize is how many accounts a page of the list shows, and
+	// exportBatch how many a CSV export reads at a time.
+	pageSize, exportBatch int
+	// now is the clock sessions, throttling and forms read; tests move it.
 	now func() time.Time
 	// throttle slows down password guessing.
 	throttle *auth.Throttle
@@ -61,8 +62,8 @@ func newServer(st store.Store, log *slog.Logger) *server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &server{st: st, log: log, views: mustParseViews(), today: civil.Today, pageSize: defaultPageSize,
-		now: time.Now, throttle: auth.NewThrottle()}
+	return &server{st: st, log: log, views: mustParseViews(), today: civil.Today, now: time.Now,
+		pageSize: defaultPageSize, exportBatch: defaultExportBatch, throttle: auth.NewThrottle()}
 }
 
 // routes lists every route of the web UI.
@@ -84,7 +85,17 @@ func (s *server) routes() http.Handler {
 	mux.Handle("GET /admin/settings", s.handle(s.adminSettingsPage))
 	mux.Handle("POST /admin/settings/attributes", s.handle(s.putAttribute))
 	mux.Handle("GET /accounts", s.handle(s.accountsPage))
+	mux.Handle("GET /accounts.csv", s.handle(s.accountsCSV))
+	mux.Handle("POST /accounts/views", s.handle(s.saveView(pageAccounts)))
+	mux.Handle("POST /accounts/views/{id}/delete", s.handle(s.deleteView(pageAccounts)))
 	mux.Handle("GET /accounts/{id}", s.handle(s.accountPage))
+	mux.Handle("POST /accounts/{id}/activities", s.handle(s.logActivity))
+	mux.Handle("GET /accounts/{id}/edit", s.handle(s.editAccountPage))
+	mux.Handle("POST /accounts/{id}/edit", s.handle(s.editAccount))
+	mux.Handle("GET /portfolio", s.handle(s.portfolioPage))
+	mux.Handle("GET /portfolio.csv", s.handle(s.portfolioCSV))
+	mux.Handle("POST /portfolio/views", s.handle(s.saveView(pagePortfolio)))
+	mux.Handle("POST /portfolio/views/{id}/delete", s.handle(s.deleteView(pagePortfolio)))
 	mux.Handle("GET /dashboard", s.handle(s.dashboardPage))
 	mux.Handle("GET /static/", staticHandler())
 	mux.Handle("GET /", s.handle(func(http.ResponseWriter, *http.Request) error {

@@ -6,12 +6,14 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/tendhq/tend/internal/auth"
 	"github.com/tendhq/tend/internal/civil"
 	"github.com/tendhq/tend/internal/customer"
 	"github.com/tendhq/tend/internal/store"
@@ -26,14 +28,15 @@ const evilName = `<script>alert("x")</script> & Sons`
 type fixture struct {
 	st    store.Store
 	today civil.Date
-	ids   map[string]int64 // account name → id
+	ids   map[string]int64         // account name → id
+	users map[string]customer.User // email → user
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	st := sqlitetest.Open(t)
-	f := &fixture{st: st, today: civil.Today(), ids: map[string]int64{}}
+	f := &fixture{st: st, today: civil.Today(), ids: map[string]int64{}, users: map[string]customer.User{}}
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
@@ -44,8 +47,17 @@ func newFixture(t *testing.T) *fixture {
 		{Email: "ada@tend.test", Name: "Ada Lovelace", Role: "csm"},
 		{Email: "grace@tend.test", Name: "Grace Hopper", Role: "csm"},
 		{Email: "alan@tend.test", Name: "Alan Turing", Role: "leader"},
+		{Email: "rita@tend.test", Name: "Rita Reader", Role: "read_only"},
 	} {
 		must(st.Users().Create(ctx, &u))
+		f.users[u.Email] = u
+	}
+	for _, d := range []customer.AttributeDef{
+		{Key: "plan_code", Label: "Plan code", Type: "text"},
+		{Key: "seats_cap", Label: "Seat cap", Type: "number"},
+		{Key: "sso", Label: "SSO enabled", Type: "boolean"},
+	} {
+		must(st.PutAttribute(ctx, &d))
 	}
 	accounts := []struct {
 		a   customer.Account
@@ -54,7 +66,8 @@ func newFixture(t *testing.T) *fixture {
 	}{
 		{customer.Account{Name: "Acme Corp", ExternalID: "crm-acme", Industry: "Manufacturing", Region: "EMEA", Employees: 4200,
 			Lifecycle: "mature", Tier: "Enterprise", TouchModel: "high", CSMEmail: "ada@tend.test", AEEmail: "alan@tend.test",
-			SponsorEmail: "alan@tend.test", CustomerSince: f.today.AddMonths(-30)}, 1200000, f.today.AddDays(45)},
+			SponsorEmail: "alan@tend.test", CustomerSince: f.today.AddMonths(-30),
+			Attributes: map[string]any{"plan_code": "ENT-1", "sso": true, "seats_cap": 500}}, 1200000, f.today.AddDays(45)},
 		{customer.Account{Name: "Globex", Industry: "Energy", Region: "NA", Lifecycle: "at_risk", Tier: "Growth",
 			TouchModel: "low", CSMEmail: "grace@tend.test"}, 350000, f.today.AddDays(200)},
 		{customer.Account{Name: "Initech", Industry: "Software", Region: "NA", Lifecycle: "adopting", Tier: "Starter",
@@ -105,14 +118,58 @@ func newFixture(t *testing.T) *fixture {
 	return f
 }
 
-// handler is the web UI over f's store with today pinned and small pages.
+// handler is the web UI over f's store with today pinned and small pages,
+// signed in as the CS leader.
 func (f *fixture) handler(pageSize int) http.Handler {
+	return f.as("alan@tend.test", pageSize)
+}
+
+// server is the web UI's server over f's store with today and now pinned
+// (ten in the morning) and small pages (0: the default size).
+func (f *fixture) server(pageSize int) *server {
 	s := newServer(f.st, nil)
 	s.today = func() civil.Date { return f.today }
+	s.now = func() time.Time { return f.today.Time().Add(10 * time.Hour) }
 	if pageSize > 0 {
 		s.pageSize = pageSize
 	}
-	return as(testLeader, s.routes())
+	return s
+}
+
+// as is the web UI signed in as the fixture's user with this email, as the
+// server's middleware will do: the principal in the request's context.
+func (f *fixture) as(email string, pageSize int) http.Handler {
+	u, ok := f.users[email]
+	if !ok {
+		panic("fixture has no user " + email)
+	}
+	return withPrincipal(f.server(pageSize).routes(), principalOf(u))
+}
+
+// principalOf is u signed in.
+func principalOf(u customer.User) auth.Principal {
+	return auth.Principal{UserID: u.ID, Email: u.Email, Name: u.Name, Role: u.Role}
+}
+
+// anon is the web UI with nobody signed in.
+func (f *fixture) anon() http.Handler { return f.server(0).routes() }
+
+// withPrincipal puts p in every request's context before h sees it.
+func withPrincipal(h http.Handler, p auth.Principal) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(auth.NewContext(r.Context(), p)))
+	})
+}
+
+// post sends a form as a browser does.
+func post(t *testing.T, h http.Handler, path string, form url.Values) (int, string, http.Header) {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	h.ServeHTTP(rec, req)
+	body, _ := io.ReadAll(rec.Result().Body)
+	return rec.Code, string(body), rec.Result().Header
 }
 
 func get(t *testing.T, h http.Handler, path string) (int, string, http.Header) {
@@ -157,6 +214,34 @@ func TestPages(t *testing.T) {
 			want: []string{"Globex", "1 account match"}, notWant: []string{"Initech"}},
 		{name: "filter by tier", path: "/accounts?tier=Growth", status: 200,
 			want: []string{"Globex", "Acme Labs", "2 accounts match"}, notWant: []string{"Initech"}},
+		{name: "filter by industry", path: "/accounts?industry=Energy", status: 200,
+			want: []string{"Globex", "1 account match"}, notWant: []string{"Initech", "Acme Corp"}},
+		{name: "filter by region", path: "/accounts?region=NA", status: 200,
+			want: []string{"Globex", "Initech", "2 accounts match"}, notWant: []string{"Acme Corp"}},
+		{name: "filter by a text attribute", path: "/accounts?attributes.plan_code=ENT-1", status: 200,
+			want: []string{"Acme Corp", "1 account match", `<details class="more-filters" open>`}, notWant: []string{"Globex"}},
+		{name: "filter by a boolean attribute", path: "/accounts?attributes.sso=yes", status: 200,
+			want: []string{"Acme Corp", "1 account match"}, notWant: []string{"Acme Labs"}},
+		{name: "filter by owner", path: "/accounts?csm=ada@tend.test", status: 200,
+			want: []string{"Acme Corp", "Acme Labs", "2 accounts match"}, notWant: []string{"Globex"}},
+		{name: "accounts no CSM owns", path: "/accounts?csm=none", status: 200,
+			want: []string{"Initech", "2 accounts match"}, notWant: []string{"Globex", "Acme Corp"}},
+		{name: "renewal window from today", path: "/accounts?renews_within=60", status: 200,
+			want: []string{"Initech", "Acme Corp", "2 accounts match"}, notWant: []string{"Globex", "Acme Labs"}},
+		{name: "renewal window narrows the dates given", path: "/accounts?renews_within=90&renewal_from=" + f.today.AddDays(20).String(), status: 200,
+			want: []string{"Acme Corp", "1 account match"}, notWant: []string{"Initech", "Globex"}},
+		{name: "filters combine", path: "/accounts?tier=Growth&touch=low&lifecycle=onboarding", status: 200,
+			want: []string{"Acme Labs", "1 account match"}, notWant: []string{"Globex"}},
+		{name: "the attribute filters are offered", path: "/accounts", status: 200,
+			want: []string{`<label for="f-attr-plan_code">Plan code</label>`, `name="attributes.sso"`, `<option value="Energy">`, `<option value="EMEA">`}},
+		{name: "export link carries the view, not the page", path: "/accounts?tier=Growth&sort=name", status: 200,
+			want: []string{`href="/accounts.csv?sort=name&amp;tier=Growth"`}},
+		{name: "unknown attribute is a 400 page", path: "/accounts?attributes.colour=red", status: 400,
+			want: []string{"<code>attributes.colour</code>"}},
+		{name: "bad attribute value is a 400 page", path: "/accounts?attributes.seats_cap=lots", status: 400,
+			want: []string{"attributes.seats_cap", "not a number"}},
+		{name: "bad renewal window is a 400 page", path: "/accounts?renews_within=45", status: 400,
+			want: []string{"<code>renews_within</code>"}},
 		{name: "tier filter offers every tier", path: "/accounts", status: 200,
 			want: []string{`<option value="Enterprise">`, `<option value="Growth">`, `<option value="Starter">`}},
 		{name: "bad sort is a 400 page", path: "/accounts?sort=bogus", status: 400,
@@ -171,6 +256,7 @@ func TestPages(t *testing.T) {
 			want: []string{"<code>cursor</code>"}},
 		{name: "account page shows each section", path: acme, status: 200,
 			want: []string{
+				"With subsidiaries: $13,500.00 MRR",                             // parent and children, rolled up
 				"<h1>Acme Corp</h1>", "$12,000.00", "$144,000.00", "in 45 days", // MRR, ARR, renewal
 				"Enterprise", "High touch", "Mature", "Manufacturing", "EMEA", "4,200 employees",
 				"Ada Lovelace", "alan@tend.test", "2 years, 6 months", "crm-acme",
@@ -183,7 +269,7 @@ func TestPages(t *testing.T) {
 				"Q2 business review", "Escalation follow-up", "QBR", "With Chris Champion", `By <span title="ada@tend.test">Ada Lovelace</span>`, "With Chris Champion, Ada Lovelace", // timeline
 			}},
 		{name: "child links to parent", path: "/accounts/" + strconv.FormatInt(f.ids["Acme Labs"], 10), status: 200,
-			want: []string{`href="` + acme + `"`, "No tickets yet", "No contacts yet", "No survey answers yet", "No invoices yet", "Nothing on the timeline yet"}},
+			want: []string{`href="` + acme + `"`, "$12,000.00", "No tickets yet", "No contacts yet", "No survey answers yet", "No invoices yet", "Nothing on the timeline yet"}},
 		{name: "a cancelled contract shows when it ends", path: "/accounts/" + strconv.FormatInt(f.ids["Initech"], 10), status: 200,
 			want: []string{"Contract ends", "in 10 days · will not renew", "Cancelled"}},
 		{name: "a live contract shows its renewal", path: acme, status: 200,

@@ -904,8 +904,18 @@ func (c *coll[T]) Count(ctx context.Context, q store.Query) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	// Only the joins a filter needs: counting 100k accounts should not
-	// look up 400k owners.
+	var n int
+	err = c.db.R.QueryRowContext(ctx, c.db.D.rebind("SELECT count(*)"+c.from(q)+where), args...).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count %s: %w", c.t.name, err)
+	}
+	return n, nil
+}
+
+// from is the FROM clause of a count or an aggregate over q: the table and
+// only the joins q's filters need, since counting 100k accounts should not
+// look up 400k owners.
+func (c *coll[T]) from(q store.Query) string {
 	from := " FROM " + c.t.name + " t"
 	for i, r := range c.t.refs {
 		for _, f := range q.Filters {
@@ -915,12 +925,7 @@ func (c *coll[T]) Count(ctx context.Context, q store.Query) (int, error) {
 			}
 		}
 	}
-	var n int
-	err = c.db.R.QueryRowContext(ctx, c.db.D.rebind("SELECT count(*)"+from+where), args...).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("count %s: %w", c.t.name, err)
-	}
-	return n, nil
+	return from
 }
 
 // article puts "a" or "an" before a noun.
