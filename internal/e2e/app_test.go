@@ -181,3 +181,39 @@ func (a *app) userNames() map[string]string {
 	}
 	return m
 }
+
+// password gives the existing user email a password and returns it, so a
+// test can sign in as one of the demo company's own people.
+func (a *app) password(t *testing.T, email string) string {
+	t.Helper()
+	ctx := context.Background()
+	u, err := a.st.Users().GetByExternalID(ctx, email)
+	if err != nil {
+		t.Fatalf("user %s: %v", email, err)
+	}
+	password := "correct horse " + hex.EncodeToString([]byte(email))[:8]
+	hash, err := auth.HashPassword(password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.st.SetPassword(ctx, u.ID, hash, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	return password
+}
+
+// busiestCSM is the demo CSM with the most live accounts, and that count.
+func (a *app) busiestCSM() (email string, accounts int) {
+	n := map[string]int{}
+	for _, acc := range a.co.Accounts {
+		if acc.Lifecycle != customer.StageChurned {
+			n[acc.CSMEmail]++
+		}
+	}
+	for _, u := range a.co.Users {
+		if u.Role == customer.RoleCSM && n[u.Email] > accounts {
+			email, accounts = u.Email, n[u.Email]
+		}
+	}
+	return email, accounts
+}

@@ -325,14 +325,24 @@ func (tb *tab) open(path string) {
 // submitted) and waits for it to load; it fails unless that page is a 200.
 func (tb *tab) follow(what string, steps ...chromedp.Action[chromedp.Void]) {
 	tb.t.Helper()
+	tb.followStatus(what, 200, steps...)
+}
+
+// followStatus is follow for a page that must answer status: 422 for a
+// form Tend refuses, say. The browser's report of that status is expected.
+func (tb *tab) followStatus(what string, status int64, steps ...chromedp.Action[chromedp.Void]) {
+	tb.t.Helper()
+	if status != 200 {
+		tb.expectProblems(fmt.Sprintf(`HTTP %d for |status of %d`, status, status))
+	}
 	ctx, cancel := context.WithTimeout(tb.ctx, stepTimeout)
 	defer cancel()
 	resp, err := chromedp.RunResponse(ctx, steps...)
 	if err != nil {
 		tb.t.Fatalf("%s: %v", what, err)
 	}
-	if resp.Status != 200 {
-		tb.t.Fatalf("%s: landed on %s with HTTP %d", what, resp.URL, resp.Status)
+	if resp.Status != status {
+		tb.t.Fatalf("%s: landed on %s with HTTP %d, want %d", what, resp.URL, resp.Status, status)
 	}
 	tb.checkProblems("while trying to " + what)
 }

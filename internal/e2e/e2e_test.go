@@ -1,7 +1,10 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
+	"net/url"
 	"fmt"
 	"regexp"
 	"slices"
@@ -14,9 +17,10 @@ import (
 	"github.com/tendhq/tend/internal/money"
 )
 
-// TestAccountJourney is a CSM's path through Tend: sign in (once Tend has
-// sign-in), find an account in the book by searching for its name, open
-// it, read its 360 and timeline, and sign out.
+// TestAccountJourney is a CS leader's path through Tend: sign in, find an
+// account in the book by searching for its name, open it, read its 360 and
+// timeline, log a note (a mistake first) and see it at the top of the
+// timeline, export the search as CSV, and sign out.
 func TestAccountJourney(t *testing.T) {
 	t.Parallel()
 	startChromium(t) // skip before loading the demo when there is no browser
@@ -88,6 +92,51 @@ func TestAccountJourney(t *testing.T) {
 		t.Errorf("the timeline starts with %q, want the latest entry, %q", first, latest)
 	}
 	tb.screenshot("account")
+
+	// Log a note: first without saying anything, which is refused beside
+	// the field, then properly.
+	accountPath := tb.path()
+	tb.do("open the log form", chromedp.Click(chromedp.CSS("#log > summary")))
+	tb.followStatus("submit an empty note", 422, chromedp.Click(chromedp.CSS(`.log-form button[type=submit]`)))
+	if msg := tb.text(".log-form .field-error"); !strings.Contains(strings.ToLower(msg), "say what happened") {
+		t.Errorf("an empty note was answered with %q, want a message beside the field", msg)
+	}
+	subject := "E2E check-in " + strconv.Itoa(len(timeline))
+	tb.do("write the note",
+		chromedp.SetValue(chromedp.CSS("#log-subject"), subject),
+		chromedp.SendKeys(chromedp.CSS("#log-body"), "Walked through the renewal plan with the champion."),
+	)
+	tb.follow("add the note to the timeline", chromedp.Click(chromedp.CSS(`.log-form button[type=submit]`)))
+	if p := tb.path(); p != accountPath {
+		t.Errorf("after logging a note the browser is at %s, want %s", p, accountPath)
+	}
+	if first := tb.text("#timeline li.event:first-child .event-subject"); first != subject {
+		t.Errorf("the timeline starts with %q, want the note just logged, %q", first, subject)
+	}
+	if got := tb.count("#timeline ol.timeline > li.event"); got != min(len(timeline)+1, 100) {
+		t.Errorf("after logging a note the timeline shows %d entries, want %d", got, min(len(timeline)+1, 100))
+	}
+
+	// Export the search as CSV: exactly the accounts the list shows.
+	tb.open("/accounts?q=" + url.QueryEscape(acc.Name))
+	name, body := tb.download("export the search as CSV", chromedp.Click(chromedp.CSS(`a[href^="/accounts.csv"]`)))
+	if !strings.HasSuffix(name, ".csv") {
+		t.Errorf("the export is named %q", name)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(body)).ReadAll()
+	if err != nil {
+		t.Fatalf("the export is not CSV: %v\n%s", err, body)
+	}
+	if len(rows) != n+1 || rows[0][1] != "name" {
+		t.Fatalf("the export has %d rows with header %q, want %d accounts and a header", len(rows)-1, rows[0], n)
+	}
+	var exported []string
+	for _, r := range rows[1:] {
+		exported = append(exported, r[1])
+	}
+	if !slices.Contains(exported, acc.Name) {
+		t.Errorf("the export lacks %q: %q", acc.Name, exported)
+	}
 
 	if a.hasSignIn {
 		tb.signOut()
