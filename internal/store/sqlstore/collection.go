@@ -136,6 +136,7 @@ func (c *coll[T]) write(ctx context.Context, rows []T, mode writeMode) ([]store.
 	if err != nil {
 		return nil, fmt.Errorf("write %s: %w", c.t.name, err)
 	}
+	defer c.db.changed(ctx)
 	defer tx.Rollback()
 
 	deferred, err := c.resolve(ctx, tx, rows, res)
@@ -213,6 +214,9 @@ func (c *coll[T]) write(ctx context.Context, rows []T, mode writeMode) ([]store.
 		if err := c.db.rollupAccounts(ctx, tx, touched); err != nil {
 			return nil, err
 		}
+	}
+	if err := c.db.changedTx(ctx, tx); err != nil {
+		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("commit %s: %w", c.t.name, err)
@@ -517,6 +521,7 @@ func (c *coll[T]) Update(ctx context.Context, v *T) error {
 	if err != nil {
 		return err
 	}
+	defer c.db.changed(ctx)
 	defer tx.Rollback()
 	res := []store.Result{{}}
 	rows := []T{*v}
@@ -572,6 +577,9 @@ func (c *coll[T]) Update(ctx context.Context, v *T) error {
 			return err
 		}
 	}
+	if err := c.db.changedTx(ctx, tx); err != nil {
+		return err
+	}
 	if err := tx.Commit(); err != nil {
 		return err
 	}
@@ -590,6 +598,7 @@ func (c *coll[T]) Delete(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
+	defer c.db.changed(ctx)
 	defer tx.Rollback()
 	ret := "id, 0"
 	if c.t.rollup {
@@ -607,6 +616,9 @@ func (c *coll[T]) Delete(ctx context.Context, id int64) error {
 		if err := c.db.rollupAccounts(ctx, tx, map[int64]bool{account: true}); err != nil {
 			return err
 		}
+	}
+	if err := c.db.changedTx(ctx, tx); err != nil {
+		return err
 	}
 	return tx.Commit()
 }
