@@ -208,4 +208,3 @@ func (db *DB) SetFiguresCache(checkEvery, ttl time.Duration) {
 	c.checkEvery, c.ttl = checkEvery, ttl
 	c.entries = nil
 }
-

@@ -162,7 +162,9 @@ func TestFiguresSeeOwnWrites(t *testing.T) {
 			what  string
 			write func() error
 		}{
-			{"PutAttribute", func() error { return db.PutAttribute(ctx, &customer.AttributeDef{Key: "plan", Label: "Plan", Type: "text"}) }},
+			{"PutAttribute", func() error {
+				return db.PutAttribute(ctx, &customer.AttributeDef{Key: "plan", Label: "Plan", Type: "text"})
+			}},
 			{"DeleteAttribute", func() error { return db.DeleteAttribute(ctx, "plan") }},
 		} {
 			before := sqlstore.Writes(db)

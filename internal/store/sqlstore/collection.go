@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tendhq/tend/internal/civil"
 	"github.com/tendhq/tend/internal/customer"
@@ -687,6 +688,14 @@ func (c *coll[T]) where(ctx context.Context, q store.Query) (string, []any, erro
 			args = append(args, pat)
 		}
 		conds = append(conds, "("+strings.Join(ors, " OR ")+")")
+		if c.t.searchIndex != "" && c.db.D.Name == "sqlite" && utf8.RuneCountInString(s) >= 3 {
+			// The trigram index finds the rows that may match (all that
+			// the LIKE matches, and perhaps a few more); the LIKE above
+			// still decides. The search is one quoted phrase, so any text
+			// is taken literally.
+			conds = append(conds, "t.id IN (SELECT rowid FROM "+c.t.searchIndex+" WHERE "+c.t.searchIndex+" MATCH ?)")
+			args = append(args, `"`+strings.ReplaceAll(s, `"`, `""`)+`"`)
+		}
 	}
 	if err := errs.Err(); err != nil {
 		return "", nil, err
@@ -858,8 +867,12 @@ func (c *coll[T]) List(ctx context.Context, q store.Query) (store.Page[T], error
 		}
 		args = append(args, v, cur.ID)
 	}
-	query := c.sel[:len("SELECT ")] + expr + ", " + c.sel[len("SELECT "):] + where +
-		" ORDER BY " + expr + " " + dir + ", t.id " + dir + " LIMIT " + strconv.Itoa(limit+1)
+	// Pick the page's ids first, joining only what the filters need, then
+	// read those rows whole: a search or filter matching thousands of
+	// accounts sorts thousands of ids, not thousands of joined rows.
+	order := " ORDER BY " + expr + " " + dir + ", t.id " + dir
+	ids := "SELECT t.id" + c.from(q.Filters) + where + order + " LIMIT " + strconv.Itoa(limit+1)
+	query := c.sel[:len("SELECT ")] + expr + ", " + c.sel[len("SELECT "):] + " WHERE t.id IN (" + ids + ")" + order
 	rows, err := c.db.R.QueryContext(ctx, c.db.D.rebind(query), args...)
 	if err != nil {
 		return page, fmt.Errorf("list %s: %w", c.t.name, err)
@@ -911,24 +924,28 @@ func (s sortKeyScan) Scan(src any) error {
 	return strScan{s.p}.Scan(src)
 }
 
-func (c *coll[T]) Count(ctx context.Context, q store.Query) (int, error) {
-	where, args, err := c.where(ctx, q)
-	if err != nil {
-		return 0, err
-	}
-	// Only the joins a filter needs: counting 100k accounts should not
-	// look up 400k owners.
+// from is the FROM clause for filters: the table and only the joins the
+// filters need (counting 100k accounts should not look up 400k owners).
+func (c *coll[T]) from(filters []store.Filter) string {
 	from := " FROM " + c.t.name + " t"
 	for i, r := range c.t.refs {
-		for _, f := range q.Filters {
+		for _, f := range filters {
 			if f.Field == r.field {
 				from += fmt.Sprintf(" LEFT JOIN %s r%d ON r%d.id = t.%s", r.target, i, i, r.col)
 				break
 			}
 		}
 	}
+	return from
+}
+
+func (c *coll[T]) Count(ctx context.Context, q store.Query) (int, error) {
+	where, args, err := c.where(ctx, q)
+	if err != nil {
+		return 0, err
+	}
 	var n int
-	err = c.db.R.QueryRowContext(ctx, c.db.D.rebind("SELECT count(*)"+from+where), args...).Scan(&n)
+	err = c.db.R.QueryRowContext(ctx, c.db.D.rebind("SELECT count(*)"+c.from(q.Filters)+where), args...).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count %s: %w", c.t.name, err)
 	}
@@ -952,8 +969,40 @@ func (c *coll[T]) Distinct(ctx context.Context, field string, limit int) ([]stri
 	if limit <= 0 || limit > 1000 {
 		limit = 1000
 	}
+	if slices.Contains(c.t.indexed, field) {
+		out, ok, err := c.distinctSeek(ctx, field, limit)
+		if err != nil || ok {
+			return out, err
+		}
+	}
 	q := "SELECT t." + field + " FROM " + c.t.name + " t WHERE t." + field + " <> '' GROUP BY t." + field + " ORDER BY " +
 		c.db.D.LowerText("t."+field) + ", t." + field + " LIMIT " + strconv.Itoa(limit)
+	return c.distinctRows(ctx, field, q)
+}
+
+// distinctSeekMax is how many values distinctSeek reads before it leaves
+// the field to the GROUP BY, which reads every row once.
+const distinctSeekMax = 1000
+
+// distinctSeek lists the distinct values of an indexed field by seeking
+// the index from each value to the next (a loose index scan): a field with
+// four values over 100,000 accounts costs five seeks instead of a pass
+// over 100,000 index entries (12–19 ms on SQLite). It reports false when
+// the field has more than distinctSeekMax values.
+func (c *coll[T]) distinctSeek(ctx context.Context, field string, limit int) ([]string, bool, error) {
+	q := "WITH RECURSIVE d (v) AS (SELECT MIN(" + field + ") FROM " + c.t.name + " WHERE " + field + " > ''" +
+		" UNION ALL SELECT (SELECT MIN(" + field + ") FROM " + c.t.name + " WHERE " + field + " > d.v) FROM d WHERE d.v IS NOT NULL)" +
+		" SELECT x.v FROM (SELECT v FROM d WHERE v IS NOT NULL LIMIT " + strconv.Itoa(distinctSeekMax+1) + ") x" +
+		" ORDER BY " + c.db.D.LowerText("x.v") + ", x.v"
+	out, err := c.distinctRows(ctx, field, q)
+	if err != nil || len(out) > distinctSeekMax {
+		return nil, false, err
+	}
+	return out[:min(limit, len(out))], true, nil
+}
+
+// distinctRows runs a query listing values.
+func (c *coll[T]) distinctRows(ctx context.Context, field, q string) ([]string, error) {
 	rows, err := c.db.R.QueryContext(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("distinct %s.%s: %w", c.t.name, field, err)
