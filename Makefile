@@ -50,9 +50,9 @@ screenshots:
 
 ## bench: the benchmarks behind docs/benchmarks.md, on both engines
 ## (imports run once each; API list latency over 500 requests per case;
-## web pages over 300 requests each, on SQLite)
+## every web page over 300 requests each, on SQLite)
 bench:
 	scripts/with-postgres sh -c '$(GO) test -run "^$$" -bench Import -benchtime 1x -timeout 60m ./internal/store/... ./internal/transfer/ && \
 		$(GO) test -run "^$$" -bench ListAccounts -benchtime 500x -timeout 30m ./internal/api/ && \
-		$(GO) test -run "^$$" -bench Dashboard -benchtime 300x -timeout 30m ./internal/web/'
+		$(GO) test -run "^$$" -bench "Dashboard|Account" -benchtime 300x -timeout 30m ./internal/web/'
 

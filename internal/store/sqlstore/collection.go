@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tendhq/tend/internal/civil"
 	"github.com/tendhq/tend/internal/customer"
@@ -136,6 +137,7 @@ func (c *coll[T]) write(ctx context.Context, rows []T, mode writeMode) ([]store.
 	if err != nil {
 		return nil, fmt.Errorf("write %s: %w", c.t.name, err)
 	}
+	defer c.db.changed(ctx)
 	defer tx.Rollback()
 
 	deferred, err := c.resolve(ctx, tx, rows, res)
@@ -213,6 +215,9 @@ func (c *coll[T]) write(ctx context.Context, rows []T, mode writeMode) ([]store.
 		if err := c.db.rollupAccounts(ctx, tx, touched); err != nil {
 			return nil, err
 		}
+	}
+	if err := c.db.changedTx(ctx, tx); err != nil {
+		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("commit %s: %w", c.t.name, err)
@@ -517,6 +522,7 @@ func (c *coll[T]) Update(ctx context.Context, v *T) error {
 	if err != nil {
 		return err
 	}
+	defer c.db.changed(ctx)
 	defer tx.Rollback()
 	res := []store.Result{{}}
 	rows := []T{*v}
@@ -572,6 +578,9 @@ func (c *coll[T]) Update(ctx context.Context, v *T) error {
 			return err
 		}
 	}
+	if err := c.db.changedTx(ctx, tx); err != nil {
+		return err
+	}
 	if err := tx.Commit(); err != nil {
 		return err
 	}
@@ -590,6 +599,7 @@ func (c *coll[T]) Delete(ctx context.Context, id int64) error {
 	if err != nil {
 		return err
 	}
+	defer c.db.changed(ctx)
 	defer tx.Rollback()
 	ret := "id, 0"
 	if c.t.rollup {
@@ -607,6 +617,9 @@ func (c *coll[T]) Delete(ctx context.Context, id int64) error {
 		if err := c.db.rollupAccounts(ctx, tx, map[int64]bool{account: true}); err != nil {
 			return err
 		}
+	}
+	if err := c.db.changedTx(ctx, tx); err != nil {
+		return err
 	}
 	return tx.Commit()
 }
@@ -675,6 +688,14 @@ func (c *coll[T]) where(ctx context.Context, q store.Query) (string, []any, erro
 			args = append(args, pat)
 		}
 		conds = append(conds, "("+strings.Join(ors, " OR ")+")")
+		if c.t.searchIndex != "" && c.db.D.Name == "sqlite" && utf8.RuneCountInString(s) >= 3 {
+			// The trigram index finds the rows that may match (all that
+			// the LIKE matches, and perhaps a few more); the LIKE above
+			// still decides. The search is one quoted phrase, so any text
+			// is taken literally.
+			conds = append(conds, "t.id IN (SELECT rowid FROM "+c.t.searchIndex+" WHERE "+c.t.searchIndex+" MATCH ?)")
+			args = append(args, `"`+strings.ReplaceAll(s, `"`, `""`)+`"`)
+		}
 	}
 	if err := errs.Err(); err != nil {
 		return "", nil, err
@@ -846,8 +867,12 @@ func (c *coll[T]) List(ctx context.Context, q store.Query) (store.Page[T], error
 		}
 		args = append(args, v, cur.ID)
 	}
-	query := c.sel[:len("SELECT ")] + expr + ", " + c.sel[len("SELECT "):] + where +
-		" ORDER BY " + expr + " " + dir + ", t.id " + dir + " LIMIT " + strconv.Itoa(limit+1)
+	// Pick the page's ids first, joining only what the filters need, then
+	// read those rows whole: a search or filter matching thousands of
+	// accounts sorts thousands of ids, not thousands of joined rows.
+	order := " ORDER BY " + expr + " " + dir + ", t.id " + dir
+	ids := "SELECT t.id" + c.from(q.Filters) + where + order + " LIMIT " + strconv.Itoa(limit+1)
+	query := c.sel[:len("SELECT ")] + expr + ", " + c.sel[len("SELECT "):] + " WHERE t.id IN (" + ids + ")" + order
 	rows, err := c.db.R.QueryContext(ctx, c.db.D.rebind(query), args...)
 	if err != nil {
 		return page, fmt.Errorf("list %s: %w", c.t.name, err)
@@ -899,26 +924,12 @@ func (s sortKeyScan) Scan(src any) error {
 	return strScan{s.p}.Scan(src)
 }
 
-func (c *coll[T]) Count(ctx context.Context, q store.Query) (int, error) {
-	where, args, err := c.where(ctx, q)
-	if err != nil {
-		return 0, err
-	}
-	var n int
-	err = c.db.R.QueryRowContext(ctx, c.db.D.rebind("SELECT count(*)"+c.from(q)+where), args...).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("count %s: %w", c.t.name, err)
-	}
-	return n, nil
-}
-
-// from is the FROM clause of a count or an aggregate over q: the table and
-// only the joins q's filters need, since counting 100k accounts should not
-// look up 400k owners.
-func (c *coll[T]) from(q store.Query) string {
+// from is the FROM clause for filters: the table and only the joins the
+// filters need (counting 100k accounts should not look up 400k owners).
+func (c *coll[T]) from(filters []store.Filter) string {
 	from := " FROM " + c.t.name + " t"
 	for i, r := range c.t.refs {
-		for _, f := range q.Filters {
+		for _, f := range filters {
 			if f.Field == r.field {
 				from += fmt.Sprintf(" LEFT JOIN %s r%d ON r%d.id = t.%s", r.target, i, i, r.col)
 				break
@@ -926,6 +937,19 @@ func (c *coll[T]) from(q store.Query) string {
 		}
 	}
 	return from
+}
+
+func (c *coll[T]) Count(ctx context.Context, q store.Query) (int, error) {
+	where, args, err := c.where(ctx, q)
+	if err != nil {
+		return 0, err
+	}
+	var n int
+	err = c.db.R.QueryRowContext(ctx, c.db.D.rebind("SELECT count(*)"+c.from(q.Filters)+where), args...).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count %s: %w", c.t.name, err)
+	}
+	return n, nil
 }
 
 // article puts "a" or "an" before a noun.
@@ -945,8 +969,40 @@ func (c *coll[T]) Distinct(ctx context.Context, field string, limit int) ([]stri
 	if limit <= 0 || limit > 1000 {
 		limit = 1000
 	}
+	if slices.Contains(c.t.indexed, field) {
+		out, ok, err := c.distinctSeek(ctx, field, limit)
+		if err != nil || ok {
+			return out, err
+		}
+	}
 	q := "SELECT t." + field + " FROM " + c.t.name + " t WHERE t." + field + " <> '' GROUP BY t." + field + " ORDER BY " +
 		c.db.D.LowerText("t."+field) + ", t." + field + " LIMIT " + strconv.Itoa(limit)
+	return c.distinctRows(ctx, field, q)
+}
+
+// distinctSeekMax is how many values distinctSeek reads before it leaves
+// the field to the GROUP BY, which reads every row once.
+const distinctSeekMax = 1000
+
+// distinctSeek lists the distinct values of an indexed field by seeking
+// the index from each value to the next (a loose index scan): a field with
+// four values over 100,000 accounts costs five seeks instead of a pass
+// over 100,000 index entries (12–19 ms on SQLite). It reports false when
+// the field has more than distinctSeekMax values.
+func (c *coll[T]) distinctSeek(ctx context.Context, field string, limit int) ([]string, bool, error) {
+	q := "WITH RECURSIVE d (v) AS (SELECT MIN(" + field + ") FROM " + c.t.name + " WHERE " + field + " > ''" +
+		" UNION ALL SELECT (SELECT MIN(" + field + ") FROM " + c.t.name + " WHERE " + field + " > d.v) FROM d WHERE d.v IS NOT NULL)" +
+		" SELECT x.v FROM (SELECT v FROM d WHERE v IS NOT NULL LIMIT " + strconv.Itoa(distinctSeekMax+1) + ") x" +
+		" ORDER BY " + c.db.D.LowerText("x.v") + ", x.v"
+	out, err := c.distinctRows(ctx, field, q)
+	if err != nil || len(out) > distinctSeekMax {
+		return nil, false, err
+	}
+	return out[:min(limit, len(out))], true, nil
+}
+
+// distinctRows runs a query listing values.
+func (c *coll[T]) distinctRows(ctx context.Context, field, q string) ([]string, error) {
 	rows, err := c.db.R.QueryContext(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("distinct %s.%s: %w", c.t.name, field, err)

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/tendhq/tend/internal/civil"
@@ -37,6 +38,11 @@ type DB struct {
 	surveys       *coll[customer.SurveyResponse]
 	activities    *coll[customer.Activity]
 	users         *coll[customer.User]
+
+	// writes counts the writes this DB has committed, and cache holds the
+	// dashboard figures computed since the last change (cache.go).
+	writes atomic.Uint64
+	cache  figuresCache
 }
 
 // New wraps open pools. migrations is the engine's folder of numbered
@@ -226,6 +232,7 @@ func (db *DB) PutAttribute(ctx context.Context, d *customer.AttributeDef) error 
 	if err != nil {
 		return err
 	}
+	defer db.changed(ctx)
 	defer tx.Rollback()
 	defs, err := db.attributeDefs(ctx, tx)
 	if err != nil {
@@ -251,20 +258,32 @@ func (db *DB) PutAttribute(ctx context.Context, d *customer.AttributeDef) error 
 	if err != nil {
 		return fmt.Errorf("save attribute %q: %w", d.Key, err)
 	}
+	if err := db.changedTx(ctx, tx); err != nil {
+		return err
+	}
 	return tx.Commit()
 }
 
 // DeleteAttribute removes a definition (values stay on accounts until
 // they are next written, when they are refused as unknown).
 func (db *DB) DeleteAttribute(ctx context.Context, key string) error {
-	r, err := db.W.ExecContext(ctx, db.D.rebind("DELETE FROM attribute_defs WHERE key = ?"), key)
+	tx, err := db.W.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer db.changed(ctx)
+	defer tx.Rollback()
+	r, err := tx.ExecContext(ctx, db.D.rebind("DELETE FROM attribute_defs WHERE key = ?"), key)
 	if err != nil {
 		return err
 	}
 	if n, _ := r.RowsAffected(); n == 0 {
 		return fmt.Errorf("attribute %q: %w", key, store.ErrNotFound)
 	}
-	return nil
+	if err := db.changedTx(ctx, tx); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
 
 type migration struct {

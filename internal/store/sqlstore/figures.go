@@ -21,11 +21,53 @@ import (
 // invoices_unpaid_due (due_on, currency, amount, account_id) for overdue
 // invoices.
 // Sums are cast to BIGINT because PostgreSQL sums bigints as numeric.
+//
+// The exported methods serve each figure from the cache (cache.go) while
+// nothing has been written, and compute it with the query below otherwise.
+// Slices are copied out of the cache so callers may change them.
 
-// Currencies lists the currencies accounts are billed in. It walks the
+// Currencies lists the distinct currencies accounts are billed in.
+func (db *DB) Currencies(ctx context.Context) ([]string, error) {
+	v, err := cached(ctx, db, "currencies", db.currencies)
+	return slices.Clone(v), err
+}
+
+// AccountGroups counts accounts and sums MRR by CSM, currency and stage.
+func (db *DB) AccountGroups(ctx context.Context) ([]store.AccountGroup, error) {
+	v, err := cached(ctx, db, "groups", db.accountGroups)
+	return slices.Clone(v), err
+}
+
+// MRRBands counts the accounts of a currency by MRR band.
+func (db *DB) MRRBands(ctx context.Context, currency string, floors []int64) ([]store.MRRBand, error) {
+	key := fmt.Sprintf("bands %q %v", currency, floors)
+	v, err := cached(ctx, db, key, func(ctx context.Context) ([]store.MRRBand, error) { return db.mrrBands(ctx, currency, floors) })
+	return slices.Clone(v), err
+}
+
+// TopMRR is what the n best-paying accounts of a currency below a bound pay.
+func (db *DB) TopMRR(ctx context.Context, currency string, below int64, n int) (store.TopMRR, error) {
+	key := fmt.Sprintf("top %q %d %d", currency, below, n)
+	return cached(ctx, db, key, func(ctx context.Context) (store.TopMRR, error) { return db.topMRR(ctx, currency, below, n) })
+}
+
+// RenewalsDue counts the renewals of a currency in windows from a day.
+func (db *DB) RenewalsDue(ctx context.Context, currency string, from civil.Date, until []civil.Date) ([]store.Renewals, error) {
+	key := fmt.Sprintf("renewals %q %s %v", currency, from, until)
+	v, err := cached(ctx, db, key, func(ctx context.Context) ([]store.Renewals, error) { return db.renewalsDue(ctx, currency, from, until) })
+	return slices.Clone(v), err
+}
+
+// OverdueInvoices counts the invoices unpaid and past due on day.
+func (db *DB) OverdueInvoices(ctx context.Context, day civil.Date) ([]store.Overdue, error) {
+	v, err := cached(ctx, db, "overdue "+day.String(), func(ctx context.Context) ([]store.Overdue, error) { return db.overdueInvoices(ctx, day) })
+	return slices.Clone(v), err
+}
+
+// currencies lists the currencies accounts are billed in. It walks the
 // index from one currency to the next (a loose index scan), so a hundred
 // thousand accounts in one currency cost a couple of index seeks.
-func (db *DB) Currencies(ctx context.Context) ([]string, error) {
+func (db *DB) currencies(ctx context.Context) ([]string, error) {
 	const q = `WITH RECURSIVE c (cur) AS (
 		SELECT MIN(currency) FROM accounts
 		UNION ALL
@@ -51,8 +93,8 @@ func (db *DB) Currencies(ctx context.Context) ([]string, error) {
 	return out, nil
 }
 
-// AccountGroups counts accounts and sums MRR by CSM, currency and stage.
-func (db *DB) AccountGroups(ctx context.Context) ([]store.AccountGroup, error) {
+// accountGroups counts accounts and sums MRR by CSM, currency and stage.
+func (db *DB) accountGroups(ctx context.Context) ([]store.AccountGroup, error) {
 	const q = `SELECT g.csm_id, u.email, g.currency, g.lifecycle, g.n, g.mrr FROM (
 		SELECT csm_id, currency, lifecycle, COUNT(*) AS n, CAST(SUM(mrr) AS BIGINT) AS mrr
 		FROM accounts GROUP BY csm_id, currency, lifecycle
@@ -81,9 +123,9 @@ func (db *DB) AccountGroups(ctx context.Context) ([]store.AccountGroup, error) {
 	return out, nil
 }
 
-// MRRBands counts accounts by MRR band, one range scan of the index per
+// mrrBands counts accounts by MRR band, one range scan of the index per
 // band, all in one statement.
-func (db *DB) MRRBands(ctx context.Context, currency string, floors []int64) ([]store.MRRBand, error) {
+func (db *DB) mrrBands(ctx context.Context, currency string, floors []int64) ([]store.MRRBand, error) {
 	var errs validate.Errors
 	if len(floors) > store.MaxBands {
 		errs.Add("floors", "too_many", "at most %d bands (got %d)", store.MaxBands, len(floors))
@@ -138,9 +180,9 @@ func (db *DB) MRRBands(ctx context.Context, currency string, floors []int64) ([]
 	return out, nil
 }
 
-// TopMRR sums the n largest MRRs of a currency below a bound, read down
+// topMRR sums the n largest MRRs of a currency below a bound, read down
 // the index from the bound.
-func (db *DB) TopMRR(ctx context.Context, currency string, below int64, n int) (store.TopMRR, error) {
+func (db *DB) topMRR(ctx context.Context, currency string, below int64, n int) (store.TopMRR, error) {
 	var t store.TopMRR
 	if n <= 0 {
 		return t, nil
@@ -163,9 +205,9 @@ func (db *DB) TopMRR(ctx context.Context, currency string, below int64, n int) (
 	return t, nil
 }
 
-// RenewalsDue counts renewals in consecutive windows, each a range scan
+// renewalsDue counts renewals in consecutive windows, each a range scan
 // of the index, and adds them up.
-func (db *DB) RenewalsDue(ctx context.Context, currency string, from civil.Date, until []civil.Date) ([]store.Renewals, error) {
+func (db *DB) renewalsDue(ctx context.Context, currency string, from civil.Date, until []civil.Date) ([]store.Renewals, error) {
 	var errs validate.Errors
 	if from.IsZero() {
 		errs.Add("from", "required", "is required")
@@ -225,9 +267,9 @@ func (db *DB) RenewalsDue(ctx context.Context, currency string, from civil.Date,
 	return out, nil
 }
 
-// OverdueInvoices reads the unpaid invoices due before day, over the
+// overdueInvoices reads the unpaid invoices due before day, over the
 // partial index of unpaid invoices.
-func (db *DB) OverdueInvoices(ctx context.Context, day civil.Date) ([]store.Overdue, error) {
+func (db *DB) overdueInvoices(ctx context.Context, day civil.Date) ([]store.Overdue, error) {
 	if day.IsZero() {
 		return nil, validate.Errors{{Field: "day", Code: "required", Message: "is required"}}
 	}

@@ -28,7 +28,10 @@ var accountsTable = &table[A]{
 	updatedOf: func(a *A) *time.Time { return &a.UpdatedAt },
 	check:     (*A).Check,
 	search:    []string{"name", "external_id"},
-	attrs:     func(a *A) *map[string]any { return &a.Attributes },
+	// SQLite only; its columns must be search's.
+	searchIndex: "accounts_search",
+	indexed:     []string{"tier", "touch_model", "lifecycle"},
+	attrs:       func(a *A) *map[string]any { return &a.Attributes },
 	cols: []column[A]{
 		{name: "external_id", kind: cNullText, ptr: func(a *A) any { return &a.ExternalID }, filter: true},
 		{name: "billing_id", kind: cNullText, ptr: func(a *A) any { return &a.BillingID }, filter: true},

@@ -148,7 +148,14 @@ type table[T any] struct {
 	cols           []column[T]
 	refs           []ref[T]
 	search         []string
-	check          func(*T) error
+	// searchIndex names a full-text trigram index over the search columns
+	// (an FTS5 table, SQLite only: migration 0004) that narrows a search
+	// before the LIKE runs.
+	searchIndex string
+	// indexed are the text columns that lead an index in both engines,
+	// whose distinct values Distinct reads by seeking from one to the next.
+	indexed []string
+	check   func(*T) error
 	// accountCol names the column holding the owning account id when
 	// writes must refresh the account's derived fields (subscriptions).
 	rollup bool
