@@ -54,5 +54,5 @@ screenshots:
 bench:
 	scripts/with-postgres sh -c '$(GO) test -run "^$$" -bench Import -benchtime 1x -timeout 60m ./internal/store/... ./internal/transfer/ && \
 		$(GO) test -run "^$$" -bench ListAccounts -benchtime 500x -timeout 30m ./internal/api/ && \
-		$(GO) test -run "^$$" -bench "Dashboard|Account" -benchtime 300x -timeout 30m ./internal/web/'
+		$(GO) test -run "^$$" -bench "Dashboard|Account|Portfolio" -benchtime 300x -timeout 30m ./internal/web/'
 

@@ -78,7 +78,7 @@ func TestAccountJourney(t *testing.T) {
 
 	// Its timeline, latest first.
 	events := tb.count("#timeline ol.timeline > li.event")
-	if want := min(len(timeline), 100); events != want {
+	if want := min(len(timeline), 50); events != want {
 		t.Errorf("the timeline shows %d entries, want %d", events, want)
 	}
 	first := tb.text("#timeline li.event:first-child .event-subject")
@@ -113,8 +113,8 @@ func TestAccountJourney(t *testing.T) {
 	if first := tb.text("#timeline li.event:first-child .event-subject"); first != subject {
 		t.Errorf("the timeline starts with %q, want the note just logged, %q", first, subject)
 	}
-	if got := tb.count("#timeline ol.timeline > li.event"); got != min(len(timeline)+1, 100) {
-		t.Errorf("after logging a note the timeline shows %d entries, want %d", got, min(len(timeline)+1, 100))
+	if got := tb.count("#timeline ol.timeline > li.event"); got != min(len(timeline)+1, 50) {
+		t.Errorf("after logging a note the timeline shows %d entries, want %d", got, min(len(timeline)+1, 50))
 	}
 
 	// Export the search as CSV: exactly the accounts the list shows.

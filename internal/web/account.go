@@ -22,8 +22,8 @@ import (
 // How many of each related object the account page shows at most; the
 // page says when there are more.
 const (
-	relatedLimit  = 200
-	timelineLimit = 100
+	relatedLimit  = 50
+	timelineLimit = 50
 )
 
 // roleOrder is the order contact groups appear in: the people who decide

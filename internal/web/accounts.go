@@ -359,13 +359,17 @@ type listPage struct {
 func (s *server) readList(ctx context.Context, p listParams, extra ...store.Filter) (listPage, error) {
 	q := p.query(s.pageSize)
 	q.Filters = append(q.Filters, extra...)
-	page, err := s.st.Accounts().List(ctx, q)
-	if err != nil {
-		return listPage{}, err
-	}
 	countQ := q
 	countQ.Cursor, countQ.Limit = "", 0
-	total, err := s.st.Accounts().Count(ctx, countQ)
+	// The page and the count are independent reads: run them at once.
+	var (
+		page  store.Page[customer.Account]
+		total int
+	)
+	err := parallel(ctx,
+		func(ctx context.Context) (err error) { page, err = s.st.Accounts().List(ctx, q); return err },
+		func(ctx context.Context) (err error) { total, err = s.st.Accounts().Count(ctx, countQ); return err },
+	)
 	if err != nil {
 		return listPage{}, err
 	}
@@ -515,17 +519,32 @@ func currencyOr(c string) string {
 
 // userNames maps the emails picked from items to the names of the Tend
 // users they belong to. Unknown emails are left out; pages show the email.
+// More than a few emails cost one list of the users rather than a lookup
+// each (a big account names a hundred people).
 func userNames[T any](ctx context.Context, s *server, items []T, email func(T) string) map[string]string {
-	names := map[string]string{}
+	want := map[string]bool{}
 	for _, it := range items {
-		e := email(it)
-		if e == "" {
-			continue
+		if e := email(it); e != "" {
+			want[e] = true
 		}
-		if _, done := names[e]; done {
-			continue
+	}
+	names := map[string]string{}
+	if len(want) > 3 {
+		us, err := s.users(ctx)
+		if err != nil {
+			s.log.WarnContext(ctx, "web: listing users", "err", err)
 		}
-		names[e] = ""
+		for _, u := range us {
+			if want[u.Email] {
+				names[u.Email] = u.Name
+				delete(want, u.Email)
+			}
+		}
+		if len(us) < maxUsers {
+			return names // every user was listed: the rest are unknown
+		}
+	}
+	for e := range want {
 		u, err := s.st.Users().GetByExternalID(ctx, e)
 		if err != nil {
 			if !errors.Is(err, store.ErrNotFound) {

@@ -94,11 +94,28 @@ func mine(who auth.Principal) store.Filter {
 
 // portfolioView reads who's book as p filters and sorts it.
 func (s *server) portfolioView(ctx context.Context, p listParams, defs []customer.AttributeDef, who auth.Principal) (portfolioView, error) {
-	lp, err := s.readList(ctx, p, mine(who))
+	today := s.today()
+	// The page of rows and the headline over every account the filters
+	// select (not one page) are independent reads: run them at once.
+	all := p.query(0)
+	all.Filters = append(all.Filters, mine(who))
+	all.Cursor, all.Limit = "", 0
+	soon := all
+	soon.Filters = append(soon.Filters[:len(soon.Filters):len(soon.Filters)],
+		store.Filter{Field: "renewal_on", Op: store.Gte, Value: today.String()},
+		store.Filter{Field: "renewal_on", Op: store.Lte, Value: today.AddDays(portfolioRenewals).String()})
+	var (
+		lp               listPage
+		totals, renewing []store.Total
+	)
+	err := parallel(ctx,
+		func(ctx context.Context) (err error) { lp, err = s.readList(ctx, p, mine(who)); return err },
+		func(ctx context.Context) (err error) { totals, err = s.st.AccountTotals(ctx, all); return err },
+		func(ctx context.Context) (err error) { renewing, err = s.st.AccountTotals(ctx, soon); return err },
+	)
 	if err != nil {
 		return portfolioView{}, err
 	}
-	today := s.today()
 	v := portfolioView{
 		Page:         Page{Title: "My portfolio", Section: "portfolio"},
 		listControls: s.controls(ctx, "/portfolio", p, lp, defs),
@@ -110,25 +127,10 @@ func (s *server) portfolioView(ctx context.Context, p listParams, defs []custome
 	if v.Views, err = s.savedViews(ctx, who, pagePortfolio, p); err != nil {
 		return v, err
 	}
-	// The headline covers every account the filters select, not one page.
-	all := lp.q
-	all.Cursor, all.Limit = "", 0
-	totals, err := s.st.AccountTotals(ctx, all)
-	if err != nil {
-		return v, err
-	}
 	for _, t := range totals {
 		if t.MRR != 0 {
 			v.ARR = append(v.ARR, amount{t.MRR * 12, t.Currency})
 		}
-	}
-	soon := all
-	soon.Filters = append(soon.Filters[:len(soon.Filters):len(soon.Filters)],
-		store.Filter{Field: "renewal_on", Op: store.Gte, Value: today.String()},
-		store.Filter{Field: "renewal_on", Op: store.Lte, Value: today.AddDays(portfolioRenewals).String()})
-	renewing, err := s.st.AccountTotals(ctx, soon)
-	if err != nil {
-		return v, err
 	}
 	for _, t := range renewing {
 		v.Renewing += t.Accounts

@@ -30,7 +30,7 @@ var accountsTable = &table[A]{
 	search:    []string{"name", "external_id"},
 	// SQLite only; its columns must be search's.
 	searchIndex: "accounts_search",
-	indexed:     []string{"tier", "touch_model", "lifecycle"},
+	indexed:     []string{"tier", "touch_model", "lifecycle", "industry", "region"},
 	attrs:       func(a *A) *map[string]any { return &a.Attributes },
 	cols: []column[A]{
 		{name: "external_id", kind: cNullText, ptr: func(a *A) any { return &a.ExternalID }, filter: true},
