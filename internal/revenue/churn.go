@@ -266,6 +266,27 @@ func ReasonShares(records []ChurnRecord) []ReasonShare {
 // product line's churn counts in its product's slice, whether or not the
 // account stayed.
 func (b *Book) ChurnBySlice(p Period, records []ChurnRecord, d Dimension) []ChurnAnalysis {
+	var out []ChurnAnalysis
+	for s, evs := range b.churnsBySlice(p, records, d) {
+		out = append(out, AnalyseChurn(s, evs))
+	}
+	slices.SortFunc(out, func(x, y ChurnAnalysis) int { return cmp.Compare(x.Slice, y.Slice) })
+	return out
+}
+
+// ChurnEventsIn lists the churn events ChurnBySlice counts in one slice
+// of d, by date, then account, then product: the drill-down behind a
+// slice's churn analysis.
+func (b *Book) ChurnEventsIn(p Period, records []ChurnRecord, d Dimension, slice string) []ChurnEvent {
+	out := b.churnsBySlice(p, records, d)[slice]
+	slices.SortFunc(out, func(x, y ChurnEvent) int {
+		return cmp.Or(cmp.Compare(dayOf(x.Date), dayOf(y.Date)), cmp.Compare(x.Account, y.Account), cmp.Compare(x.Product, y.Product))
+	})
+	return out
+}
+
+// churnsBySlice groups the period's churn events by slice of d.
+func (b *Book) churnsBySlice(p Period, records []ChurnRecord, d Dimension) map[string][]ChurnEvent {
 	r := b.resolve(d, []Period{p})
 	bySlice := map[string][]ChurnEvent{}
 	if r.product {
@@ -278,12 +299,7 @@ func (b *Book) ChurnBySlice(p Period, records []ChurnRecord, d Dimension) []Chur
 			bySlice[key] = append(bySlice[key], ev)
 		}
 	}
-	var out []ChurnAnalysis
-	for s, evs := range bySlice {
-		out = append(out, AnalyseChurn(s, evs))
-	}
-	slices.SortFunc(out, func(x, y ChurnAnalysis) int { return cmp.Compare(x.Slice, y.Slice) })
-	return out
+	return bySlice
 }
 
 // productChurns is every product line's churn in p, explained.

@@ -97,6 +97,10 @@ func (s *server) routes() http.Handler {
 	mux.Handle("POST /portfolio/views", s.handle(s.saveView(pagePortfolio)))
 	mux.Handle("POST /portfolio/views/{id}/delete", s.handle(s.deleteView(pagePortfolio)))
 	mux.Handle("GET /dashboard", s.handle(s.dashboardPage))
+	mux.Handle("GET /retention", s.handle(s.retentionPage))
+	mux.Handle("GET /retention.csv", s.handle(s.retentionCSV))
+	mux.Handle("GET /retention/accounts", s.handle(s.retentionAccounts))
+	mux.Handle("GET /retention/accounts.csv", s.handle(s.retentionAccountsCSV))
 	mux.Handle("GET /static/", staticHandler())
 	mux.Handle("GET /", s.handle(func(http.ResponseWriter, *http.Request) error {
 		return notFound("Page not found", "There is no page at this address.")

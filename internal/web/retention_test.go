@@ -1,0 +1,186 @@
+package web
+
+import (
+	"html"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/tendhq/tend/internal/civil"
+	"github.com/tendhq/tend/internal/customer"
+	"github.com/tendhq/tend/internal/retention/retentiontest"
+	"github.com/tendhq/tend/internal/store/sqlite/sqlitetest"
+)
+
+// retentionUI is the web UI over retentiontest's company (known answers
+// for 2025-Q3), today pinned to its as-of day, signed in as a read-only
+// user: every role may read retention.
+func retentionUI(t *testing.T) http.Handler {
+	t.Helper()
+	st := sqlitetest.Open(t)
+	retentiontest.Seed(t, st)
+	s := newServer(st, nil)
+	s.today = func() civil.Date { return retentiontest.AsOf }
+	return withPrincipal(s.routes(), principalOf(customer.User{ID: 1, Email: "rita@tend.test", Name: "Rita Reader", Role: "read_only"}))
+}
+
+func TestRetentionPages(t *testing.T) {
+	t.Parallel()
+	h := retentionUI(t)
+	q3 := "period=2025-Q3"
+	for _, tc := range []struct {
+		name, path string
+		status     int
+		want, not  []string
+	}{
+		{name: "headline figures of 2025-Q3 by hand", path: "/retention?" + q3, status: 200, want: []string{
+			`<a href="/retention" aria-current="page">Retention</a>`, "Q3 2025",
+			`<span class="kpi-value">33.3%</span>`, // GRR (3000 − 0 − 2000) / 3000
+			`<span class="kpi-value">50.0%</span>`, // NRR and logo churn
+			`<span class="kpi-value">0.0%</span>`,  // GDRR: bolt's $2,000 due, nothing renewed
+			`<span class="kpi-value">0.4×</span>`,  // quick ratio (300 + 500) / 2000
+			`<span class="kpi-value">$900</span>`,  // ARPA 1800 / 2
+			`title="$3,000.00">$3K</a>`, `title="$300.00">$300</a>`, `title="$500.00">$500</a>`,
+			`title="$2,000.00">−$2K</a>`, `title="$1,800.00">$1.8K</a>`,
+			"Start $3K, New +$300, Expansion +$500, Contraction +$0, Churn −$2K, Reactivation +$0, End $1.8K.",
+			"Gross revenue retention = (S − C − X) / S, never above 100%.", // definitions written out
+			"No churn reasons recorded yet", "1 churn</a> ($2K MRR",
+			"Jan 2026", // pipeline: acme's $1,500 due on 2026-01-01
+		}, not: []string{"<script"}},
+		{name: "sliced by tier", path: "/retention?by=tier&" + q3, status: 200, want: []string{
+			`<option value="tier" selected>Tier</option>`, ">Enterprise</a></th>", ">SMB</a></th>",
+			`<td class="num">150.0%</td>`, // Enterprise NRR
+			"Whole book",
+		}},
+		{name: "a slice focused", path: "/retention?by=tier&slice=SMB&" + q3, status: 200, want: []string{
+			"<h1>Retention · SMB</h1>", `<span class="kpi-value">0.0%</span>`, `<tr class="row-current">`,
+		}},
+		{name: "default period is the trailing twelve months", path: "/retention", status: 200, want: []string{"12 months to Nov 2025"}},
+		{name: "cohorts link each cell", path: "/retention?" + q3, status: 200, want: []string{
+			"2025-08", "by=cohort&amp;c=end&amp;period=2025-08&amp;slice=2025-08",
+		}},
+		{name: "bad period", path: "/retention?period=2025-Q5", status: 400, want: []string{"<code>period</code>"}},
+		{name: "bad dimension", path: "/retention?by=colour", status: 400, want: []string{"<code>by</code>"}},
+		{name: "unknown slice", path: "/retention?by=tier&slice=Gold&" + q3, status: 404, want: []string{"No such slice"}},
+		{name: "drill into churn", path: "/retention/accounts?by=tier&slice=SMB&c=churn&" + q3, status: 200, want: []string{
+			"Churned MRR", "Tier SMB · Q3 2025", `<a href="/accounts/`, ">Bolt</a>", "<strong>$2,000.00</strong> in 1 movements",
+		}, not: []string{">Cove</a>", ">Acme</a>"}},
+		{name: "drill into new", path: "/retention/accounts?c=new&" + q3, status: 200, want: []string{">Cove</a>", "$300.00"}, not: []string{">Bolt</a>"}},
+		{name: "drill into the churn events", path: "/retention/accounts?c=churn_events&reason=unknown&" + q3, status: 200,
+			want: []string{">Bolt</a>", "No reason recorded", "2025-09-01"}},
+		{name: "drill into renewals", path: "/retention/accounts?c=renewals&period=2026-01", status: 200,
+			want: []string{">Acme</a>", "$1,500.00", "Renew (from the data)"}},
+		{name: "bad component", path: "/retention/accounts?c=everything&" + q3, status: 400, want: []string{"<code>c</code>"}},
+		{name: "whole book has one slice", path: "/retention/accounts?c=new&slice=SMB&" + q3, status: 400, want: []string{"<code>slice</code>"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			code, body, _ := get(t, h, tc.path)
+			if code != tc.status {
+				t.Fatalf("status %d, want %d\n%s", code, tc.status, body)
+			}
+			text := html.UnescapeString(body)
+			for _, w := range tc.want {
+				if !strings.Contains(body, w) && !strings.Contains(text, w) {
+					t.Errorf("page lacks %q", w)
+				}
+			}
+			for _, w := range tc.not {
+				if strings.Contains(body, w) {
+					t.Errorf("page has %q", w)
+				}
+			}
+		})
+	}
+}
+
+// TestRetentionDrillAddsUp follows every linked amount of the waterfall
+// table to its drill-down and checks the accounts there add up to it.
+func TestRetentionDrillAddsUp(t *testing.T) {
+	t.Parallel()
+	h := retentionUI(t)
+	_, body, _ := get(t, h, "/retention?by=tier&period=2025-Q3")
+	cells := regexp.MustCompile(`<td class="num"><a href="([^"]+)" title="([^"]+)">`).FindAllStringSubmatch(body, -1)
+	if len(cells) != 3*7 { // Enterprise, SMB and the whole book
+		t.Fatalf("%d linked amounts, want 21", len(cells))
+	}
+	total := regexp.MustCompile(`<strong>([^<]+)</strong>`)
+	for _, c := range cells {
+		link, want := html.UnescapeString(c[1]), html.UnescapeString(c[2])
+		code, page, _ := get(t, h, link)
+		if code != http.StatusOK {
+			t.Fatalf("GET %s: %d", link, code)
+		}
+		m := total.FindStringSubmatch(page)
+		if m == nil || html.UnescapeString(m[1]) != want {
+			t.Errorf("GET %s: total %v, want %s", link, m, want)
+		}
+	}
+}
+
+// TestRetentionCohortDrill checks every revenue cohort cell against the
+// accounts its link lists.
+func TestRetentionCohortDrill(t *testing.T) {
+	t.Parallel()
+	h := retentionUI(t)
+	_, body, _ := get(t, h, "/retention?period=2025-Q3")
+	cells := regexp.MustCompile(`<td class="num heat-[a-z0-9]+"><a href="([^"]+)" title="[^:"]+: ([^ ]+) MRR of`).FindAllStringSubmatch(body, -1)
+	if len(cells) < 12 {
+		t.Fatalf("%d cohort cells", len(cells))
+	}
+	total := regexp.MustCompile(`<strong>([^<]+)</strong>`)
+	for _, c := range cells {
+		link, want := html.UnescapeString(c[1]), html.UnescapeString(c[2])
+		_, page, _ := get(t, h, link)
+		got := "$0.00"
+		if m := total.FindStringSubmatch(page); m != nil {
+			got = html.UnescapeString(m[1])
+		}
+		if got != want {
+			t.Errorf("GET %s: total %s, want %s", link, got, want)
+		}
+	}
+}
+
+func TestRetentionCSV(t *testing.T) {
+	t.Parallel()
+	h := retentionUI(t)
+	code, body, hdr := get(t, h, "/retention.csv?by=tier&period=2025-Q3")
+	if code != 200 || !strings.HasPrefix(hdr.Get("Content-Type"), "text/csv") || !strings.Contains(hdr.Get("Content-Disposition"), "attachment") {
+		t.Fatalf("status %d, headers %v", code, hdr)
+	}
+	want := "period,from,to,dimension,slice,currency,start,new,expansion,contraction,churn,reactivation,end,customers_start,customers_end,grr,nrr,product_grr,product_nrr,logo_churn,gdrr,quick_ratio,arpa,increased\n" +
+		"2025-Q3,2025-07-01,2025-09-30,tier,Enterprise,USD,1000.00,0.00,500.00,0.00,0.00,0.00,1500.00,1,1,1.0000,1.5000,1.0000,1.5000,0.0000,,,1500.00,1.0000\n" +
+		"2025-Q3,2025-07-01,2025-09-30,tier,SMB,USD,2000.00,300.00,0.00,0.00,2000.00,0.00,300.00,1,1,0.0000,0.0000,0.0000,0.0000,1.0000,0.0000,0.1500,300.00,0.0000\n" +
+		"2025-Q3,2025-07-01,2025-09-30,all,all,USD,3000.00,300.00,500.00,0.00,2000.00,0.00,1800.00,2,2,0.3333,0.5000,0.3333,0.5000,0.5000,0.0000,0.4000,900.00,0.5000\n"
+	if got := strings.ReplaceAll(body, "\r\n", "\n"); got != want {
+		t.Errorf("CSV\n got %s\nwant %s", got, want)
+	}
+	code, body, _ = get(t, h, "/retention/accounts.csv?by=tier&slice=SMB&c=start&period=2025-Q3")
+	if code != 200 || !strings.Contains(body, "account_id,account,external_id,amount,currency,count") || !strings.Contains(body, ",Bolt,bolt,2000.00,USD,1") {
+		t.Errorf("drill CSV %d:\n%s", code, body)
+	}
+}
+
+func TestRetentionNeedsSignIn(t *testing.T) {
+	t.Parallel()
+	st := sqlitetest.Open(t)
+	s := newServer(st, nil)
+	for _, p := range []string{"/retention", "/retention.csv", "/retention/accounts?c=new", "/retention/accounts.csv?c=new"} {
+		code, _, hdr := get(t, s.routes(), p)
+		if code != http.StatusSeeOther || !strings.HasPrefix(hdr.Get("Location"), "/signin") {
+			t.Errorf("GET %s: %d to %q, want a redirect to sign in", p, code, hdr.Get("Location"))
+		}
+	}
+}
+
+func TestRetentionEmpty(t *testing.T) {
+	t.Parallel()
+	s := newServer(sqlitetest.Open(t), nil)
+	h := withPrincipal(s.routes(), principalOf(customer.User{ID: 1, Email: "a@b.test", Role: "leader"}))
+	code, body, _ := get(t, h, "/retention")
+	if code != 200 || !strings.Contains(body, "No subscription history yet") || !strings.Contains(body, "How these numbers are computed") {
+		t.Errorf("empty book: %d\n%s", code, body)
+	}
+}
