@@ -81,6 +81,9 @@ func (s *server) routeTable() []route {
 	surveys := newCollection(st.Surveys(), childRule[customer.SurveyResponse](st.Accounts()))
 	activities := newCollection(st.Activities(), childRule[customer.Activity](st.Accounts()))
 	users := newCollection(st.Users(), adminOnly[customer.User])
+	// Retention (issue 7): why customers left, and renewal forecasts.
+	churnRecords := newCollection(st.ChurnRecords(), childRule[customer.ChurnRecord](st.Accounts()))
+	renewalCalls := newCollection(st.RenewalCalls(), childRule[customer.RenewalCall](st.Accounts()))
 
 	var rs []route
 	rs = append(rs, crud(accounts)...)
@@ -91,6 +94,8 @@ func (s *server) routeTable() []route {
 	rs = append(rs, crud(surveys)...)
 	rs = append(rs, crud(activities)...)
 	rs = append(rs, crud(users)...)
+	rs = append(rs, crud(churnRecords)...)
+	rs = append(rs, crud(renewalCalls)...)
 
 	// An account's related objects.
 	rs = append(rs,
@@ -100,6 +105,8 @@ func (s *server) routeTable() []route {
 		byAccount(accounts, tickets),
 		byAccount(accounts, surveys),
 		byAccount(accounts, activities),
+		byAccount(accounts, churnRecords),
+		byAccount(accounts, renewalCalls),
 	)
 
 	attr := reflect.TypeFor[customer.AttributeDef]()

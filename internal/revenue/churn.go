@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/tendhq/tend/internal/civil"
+	"github.com/tendhq/tend/internal/customer"
 	"github.com/tendhq/tend/internal/validate"
 )
 
@@ -33,26 +34,13 @@ const (
 var Reasons = []Reason{ReasonPoorAdoption, ReasonProductFit, ReasonPrice, ReasonCompetitor, ReasonBudget,
 	ReasonMAndA, ReasonRestructuring, ReasonBankruptcy, ReasonKeyPersonLeft, ReasonOther}
 
-// reasonAliases are other spellings importers meet.
-var reasonAliases = map[string]Reason{
-	"adoption": ReasonPoorAdoption, "low_adoption": ReasonPoorAdoption, "low_usage": ReasonPoorAdoption,
-	"product_gap": ReasonProductFit, "product_fit_gap": ReasonProductFit, "product": ReasonProductFit, "features": ReasonProductFit, "missing_features": ReasonProductFit,
-	"pricing": ReasonPrice, "too_expensive": ReasonPrice, "competition": ReasonCompetitor,
-	"budget_cut": ReasonBudget, "acquired": ReasonMAndA, "acquisition": ReasonMAndA, "merger": ReasonMAndA, "m&a": ReasonMAndA, "ma": ReasonMAndA,
-	"reorganization": ReasonRestructuring, "reorganisation": ReasonRestructuring, "bankrupt": ReasonBankruptcy,
-	"champion_left": ReasonKeyPersonLeft, "key_person": ReasonKeyPersonLeft, "sponsor_left": ReasonKeyPersonLeft,
-}
-
 // ParseReason reads a reason in the taxonomy's spelling or a common
-// alias ("product gap", "acquired", "M&A"), case-insensitively.
+// alias ("product gap", "acquired", "M&A"), case-insensitively. The
+// taxonomy and its aliases are customer.ChurnReasons, so stored records
+// and the core read reasons alike.
 func ParseReason(s string) (Reason, bool) {
-	k := strings.ToLower(strings.TrimSpace(s))
-	k = strings.NewReplacer(" ", "_", "-", "_", "/", "_").Replace(k)
-	if r := Reason(k); slices.Contains(Reasons, r) {
-		return r, true
-	}
-	r, ok := reasonAliases[k]
-	return r, ok
+	r, ok := customer.ParseChurnReason(s)
+	return Reason(r), ok
 }
 
 // HardToAffect reports whether CS could hardly have prevented churn for

@@ -51,6 +51,10 @@ type Store interface {
 	Activities() Collection[customer.Activity]
 	// Users are keyed externally by email.
 	Users() Collection[customer.User]
+	// ChurnRecords say why accounts and product lines left; RenewalCalls
+	// are the CSMs' forecasts of renewals (issue 7).
+	ChurnRecords() Collection[customer.ChurnRecord]
+	RenewalCalls() Collection[customer.RenewalCall]
 
 	// Attribute definitions for custom account fields.
 	Attributes(ctx context.Context) ([]customer.AttributeDef, error)

@@ -182,6 +182,12 @@ func (s *server) loadRetention(ctx context.Context) (*retentionData, error) {
 	for _, a := range list {
 		d.accounts[a.ID] = a
 	}
+	if d.records, err = retention.ChurnRecords(ctx, s.st); err != nil {
+		return nil, err
+	}
+	if d.calls, err = retention.RenewalCalls(ctx, s.st); err != nil {
+		return nil, err
+	}
 	return d, nil
 }
 
