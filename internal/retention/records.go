@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strconv"
 
 	"github.com/tendhq/tend/internal/customer"
 	"github.com/tendhq/tend/internal/revenue"
@@ -41,4 +42,14 @@ func RenewalCalls(ctx context.Context, st store.Store) (map[revenue.RenewalKey]r
 		out[revenue.RenewalKey{Account: r.AccountID, Due: r.DueOn}] = revenue.Call{Forecast: revenue.Forecast(r.Forecast), Amount: r.Expected}
 	}
 	return out, nil
+}
+
+// RenewalCallsOf lists the stored calls on one account's renewals.
+func RenewalCallsOf(ctx context.Context, st store.Store, account int64) ([]customer.RenewalCall, error) {
+	p, err := st.RenewalCalls().List(ctx, store.Query{Limit: pageSize,
+		Filters: []store.Filter{{Field: "account_id", Op: store.Eq, Value: strconv.FormatInt(account, 10)}}})
+	if err != nil {
+		return nil, fmt.Errorf("reading renewal calls: %w", err)
+	}
+	return p.Items, nil
 }

@@ -94,18 +94,17 @@ func parseDrill(q url.Values, d *retentionData) (drillQuery, error) {
 
 // drillRow is one account (or line, churn, renewal) behind a number.
 type drillRow struct {
-	AccountID        int64
-	Account, URL     string
-	ExternalID       string
-	Product, Date    string
-	Amount           int64
-	Count            int
-	Extra            []string
-	ExtraCSV         []string
-	ReasonMissing    bool
-	CanRecordReason  bool
-	ChurnDate        string
-	ChurnProductForm string
+	AccountID     int64
+	Account, URL  string
+	ExternalID    string
+	Product, Date string
+	Amount        int64
+	Count         int
+	Extra         []string
+	ExtraCSV      []string
+	// ActionURL, when set, is a form for this row the viewer may fill
+	// (record a missing churn reason, set a renewal's forecast).
+	ActionURL, ActionText string
 }
 
 // drillView is what templates/retention_accounts.html shows; the CSV has
@@ -122,20 +121,24 @@ type drillView struct {
 	TotalAmount         int64
 	TotalCount          int
 	HasTotal            bool
+	HasActions          bool
 }
 
 // buildDrill lists what is behind the asked-for number.
-func buildDrill(d *retentionData, q drillQuery) (*drillView, error) {
+//
+// canEdit says whether the viewer may write on the account's behalf; rows
+// they may act on get a link to the form.
+func buildDrill(d *retentionData, q drillQuery, canEdit func(account int64) bool, back string) (*drillView, error) {
 	book := d.book
 	asOf := book.AsOf()
 	cur := book.Currency()
 	plabel := periodLabel(q.Period, asOf)
 	v := &drillView{Page: Page{Title: "Retention detail", Section: "retention"}, Currency: cur, HasTotal: true}
-	back := q.retentionParams
+	dash := q.retentionParams
 	if q.Slice == "all" {
-		back.Slice = ""
+		dash.Slice = ""
 	}
-	v.Back = "/retention?" + back.values().Encode()
+	v.Back = "/retention?" + dash.values().Encode()
 	where := "Whole book"
 	if q.By != "all" {
 		where = dimensionLabels[q.By] + " " + sliceLabel(q.By, q.Slice)
@@ -170,8 +173,11 @@ func buildDrill(d *retentionData, q drillQuery) (*drillView, error) {
 			r.Product, r.Date, r.Amount, r.Count = ev.Product, ev.Date.String(), ev.MRR, 1
 			r.Extra = []string{reasonLabel(ev.Reason), yesNo(ev.Controllable)}
 			r.ExtraCSV = []string{string(ev.Reason), strconv.FormatBool(ev.Controllable)}
-			r.ReasonMissing = ev.Reason == revenue.ReasonUnknown
-			r.ChurnDate = ev.Date.String()
+			if ev.Reason == revenue.ReasonUnknown && canEdit(ev.Account) {
+				r.ActionURL = "/accounts/" + strconv.FormatInt(ev.Account, 10) + "/churn?" +
+					url.Values{"churned_on": {ev.Date.String()}, "product": {ev.Product}, "return": {back}}.Encode()
+				r.ActionText = "Record reason"
+			}
 			v.Rows = append(v.Rows, r)
 		}
 		v.CountCol = "Churns"
@@ -234,6 +240,11 @@ func buildDrill(d *retentionData, q drillQuery) (*drillView, error) {
 			}
 			r.Extra = []string{fc, money.Display(rn.Expected, cur), strings.Join(lines, ", ")}
 			r.ExtraCSV = []string{string(rn.Forecast), money.FormatMinor(rn.Expected, cur), strings.Join(lines, "; ")}
+			if canEdit(rn.Account) {
+				r.ActionURL = "/accounts/" + strconv.FormatInt(rn.Account, 10) + "/forecast?" +
+					url.Values{"due_on": {rn.Due.String()}, "return": {back}}.Encode()
+				r.ActionText = "Set forecast"
+			}
 			v.Rows = append(v.Rows, r)
 		}
 		v.CountCol = "Renewals"
@@ -263,6 +274,7 @@ func buildDrill(d *retentionData, q drillQuery) (*drillView, error) {
 		}
 	}
 	for _, r := range v.Rows {
+		v.HasActions = v.HasActions || r.ActionURL != ""
 		v.TotalAmount += r.Amount
 		v.TotalCount += r.Count
 	}
@@ -295,7 +307,7 @@ func (s *server) retentionAccounts(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	v, err := buildDrill(d, q)
+	v, err := buildDrill(d, q, s.canEdit(r, d), r.URL.RequestURI())
 	if err != nil {
 		return err
 	}
@@ -313,7 +325,7 @@ func (s *server) retentionAccountsCSV(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	v, err := buildDrill(d, q)
+	v, err := buildDrill(d, q, func(int64) bool { return false }, "")
 	if err != nil {
 		return err
 	}
@@ -427,4 +439,13 @@ func (s *server) writeCSV(w http.ResponseWriter, name string, rows [][]string) e
 	h.Set("Cache-Control", "no-store")
 	cw := csv.NewWriter(w)
 	return cw.WriteAll(rows)
+}
+
+// canEdit is whether the viewer may write on behalf of an account of d.
+func (s *server) canEdit(r *http.Request, d *retentionData) func(int64) bool {
+	p := viewer(r)
+	return func(id int64) bool {
+		a, ok := d.accounts[id]
+		return ok && p.RequireAccount(a.CSMID) == nil
+	}
 }

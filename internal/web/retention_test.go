@@ -1,15 +1,19 @@
 package web
 
 import (
+	"context"
 	"html"
 	"net/http"
+	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/tendhq/tend/internal/civil"
 	"github.com/tendhq/tend/internal/customer"
 	"github.com/tendhq/tend/internal/retention/retentiontest"
+	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/store/sqlite/sqlitetest"
 )
 
@@ -18,11 +22,18 @@ import (
 // user: every role may read retention.
 func retentionUI(t *testing.T) http.Handler {
 	t.Helper()
+	h, _ := retentionUIAs(t, "read_only")
+	return h
+}
+
+// retentionUIAs is the same UI signed in with role, and its store.
+func retentionUIAs(t *testing.T, role string) (http.Handler, store.Store) {
+	t.Helper()
 	st := sqlitetest.Open(t)
 	retentiontest.Seed(t, st)
 	s := newServer(st, nil)
 	s.today = func() civil.Date { return retentiontest.AsOf }
-	return withPrincipal(s.routes(), principalOf(customer.User{ID: 1, Email: "rita@tend.test", Name: "Rita Reader", Role: "read_only"}))
+	return withPrincipal(s.routes(), principalOf(customer.User{ID: 1, Email: "pat@tend.test", Name: "Pat", Role: role})), st
 }
 
 func TestRetentionPages(t *testing.T) {
@@ -184,3 +195,98 @@ func TestRetentionEmpty(t *testing.T) {
 		t.Errorf("empty book: %d\n%s", code, body)
 	}
 }
+
+// TestChurnReasonForm records why Bolt left: refused to those who may not
+// write for the account, 422 beside the field on a bad reason, and once
+// recorded the dashboard breaks churn down by it instead of the empty state.
+func TestChurnReasonForm(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	h, st := retentionUIAs(t, "leader")
+	bolt, err := st.Accounts().GetByExternalID(ctx, "bolt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := "/accounts/" + itoa64(bolt.ID) + "/churn"
+	ro, _ := retentionUIAs(t, "read_only")
+	csm, _ := retentionUIAs(t, "csm")
+	for _, tc := range []struct {
+		name   string
+		h      http.Handler
+		form   url.Values
+		status int
+		want   string
+	}{
+		{"read-only may not", ro, url.Values{"reason": {"price"}, "churned_on": {"2025-08-20"}}, 403, "You can&#39;t do that"},
+		{"a CSM outside their book may not", csm, url.Values{"reason": {"price"}, "churned_on": {"2025-08-20"}}, 403, "You can&#39;t do that"},
+		{"unknown reason", h, url.Values{"reason": {"aliens"}, "churned_on": {"2025-08-20"}}, 422, `id="churn-reason-error"`},
+		{"bad date", h, url.Values{"reason": {"price"}, "churned_on": {"yesterday"}}, 422, `id="churn-date-error"`},
+		{"recorded", h, url.Values{"reason": {"competitor"}, "churned_on": {"2025-08-20"}, "note": {"Moved to Globex"},
+			"return": {"/retention?period=2025-Q3"}}, 303, ""},
+	} {
+		code, body, hdr := post(t, tc.h, path, tc.form)
+		if code != tc.status || !strings.Contains(body, tc.want) {
+			t.Errorf("%s: status %d, want %d with %q\n%s", tc.name, code, tc.status, tc.want, body)
+		}
+		if code == 303 && hdr.Get("Location") != "/retention?period=2025-Q3" {
+			t.Errorf("%s: redirected to %q", tc.name, hdr.Get("Location"))
+		}
+	}
+	recs, _ := st.ChurnRecords().List(ctx, store.Query{})
+	if len(recs.Items) != 1 || recs.Items[0].Reason != "competitor" || recs.Items[0].Controllable != "yes" || recs.Items[0].RecordedBy != "pat@tend.test" {
+		t.Fatalf("stored %+v", recs.Items)
+	}
+	_, body, _ := get(t, h, "/retention?period=2025-Q3")
+	if strings.Contains(body, "No churn reasons recorded yet") || !strings.Contains(body, ">Competitor</a>") || !strings.Contains(body, "Controllable: 100.0% of the MRR") {
+		t.Errorf("dashboard does not show the recorded reason")
+	}
+	// The unknown churn listed with a link to the form goes away.
+	_, body, _ = get(t, h, "/retention/accounts?c=churn_events&period=2025-Q3")
+	if !strings.Contains(body, "Competitor") || strings.Contains(body, "Record reason") {
+		t.Errorf("churn list after recording:\n%s", body)
+	}
+}
+
+// TestForecastForm sets and changes the call on Acme's renewal due on
+// 2026-01-01 and checks the pipeline and the quarter's forecast follow it.
+func TestForecastForm(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	h, st := retentionUIAs(t, "admin")
+	acme, _ := st.Accounts().GetByExternalID(ctx, "acme")
+	path := "/accounts/" + itoa64(acme.ID) + "/forecast"
+	_, body, _ := get(t, h, "/retention/accounts?c=renewals&period=2026-01")
+	if !strings.Contains(body, html.EscapeString(path+"?due_on=2026-01-01")) {
+		t.Fatalf("renewals list has no link to the forecast form:\n%s", body)
+	}
+	if code, body, _ := post(t, h, path, url.Values{"forecast": {"perhaps"}, "due_on": {"2026-01-01"}}); code != 422 || !strings.Contains(body, `id="fc-forecast-error"`) {
+		t.Errorf("bad forecast: %d", code)
+	}
+	if code, body, _ := post(t, h, path, url.Values{"forecast": {"churn"}, "due_on": {"2026-01-01"}, "expected": {"12.345"}}); code != 422 || !strings.Contains(body, `id="fc-expected-error"`) {
+		t.Errorf("bad amount: %d", code)
+	}
+	if code, _, _ := post(t, h, path, url.Values{"forecast": {"churn"}, "due_on": {"2026-01-01"}}); code != 303 {
+		t.Fatalf("forecast churn: %d", code)
+	}
+	if code, _, _ := post(t, h, path, url.Values{"forecast": {"at_risk"}, "due_on": {"2026-01-01"}, "expected": {"1,200.00"}}); code != 303 {
+		t.Fatalf("forecast at risk: %d", code)
+	}
+	calls, _ := st.RenewalCalls().List(ctx, store.Query{})
+	if len(calls.Items) != 1 || calls.Items[0].Forecast != "at_risk" || calls.Items[0].Expected != 120000 {
+		t.Fatalf("one call per renewal, changed: %+v", calls.Items)
+	}
+	_, body, _ = get(t, h, "/retention/accounts?c=renewals&period=2026-01")
+	if !strings.Contains(body, "At risk") || !strings.Contains(body, "$1,200.00") || strings.Contains(body, "(from the data)") {
+		t.Errorf("renewals list does not show the call")
+	}
+	_, body, _ = get(t, h, "/retention?period=2025-Q3")
+	if !strings.Contains(body, `<td class="num tone-mid">$1.5K</td>`) {
+		t.Errorf("pipeline does not count Jan 2026 as at risk")
+	}
+	code, body, _ := get(t, h, path+"?due_on=2026-01-01")
+	if code != 200 || !strings.Contains(body, `value="1200.00"`) || !strings.Contains(body, `<option value="at_risk" selected>`) {
+		t.Errorf("form does not show the call made: %d", code)
+	}
+}
+
+func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
