@@ -137,7 +137,7 @@ func (s *server) routeTable() []route {
 				"logo churn, GDRR, quick ratio and ARPA of one period for every slice of one dimension, computed from " +
 				"the subscriptions in the reporting currency (" + retention.Currency + "). Amounts are integer minor units; " +
 				"ratios are numbers (0.973 is 97.3%) or null when undefined. The response's `definitions` write out each formula. " +
-				"A subscription in another currency is answered 422 naming the currency (no rate table yet).",
+				"Subscriptions in other currencies are converted with the stored exchange rates (`tend rates set EUR 1.0845`); a currency with no rate is answered 422 naming it.",
 			Query: []param{
 				{Name: "period", Desc: "The period: 2025-07 (month), 2025-Q3 (quarter), 2025 (year), TTM-2025-07 (trailing twelve months) or 2025-07-01..2025-09-30. Default: the quarter of as_of, to date.", Schema: str},
 				{Name: "by", Desc: "The dimension to slice by. Default: all (one slice).", Schema: map[string]any{"type": "string", "enum": revenue.DimensionNames}},

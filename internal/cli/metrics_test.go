@@ -121,3 +121,33 @@ func TestMetricsRetentionErrors(t *testing.T) {
 		t.Errorf("EUR subscription: err = %v", err)
 	}
 }
+
+// TestRatesCommands sets, lists, refuses and deletes exchange rates.
+func TestRatesCommands(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		args    []string
+		want    string
+		wantErr bool
+	}{
+		{[]string{"rates", "list"}, "no exchange rates", false},
+		{[]string{"rates", "set", "eur", "1.0845"}, "1 EUR = 1.0845 USD", false},
+		{[]string{"rates", "set", "EUR", "lots"}, "not a rate", true},
+		{[]string{"rates", "set", "EURO", "1"}, "ISO 4217", true},
+		{[]string{"rates", "list"}, "EUR       1.0845", false},
+		{[]string{"rates", "delete", "EUR"}, "deleted the exchange rate for EUR", false},
+		{[]string{"rates", "delete", "EUR"}, "no exchange rate for EUR", true},
+	} {
+		out, err := runIn(t, dir, "", tc.args...)
+		if (err != nil) != tc.wantErr {
+			t.Fatalf("%v: err %v", tc.args, err)
+		}
+		if err != nil {
+			out += err.Error()
+		}
+		if !strings.Contains(out, tc.want) {
+			t.Errorf("%v: %q lacks %q", tc.args, out, tc.want)
+		}
+	}
+}

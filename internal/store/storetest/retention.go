@@ -105,3 +105,26 @@ func testRetentionBook(t *testing.T, st store.Store) {
 		}
 	}
 }
+
+// testExchangeRates: rates are checked, kept exactly as typed, replaced,
+// listed by currency and deleted.
+func testExchangeRates(t *testing.T, st store.Store) {
+	must(t, st.PutExchangeRate(ctx, &store.ExchangeRate{Currency: " gbp ", Rate: "1.27"}))
+	must(t, st.PutExchangeRate(ctx, &store.ExchangeRate{Currency: "EUR", Rate: "1.08"}))
+	must(t, st.PutExchangeRate(ctx, &store.ExchangeRate{Currency: "EUR", Rate: "1.084512345678"}))
+	fieldErr(t, st.PutExchangeRate(ctx, &store.ExchangeRate{Currency: "EURO", Rate: "1"}), "currency")
+	fieldErr(t, st.PutExchangeRate(ctx, &store.ExchangeRate{Currency: "JPY", Rate: "-0.0067"}), "rate")
+	fieldErr(t, st.PutExchangeRate(ctx, &store.ExchangeRate{Currency: "JPY", Rate: "0.0067000000001"}), "rate")
+	rs, err := st.ExchangeRates(ctx)
+	must(t, err)
+	if len(rs) != 2 || rs[0].Currency != "EUR" || rs[0].Rate != "1.084512345678" || rs[1].Currency != "GBP" || rs[1].Rate != "1.27" || rs[0].UpdatedAt.IsZero() {
+		t.Fatalf("rates %+v", rs)
+	}
+	must(t, st.DeleteExchangeRate(ctx, "gbp"))
+	if err := st.DeleteExchangeRate(ctx, "GBP"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("deleting a missing rate: %v", err)
+	}
+	if rs, _ := st.ExchangeRates(ctx); len(rs) != 1 {
+		t.Fatalf("after delete %+v", rs)
+	}
+}

@@ -45,6 +45,7 @@ func Run(t *testing.T, open Opener) {
 		{"ChurnRecords", testChurnRecords},
 		{"RenewalCalls", testRenewalCalls},
 		{"RetentionBook", testRetentionBook},
+		{"ExchangeRates", testExchangeRates},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

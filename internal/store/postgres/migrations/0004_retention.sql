@@ -1,4 +1,5 @@
--- Retention (issue 7): why customers left, and the CSMs' renewal forecasts.
+-- Retention (issue 7): why customers left, the CSMs' renewal forecasts, and the
+-- exchange rates the retention book converts other currencies with.
 
 CREATE TABLE churn_records (
     id           BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -28,3 +29,11 @@ CREATE TABLE renewal_calls (
     updated_at  TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX renewal_calls_account ON renewal_calls (account_id, due_on);
+
+-- What one unit of currency is worth in the reporting currency (USD), as the
+-- decimal typed, kept exactly; fixed for the whole history.
+CREATE TABLE exchange_rates (
+    currency   TEXT PRIMARY KEY,
+    rate       TEXT NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL
+);
