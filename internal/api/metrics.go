@@ -53,7 +53,7 @@ func (s *server) getRetention(w http.ResponseWriter, r *http.Request) error {
 	if _, err := revenue.DimensionByName(by, nil); by != "" && err != nil {
 		return badParam("by", err)
 	}
-	book, accounts, err := retention.Load(r.Context(), s.st, asOf)
+	book, accounts, err := s.books.Load(r.Context(), s.st, asOf)
 	var ce *retention.CurrencyError
 	if errors.As(err, &ce) {
 		return &Error{Status: http.StatusUnprocessableEntity, Code: CodeValidation, Message: ce.Error(),

@@ -69,6 +69,9 @@ type Store interface {
 	Access
 	// Rates are the exchange rates retention reports with.
 	Rates
+	// RetentionStamp changes whenever what the retention book is built
+	// from changes (see retention.Cache).
+	RetentionStamp(ctx context.Context) (string, error)
 
 	// Analyze refreshes the query planner's statistics; worth calling
 	// after a bulk import, before the next autovacuum would.

@@ -166,11 +166,12 @@ type retentionData struct {
 	calls    map[revenue.RenewalKey]revenue.Call
 }
 
-// loadRetention reads the book as of today (and the churn records and
-// renewal calls stored beside it). A subscription in a currency with no
+// loadRetention reads the book as of today — the cached one while the
+// subscriptions have not changed — and the churn records and renewal calls
+// stored beside it. A subscription in a currency with no
 // rate becomes a page that says which.
 func (s *server) loadRetention(ctx context.Context) (*retentionData, error) {
-	book, list, err := retention.Load(ctx, s.st, s.today())
+	book, list, err := s.books.Load(ctx, s.st, s.today())
 	var ce *retention.CurrencyError
 	if errors.As(err, &ce) {
 		return nil, &httpError{status: http.StatusUnprocessableEntity, title: "Retention needs an exchange rate", message: ce.Error() + "."}
@@ -178,10 +179,7 @@ func (s *server) loadRetention(ctx context.Context) (*retentionData, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &retentionData{book: book, list: list, accounts: make(map[int64]customer.Account, len(list))}
-	for _, a := range list {
-		d.accounts[a.ID] = a
-	}
+	d := &retentionData{book: book, list: list, accounts: s.accountIndex(book, list)}
 	if d.records, err = retention.ChurnRecords(ctx, s.st); err != nil {
 		return nil, err
 	}
@@ -189,6 +187,22 @@ func (s *server) loadRetention(ctx context.Context) (*retentionData, error) {
 		return nil, err
 	}
 	return d, nil
+}
+
+// accountIndex maps the book's accounts by id, built once per book (the
+// cached book comes back until the subscriptions change).
+func (s *server) accountIndex(book *revenue.Book, list []customer.Account) map[int64]customer.Account {
+	s.indexMu.Lock()
+	defer s.indexMu.Unlock()
+	if s.indexOf == book {
+		return s.index
+	}
+	m := make(map[int64]customer.Account, len(list))
+	for _, a := range list {
+		m[a.ID] = a
+	}
+	s.indexOf, s.index = book, m
+	return m
 }
 
 // since is each account's customer-since day, for cohorts.

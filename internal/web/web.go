@@ -12,10 +12,14 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/tendhq/tend/internal/auth"
 	"github.com/tendhq/tend/internal/civil"
+	"github.com/tendhq/tend/internal/customer"
+	"github.com/tendhq/tend/internal/retention"
+	"github.com/tendhq/tend/internal/revenue"
 	"github.com/tendhq/tend/internal/store"
 )
 
@@ -38,6 +42,12 @@ type server struct {
 	httpsOnly bool
 	// signInHint is shown on the sign-in page.
 	signInHint string
+	// books keeps the retention book between subscription changes, and
+	// index its accounts by id (for the book indexOf).
+	books   retention.Cache
+	indexMu sync.Mutex
+	indexOf *revenue.Book
+	index   map[int64]customer.Account
 }
 
 // Options are the web UI's settings.

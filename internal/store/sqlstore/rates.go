@@ -73,3 +73,27 @@ func checkRate(r *store.ExchangeRate) error {
 	}
 	return errs.Err()
 }
+
+// stampSQL reads, in one statement (one snapshot), how many rows the
+// tables the retention book is built from hold and when one was last
+// written. Every write sets updated_at and a delete lowers the count, so
+// the result changes with any write; the text form compares the same on
+// both engines.
+const stampSQL = `SELECT
+	(SELECT COUNT(*) FROM subscriptions), (SELECT COALESCE(CAST(MAX(updated_at) AS TEXT), '') FROM subscriptions),
+	(SELECT COUNT(*) FROM accounts), (SELECT COALESCE(CAST(MAX(updated_at) AS TEXT), '') FROM accounts),
+	(SELECT COUNT(*) FROM exchange_rates), (SELECT COALESCE(CAST(MAX(updated_at) AS TEXT), '') FROM exchange_rates)`
+
+// RetentionStamp summarises the subscriptions, accounts and exchange
+// rates as counts and latest write times: a cheap key for a cached book
+// (one pass over each table's rows, no sort; far less than reading them).
+func (db *DB) RetentionStamp(ctx context.Context) (string, error) {
+	var (
+		ns, na, nr int64
+		ts, ta, tr string
+	)
+	if err := db.R.QueryRowContext(ctx, stampSQL).Scan(&ns, &ts, &na, &ta, &nr, &tr); err != nil {
+		return "", fmt.Errorf("retention stamp: %w", err)
+	}
+	return fmt.Sprintf("s%d@%s a%d@%s r%d@%s", ns, ts, na, ta, nr, tr), nil
+}

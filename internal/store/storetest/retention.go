@@ -104,6 +104,29 @@ func testRetentionBook(t *testing.T, st store.Store) {
 			t.Errorf("%s: %v, want %v", s.Slice, got, want[s.Slice])
 		}
 	}
+
+	// The stamp a cached book is keyed by holds still without writes and
+	// moves with each write to a subscription.
+	stamp := func() string {
+		t.Helper()
+		s, err := st.RetentionStamp(ctx)
+		must(t, err)
+		return s
+	}
+	s0 := stamp()
+	if s0 != stamp() {
+		t.Fatal("stamp moved without a write")
+	}
+	sub, err := st.Subscriptions().GetByExternalID(ctx, "cove-1")
+	must(t, err)
+	sub.MRR++
+	must(t, st.Subscriptions().Update(ctx, &sub))
+	s1 := stamp()
+	must(t, st.Subscriptions().Delete(ctx, sub.ID))
+	s2 := stamp()
+	if s1 == s0 || s2 == s1 || s2 == s0 {
+		t.Errorf("stamps %q, %q, %q: want each write to move it", s0, s1, s2)
+	}
 }
 
 // testExchangeRates: rates are checked, kept exactly as typed, replaced,
