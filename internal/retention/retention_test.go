@@ -10,8 +10,8 @@ import (
 	"github.com/tendhq/tend/internal/demo"
 	"github.com/tendhq/tend/internal/retention"
 	"github.com/tendhq/tend/internal/retention/retentiontest"
-	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/revenue"
+	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/store/sqlite/sqlitetest"
 )
 
