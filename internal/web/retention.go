@@ -314,6 +314,7 @@ type retentionView struct {
 		Wide, Narrow   template.HTML
 		Controllable   string
 		HardToAffect   string
+		Unknown        string // share of the MRR lost with no reason recorded; "" when none
 		UnknownURL     string
 		RecordsInTotal int
 	}
@@ -759,6 +760,9 @@ func (v *retentionView) churn(d *retentionData, p retentionParams, focus string,
 			Share: pct(rs.Share), MRRShare: pct(rs.MRRShare), HardToAffect: rs.Reason.HardToAffect(),
 			Unknown: rs.Reason == revenue.ReasonUnknown, AccountsCount: len(rs.Accounts)}
 		row.AccountsURL = churnURL(p, focus, rs.Reason)
+		if row.Unknown {
+			c.Unknown = row.MRRShare
+		}
 		c.Rows = append(c.Rows, row)
 		bars = append(bars, chart.Bar{Label: row.Label, Value: rs.MRR, ValueText: row.MRR, Note: row.MRRShare, Muted: row.Unknown})
 	}
