@@ -290,3 +290,23 @@ func TestForecastForm(t *testing.T) {
 }
 
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
+
+// TestAccountPageLinksToChurnForm: the account page offers the churn form
+// to those who may write for the account, and only to them.
+func TestAccountPageLinksToChurnForm(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	h, st := retentionUIAs(t, "leader")
+	ro, _ := retentionUIAs(t, "read_only")
+	bolt, _ := st.Accounts().GetByExternalID(ctx, "bolt")
+	path := "/accounts/" + itoa64(bolt.ID)
+	if _, body, _ := get(t, h, path); !strings.Contains(body, `href="`+path+`/churn"`) {
+		t.Error("leader sees no churn form link")
+	}
+	if _, body, _ := get(t, ro, path); strings.Contains(body, path+"/churn") {
+		t.Error("read-only user is offered the churn form")
+	}
+	if code, _, _ := get(t, ro, path+"/churn"); code != http.StatusForbidden {
+		t.Errorf("read-only GET churn form: %d", code)
+	}
+}
