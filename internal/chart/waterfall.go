@@ -183,7 +183,11 @@ func (wf Waterfall) SVG(l Layout) template.HTML {
 				s.line("chart-wf-connector", x+barW, y(level), x+slot, y(level))
 			}
 		}
-		s.text("chart-value", x+barW/2, top-6, "middle", st.ValueText)
+		valueClass := "chart-value"
+		if l == Narrow {
+			valueClass = "chart-value chart-value-sm"
+		}
+		s.text(valueClass, x+barW/2, top-6, "middle", st.ValueText)
 		label := st.Label
 		if l == Narrow {
 			label = clip(label, labelLen)
