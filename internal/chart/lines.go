@@ -34,6 +34,8 @@ type Lines struct {
 	// reference line (100%).
 	Format func(float64) string
 	Ref    *float64
+	// URLs, when set, make each point a link (one per label; "" for none).
+	URLs []string
 }
 
 // Range is the value range the axis covers: the data and the reference
@@ -169,8 +171,15 @@ func (c Lines) SVG(l Layout) template.HTML {
 		}
 		for i, v := range se.Values {
 			if i < n && v.OK {
+				link := i < len(c.URLs) && c.URLs[i] != ""
+				if link {
+					s.raw(`<a href="` + esc(c.URLs[i]) + `" class="chart-link">`)
+				}
 				s.raw(`<circle class="chart-line-dot chart-line-` + esc(se.Class) + `" cx="` + num(x(i)) + `" cy="` + num(y(v.V)) +
 					`" r="2.5"><title>` + esc(se.Name+" "+c.Labels[i]+": "+format(v.V)) + `</title></circle>`)
+				if link {
+					s.raw(`</a>`)
+				}
 			}
 		}
 		if last >= 0 {

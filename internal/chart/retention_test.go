@@ -144,4 +144,11 @@ func TestLines(t *testing.T) {
 			t.Error("the latest month is always labelled")
 		}
 	}
+	c.URLs = []string{"/p?m=1&x", "", "/p?m=3", "/p?m=4"}
+	doc := string(c.SVG(Wide))
+	decode(t, doc)
+	// Jan and Apr for both lines, Mar for NRR only (GRR undefined there).
+	if got := strings.Count(doc, `<a href="/p?m=`); got != 5 || !strings.Contains(doc, `href="/p?m=1&amp;x"`) {
+		t.Errorf("%d linked points, want 5, escaped", got)
+	}
 }

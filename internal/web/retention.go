@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -163,6 +164,7 @@ type retentionData struct {
 	accounts map[int64]customer.Account
 	list     []customer.Account
 	records  []revenue.ChurnRecord
+	csmNames map[string]string // CSM email → name, for the csm slices
 	calls    map[revenue.RenewalKey]revenue.Call
 }
 
@@ -180,6 +182,14 @@ func (s *server) loadRetention(ctx context.Context) (*retentionData, error) {
 		return nil, err
 	}
 	d := &retentionData{book: book, list: list, accounts: s.accountIndex(book, list)}
+	users, err := s.users(ctx)
+	if err != nil {
+		return nil, err
+	}
+	d.csmNames = make(map[string]string, len(users))
+	for _, u := range users {
+		d.csmNames[u.Email] = cmp.Or(u.Name, u.Email)
+	}
 	if d.records, err = retention.ChurnRecords(ctx, s.st); err != nil {
 		return nil, err
 	}
@@ -449,10 +459,10 @@ func buildRetention(d *retentionData, p retentionParams) (*retentionView, error)
 		}
 		focus, focusSlice, focusBy = bySlice[i], p.Slice, p.By
 		fp = p
-		v.Focus = sliceLabel(p.By, p.Slice)
+		v.Focus = sliceLabel(p.By, p.Slice, d.csmNames)
 	}
 	for _, m := range bySlice {
-		v.Slices = append(v.Slices, option{Value: m.Slice, Label: sliceLabel(p.By, m.Slice), Selected: m.Slice == p.Slice})
+		v.Slices = append(v.Slices, option{Value: m.Slice, Label: sliceLabel(p.By, m.Slice, d.csmNames), Selected: m.Slice == p.Slice})
 	}
 	link := func(c revenue.Component) string { return drillURL(fp, focusSlice, c) }
 
@@ -460,21 +470,25 @@ func buildRetention(d *retentionData, p retentionParams) (*retentionView, error)
 	v.waterfall(&focus, cur, link)
 	if p.By != "all" {
 		for i := range bySlice {
-			row := wfRowOf(&bySlice[i], p, cur)
+			row := wfRowOf(&bySlice[i], p, cur, d.csmNames)
 			v.Rows = append(v.Rows, row)
 		}
 	}
-	tot := wfRowOf(&all, retentionParams{Period: p.Period, By: "all"}, cur)
+	tot := wfRowOf(&all, retentionParams{Period: p.Period, By: "all"}, cur, nil)
 	tot.Label = "Whole book"
 	v.Total = &tot
 
 	// Trend: trailing-twelve-month GRR and NRR at each month's end.
 	var periods []revenue.Period
-	var labels []string
+	var labels, urls []string
 	for i := trendMonths - 1; i >= 0; i-- {
 		m := monthStart(asOf).AddMonths(-i)
-		periods = append(periods, revenue.TrailingTwelveMonths(m.Year, m.Month))
+		ttm := revenue.TrailingTwelveMonths(m.Year, m.Month)
+		periods = append(periods, ttm)
 		labels = append(labels, m.Time().Format("Jan 06"))
+		tp := p
+		tp.Period = ttm
+		urls = append(urls, "/retention?"+tp.values().Encode())
 	}
 	fdim := revenue.All()
 	if focusBy != "all" {
@@ -503,11 +517,11 @@ func buildRetention(d *retentionData, p retentionParams) (*retentionView, error)
 		what = v.Focus
 	}
 	lc := chart.Lines{ID: "trend", Title: "Trailing-twelve-month GRR and NRR, " + what,
-		Labels: labels, Series: []chart.Series{{Name: "NRR", Class: "nrr", Values: nrr}, {Name: "GRR", Class: "grr", Values: grr}},
+		Labels: labels, URLs: urls, Series: []chart.Series{{Name: "NRR", Class: "nrr", Values: nrr}, {Name: "GRR", Class: "grr", Values: grr}},
 		Format: func(x float64) string { return fmt.Sprintf("%.1f%%", x*100) }, Ref: &ref}
 	lc.Desc = trendDesc(labels, grr, nrr)
 	v.TrendWide, v.TrendNarrow = lc.SVG(chart.Wide), lc.SVG(chart.Narrow)
-	v.TrendNote = fmt.Sprintf("Each point is the twelve months ending that month (the last one to %s); the dashed line is 100%%.", displayDate(asOf))
+	v.TrendNote = fmt.Sprintf("Each point is the twelve months ending that month (the last one to %s) and opens them; the dashed line is 100%%.", displayDate(asOf))
 
 	v.cohorts(d, p)
 	v.churn(d, p, focusSlice, fdim, cur)
@@ -520,11 +534,15 @@ func buildRetention(d *retentionData, p retentionParams) (*retentionView, error)
 }
 
 // sliceLabel names a slice for people: touch models and lifecycle stages
-// in words, the rest as stored.
-func sliceLabel(by, slice string) string {
+// in words, CSMs by name (csmNames: email → name), the rest as stored.
+func sliceLabel(by, slice string, csmNames map[string]string) string {
 	switch {
+	case slice == revenue.NoSlice && by == "csm":
+		return "No CSM"
 	case slice == revenue.NoSlice:
 		return "(none)"
+	case by == "csm" && csmNames[slice] != "":
+		return csmNames[slice]
 	case by == "touch_model":
 		return touchLabel(slice)
 	case by == "lifecycle":
@@ -643,8 +661,8 @@ func (v *retentionView) waterfall(m *revenue.Metrics, cur string, link func(reve
 }
 
 // wfRowOf is one slice's row of the waterfall table.
-func wfRowOf(m *revenue.Metrics, p retentionParams, cur string) wfRow {
-	row := wfRow{Slice: m.Slice, Label: sliceLabel(p.By, m.Slice)}
+func wfRowOf(m *revenue.Metrics, p retentionParams, cur string, csmNames map[string]string) wfRow {
+	row := wfRow{Slice: m.Slice, Label: sliceLabel(p.By, m.Slice, csmNames)}
 	fv := retentionParams{Period: p.Period, By: p.By, Slice: m.Slice}.values()
 	row.FocusURL = "/retention?" + fv.Encode()
 	for _, st := range waterfallSteps {
@@ -811,7 +829,7 @@ func (v *retentionView) industries(d *retentionData, p retentionParams, cur stri
 		if m.Retention.Customers == 0 {
 			continue
 		}
-		v.ByIndustry = append(v.ByIndustry, industryRow{Industry: sliceLabel("industry", m.Slice), URL: "/retention?" + ip.values().Encode() + "&slice=" + url.QueryEscape(m.Slice),
+		v.ByIndustry = append(v.ByIndustry, industryRow{Industry: sliceLabel("industry", m.Slice, nil), URL: "/retention?" + ip.values().Encode() + "&slice=" + url.QueryEscape(m.Slice),
 			Customers: m.Retention.Customers, Lost: m.Retention.Lost, LogoChurn: pct(m.LogoChurn()), GRR: pct(m.GRR()),
 			ChurnMRR: moneyShort(m.Retention.Churn, cur), LostURL: drillURL(ip, m.Slice, revenue.CompLost)})
 	}

@@ -141,7 +141,7 @@ func buildDrill(d *retentionData, q drillQuery, canEdit func(account int64) bool
 	v.Back = "/retention?" + dash.values().Encode()
 	where := "Whole book"
 	if q.By != "all" {
-		where = dimensionLabels[q.By] + " " + sliceLabel(q.By, q.Slice)
+		where = dimensionLabels[q.By] + " " + sliceLabel(q.By, q.Slice, d.csmNames)
 	}
 	v.Sub = where + " · " + plabel
 	row := func(id int64) drillRow {

@@ -310,3 +310,27 @@ func TestAccountPageLinksToChurnForm(t *testing.T) {
 		t.Errorf("read-only GET churn form: %d", code)
 	}
 }
+
+// TestRetentionByCSM names CSM slices after their users, and the accounts
+// nobody owns "No CSM".
+func TestRetentionByCSM(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	h, st := retentionUIAs(t, "leader")
+	ada := customer.User{Email: "ada@tend.test", Name: "Ada Lovelace", Role: "csm"}
+	if err := st.Users().Create(ctx, &ada); err != nil {
+		t.Fatal(err)
+	}
+	acme, _ := st.Accounts().GetByExternalID(ctx, "acme")
+	acme.CSMEmail, acme.CSMID = "ada@tend.test", 0
+	if err := st.Accounts().Update(ctx, &acme); err != nil {
+		t.Fatal(err)
+	}
+	_, body, _ := get(t, h, "/retention?by=csm&period=2025-Q3")
+	for _, w := range []string{">Ada Lovelace</a></th>", ">No CSM</a></th>", `<option value="ada@tend.test">Ada Lovelace</option>`,
+		"TTM-2025-12"} { // the trend's points open their periods
+		if !strings.Contains(body, w) {
+			t.Errorf("page lacks %q", w)
+		}
+	}
+}
