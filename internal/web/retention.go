@@ -442,11 +442,17 @@ func buildRetention(d *retentionData, p retentionParams) (*retentionView, error)
 	if err != nil {
 		return nil, err
 	}
-	ms := book.Metrics([]revenue.Period{p.Period}, revenue.All(), dim)
-	all := ms[0]
+	// The whole book, then the dimension's slices; a period with no
+	// revenue at all has no slices (and an all-zero whole book).
+	all := revenue.Metrics{Period: p.Period, Dimension: "all", Slice: "all"}
 	var bySlice []revenue.Metrics
-	if p.By != "all" {
-		bySlice = ms[1:]
+	for i, m := range book.Metrics([]revenue.Period{p.Period}, revenue.All(), dim) {
+		switch {
+		case i == 0 && m.Dimension == "all":
+			all = m
+		case p.By != "all":
+			bySlice = append(bySlice, m)
+		}
 	}
 	// The focused slice, or the whole book.
 	focus, focusSlice, focusBy := all, "all", "all"

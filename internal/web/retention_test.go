@@ -71,6 +71,8 @@ func TestRetentionPages(t *testing.T) {
 		{name: "cohorts link each cell", path: "/retention?" + q3, status: 200, want: []string{
 			"2025-08", "by=cohort&amp;c=end&amp;period=2025-08&amp;slice=2025-08",
 		}},
+		{name: "a period before any revenue", path: "/retention?by=tier&period=2020-01", status: 200, want: []string{
+			`<span class="kpi-value">—</span>`, "No churn in Jan 2020"}},
 		{name: "bad period", path: "/retention?period=2025-Q5", status: 400, want: []string{"<code>period</code>"}},
 		{name: "bad dimension", path: "/retention?by=colour", status: 400, want: []string{"<code>by</code>"}},
 		{name: "unknown slice", path: "/retention?by=tier&slice=Gold&" + q3, status: 404, want: []string{"No such slice"}},
