@@ -216,7 +216,7 @@ func buildDrill(d *retentionData, q drillQuery, canEdit func(account int64) bool
 			v.Rows = append(v.Rows, r)
 		}
 	case drillRenewals:
-		if !strings.HasPrefix(q.Period.Name, "20") || len(q.Period.Name) != 7 {
+		if q.Period != revenue.MonthOf(q.Period.From) {
 			return nil, validate.Errors{{Field: "period", Code: "invalid", Message: "renewals are listed by month (period=2026-04)"}}
 		}
 		pl := book.Pipeline(q.Period.From, q.Period.From, d.calls)

@@ -84,6 +84,8 @@ func TestRetentionPages(t *testing.T) {
 			want: []string{">Bolt</a>", "No reason recorded", "2025-09-01"}},
 		{name: "drill into renewals", path: "/retention/accounts?c=renewals&period=2026-01", status: 200,
 			want: []string{">Acme</a>", "$1,500.00", "Renew (from the data)"}},
+		{name: "renewals are listed by month", path: "/retention/accounts?c=renewals&period=2026-Q1", status: 400,
+			want: []string{"<code>period</code>", "by month"}},
 		{name: "bad component", path: "/retention/accounts?c=everything&" + q3, status: 400, want: []string{"<code>c</code>"}},
 		{name: "whole book has one slice", path: "/retention/accounts?c=new&slice=SMB&" + q3, status: 400, want: []string{"<code>slice</code>"}},
 	} {
