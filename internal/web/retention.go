@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -702,13 +703,13 @@ func trendDesc(labels []string, grr, nrr []chart.Value) string {
 }
 
 // heatClass colours a retention ratio: heat-0 (lost everything) to heat-10
-// (kept everything), heat-up above 100%.
+// (kept everything), heat-up above 100% as the cell reads (whole percent).
 func heatClass(r revenue.Ratio) string {
 	f, ok := r.Float()
 	switch {
 	case !ok:
 		return "heat-none"
-	case f > 1.0001:
+	case math.Round(f*100) > 100: // as shown: a cell reading "100%" is never "above"
 		return "heat-up"
 	}
 	return fmt.Sprintf("heat-%d", min(10, max(0, int(f*10+0.5))))

@@ -13,6 +13,7 @@ import (
 	"github.com/tendhq/tend/internal/civil"
 	"github.com/tendhq/tend/internal/customer"
 	"github.com/tendhq/tend/internal/retention/retentiontest"
+	"github.com/tendhq/tend/internal/revenue"
 	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/store/sqlite/sqlitetest"
 )
@@ -335,6 +336,23 @@ func TestRetentionByCSM(t *testing.T) {
 		"TTM-2025-12"} { // the trend's points open their periods
 		if !strings.Contains(body, w) {
 			t.Errorf("page lacks %q", w)
+		}
+	}
+}
+
+func TestHeatClass(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		num, den int64
+		want     string
+	}{
+		{0, 0, "heat-none"}, {0, 10, "heat-0"}, {5, 10, "heat-5"}, {1000, 1000, "heat-10"},
+		{1002, 1000, "heat-10"}, // reads "100%": coloured as 100%
+		{1006, 1000, "heat-up"}, // reads "101%"
+		{94, 100, "heat-9"},
+	} {
+		if got := heatClass(revenue.Ratio{Num: tc.num, Den: tc.den}); got != tc.want {
+			t.Errorf("%d/%d: %s, want %s", tc.num, tc.den, got, tc.want)
 		}
 	}
 }
