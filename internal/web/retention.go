@@ -228,7 +228,6 @@ func drillURL(p retentionParams, slice string, c revenue.Component) string {
 // money figure helpers for the page.
 type retKPI struct {
 	Label, Value, Note, Def string
-	Tone                    string // "good", "bad" or ""
 	// Parts are the numbers the figure is made of, each linked to its
 	// accounts.
 	Parts []retPart
@@ -272,14 +271,12 @@ type heatTable struct {
 
 // churnRow is one reason's share of churn.
 type churnRow struct {
-	Reason, Label                   string
-	Count                           int
-	MRR                             string
-	Share, MRRShare                 string
-	HardToAffect, Unknown           bool
-	AccountsURL                     string
-	AccountsCount                   int
-	ControllableLabel, Controllable string
+	Reason, Label         string
+	Count                 int
+	MRR                   string
+	Share, MRRShare       string
+	HardToAffect, Unknown bool
+	AccountsURL           string
 }
 
 type pipelineRow struct {
@@ -532,7 +529,7 @@ func buildRetention(d *retentionData, p retentionParams) (*retentionView, error)
 
 	v.cohorts(d, p)
 	v.churn(d, p, focusSlice, fdim, cur)
-	if err := v.industries(d, p, cur); err != nil {
+	if err := v.industries(d, p); err != nil {
 		return nil, err
 	}
 	v.pipeline(d, cur)
@@ -783,7 +780,7 @@ func (v *retentionView) churn(d *retentionData, p retentionParams, focus string,
 		}
 		row := churnRow{Reason: string(rs.Reason), Label: reasonLabel(rs.Reason), Count: rs.Count, MRR: moneyShort(rs.MRR, cur),
 			Share: pct(rs.Share), MRRShare: pct(rs.MRRShare), HardToAffect: rs.Reason.HardToAffect(),
-			Unknown: rs.Reason == revenue.ReasonUnknown, AccountsCount: len(rs.Accounts)}
+			Unknown: rs.Reason == revenue.ReasonUnknown}
 		row.AccountsURL = churnURL(p, focus, rs.Reason)
 		if row.Unknown {
 			c.Unknown = row.MRRShare
@@ -826,7 +823,7 @@ func reasonLabel(r revenue.Reason) string {
 }
 
 // industries fills churn by industry ("know the details").
-func (v *retentionView) industries(d *retentionData, p retentionParams, cur string) error {
+func (v *retentionView) industries(d *retentionData, p retentionParams) error {
 	dim, err := revenue.DimensionByName("industry", d.list)
 	if err != nil {
 		return err
@@ -838,7 +835,7 @@ func (v *retentionView) industries(d *retentionData, p retentionParams, cur stri
 		}
 		v.ByIndustry = append(v.ByIndustry, industryRow{Industry: sliceLabel("industry", m.Slice, nil), URL: "/retention?" + ip.values().Encode() + "&slice=" + url.QueryEscape(m.Slice),
 			Customers: m.Retention.Customers, Lost: m.Retention.Lost, LogoChurn: pct(m.LogoChurn()), GRR: pct(m.GRR()),
-			ChurnMRR: moneyShort(m.Retention.Churn, cur), LostURL: drillURL(ip, m.Slice, revenue.CompLost)})
+			LostURL: drillURL(ip, m.Slice, revenue.CompLost)})
 	}
 	slices.SortStableFunc(v.ByIndustry, func(a, b industryRow) int { return b.Lost - a.Lost })
 	return nil
