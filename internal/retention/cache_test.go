@@ -79,3 +79,27 @@ func tierOf(list []customer.Account, id int64) string {
 	}
 	return ""
 }
+
+// TestCacheBuildsOnceForConcurrentReaders: readers arriving together
+// share one build.
+func TestCacheBuildsOnceForConcurrentReaders(t *testing.T) {
+	t.Parallel()
+	st := sqlitetest.Open(t)
+	retentiontest.Seed(t, st)
+	var c retention.Cache
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			_, _, err := c.Load(context.Background(), st, retentiontest.AsOf)
+			errs <- err
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c.Builds() != 1 {
+		t.Errorf("%d builds for 8 readers of an unchanged store, want 1", c.Builds())
+	}
+}
