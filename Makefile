@@ -43,7 +43,7 @@ screenshots:
 	rm -f docs/screenshots/*.png
 	@log=$$(mktemp); \
 	TEND_SCREENSHOTS=$(CURDIR)/docs/screenshots TEND_REQUIRE_BROWSER=1 \
-		$(GO) test -count=1 -v -run '^Test(AccountJourney|Dashboard|Phone|Portfolio|AdminTokens)$$' ./internal/e2e/ >$$log 2>&1; \
+		$(GO) test -count=1 -v -run '^Test(AccountJourney|Dashboard|Phone|Portfolio|AdminTokens|Retention)$$' ./internal/e2e/ >$$log 2>&1; \
 	status=$$?; \
 	if [ $$status -eq 0 ]; then grep -E 'screenshot |^ok' $$log; else cat $$log; fi; \
 	rm -f $$log; exit $$status

@@ -13,6 +13,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"github.com/tendhq/tend/internal/retention"
 	"log/slog"
 	"net/http"
 	"runtime/debug"
@@ -41,6 +42,8 @@ type server struct {
 	mux     *http.ServeMux
 	routes  []route
 	openapi []byte // the generated document, built once
+	// books keeps the retention book between subscription changes.
+	books retention.Cache
 }
 
 // New returns the JSON API over st. It serves full paths under /api/v1

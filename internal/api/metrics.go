@@ -1,13 +1,17 @@
 package api
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"net/http"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/tendhq/tend/internal/civil"
+	"github.com/tendhq/tend/internal/customer"
 	"github.com/tendhq/tend/internal/retention"
 	"github.com/tendhq/tend/internal/revenue"
 	"github.com/tendhq/tend/internal/validate"
@@ -53,7 +57,7 @@ func (s *server) getRetention(w http.ResponseWriter, r *http.Request) error {
 	if _, err := revenue.DimensionByName(by, nil); by != "" && err != nil {
 		return badParam("by", err)
 	}
-	book, accounts, err := retention.Load(r.Context(), s.st, asOf)
+	book, accounts, err := s.books.Load(r.Context(), s.st, asOf)
 	var ce *retention.CurrencyError
 	if errors.As(err, &ce) {
 		return &Error{Status: http.StatusUnprocessableEntity, Code: CodeValidation, Message: ce.Error(),
@@ -67,4 +71,230 @@ func (s *server) getRetention(w http.ResponseWriter, r *http.Request) error {
 		return badParam("by", err)
 	}
 	return writeJSON(w, http.StatusOK, rep)
+}
+
+// metricsQuery reads the parameters the retention endpoints share: only
+// the names in allowed, as_of (default today) and period (default the
+// quarter of as_of), and by when allowed (default all).
+type metricsQuery struct {
+	asOf   civil.Date
+	period revenue.Period
+	by     string
+}
+
+func parseMetricsQuery(r *http.Request, allowed ...string) (metricsQuery, error) {
+	q := r.URL.Query()
+	for name := range q {
+		if !slices.Contains(allowed, name) {
+			return metricsQuery{}, badParam(name, fmt.Errorf("unknown parameter (want one of %s)", strings.Join(allowed, ", ")))
+		}
+	}
+	m := metricsQuery{asOf: civil.Today(), by: "all"}
+	if v := strings.TrimSpace(q.Get("as_of")); v != "" {
+		d, err := civil.Parse(v)
+		if err != nil || d.IsZero() {
+			return m, badParam("as_of", fmt.Errorf("want a day as YYYY-MM-DD, got %q", v))
+		}
+		m.asOf = d
+	}
+	m.period = revenue.QuarterOf(m.asOf)
+	if v := q.Get("period"); v != "" {
+		p, err := revenue.ParsePeriod(v)
+		if err != nil {
+			return m, badParam("period", err)
+		}
+		m.period = p
+	}
+	if v := strings.TrimSpace(q.Get("by")); v != "" {
+		if _, err := revenue.DimensionByName(v, nil); err != nil {
+			return m, badParam("by", err)
+		}
+		m.by = v
+	}
+	return m, nil
+}
+
+// book is the cached retention book as of day, a missing exchange rate
+// answered 422.
+func (s *server) book(r *http.Request, day civil.Date) (*revenue.Book, []customer.Account, error) {
+	book, accounts, err := s.books.Load(r.Context(), s.st, day)
+	var ce *retention.CurrencyError
+	if errors.As(err, &ce) {
+		return nil, nil, &Error{Status: http.StatusUnprocessableEntity, Code: CodeValidation, Message: ce.Error(),
+			Fields: validate.Errors{{Field: "currency", Code: "no_rate", Message: ce.Error()}}}
+	}
+	return book, accounts, err
+}
+
+// Contributors is the answer of GET /metrics/retention/contributors: the
+// accounts (or product lines) behind one number, largest first, adding up
+// to Amount and Count.
+type Contributors struct {
+	Period    revenue.Period         `json:"period"`
+	Dimension string                 `json:"dimension"`
+	Slice     string                 `json:"slice"`
+	Component revenue.Component      `json:"component"`
+	AsOf      civil.Date             `json:"as_of"`
+	Currency  string                 `json:"currency"`
+	Amount    int64                  `json:"amount"`
+	Count     int                    `json:"count"`
+	Items     []revenue.Contribution `json:"items"`
+}
+
+// getContributors is GET /metrics/retention/contributors.
+func (s *server) getContributors(w http.ResponseWriter, r *http.Request) error {
+	m, err := parseMetricsQuery(r, "period", "by", "slice", "component", "as_of")
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	comp := revenue.Component(q.Get("component"))
+	if !slices.Contains(revenue.Components, comp) {
+		return badParam("component", fmt.Errorf("%q is not a metrics component (want one of %v)", comp, revenue.Components))
+	}
+	slice := cmp.Or(q.Get("slice"), "all")
+	book, accounts, err := s.book(r, m.asOf)
+	if err != nil {
+		return err
+	}
+	dim, err := revenue.DimensionByName(m.by, accounts)
+	if err != nil {
+		return badParam("by", err)
+	}
+	items, err := book.Contributors(m.period, dim, slice, comp)
+	if err != nil {
+		return badParam("component", err)
+	}
+	out := Contributors{Period: m.period, Dimension: dim.Name, Slice: slice, Component: comp, AsOf: book.AsOf(),
+		Currency: book.Currency(), Items: items}
+	if out.Items == nil {
+		out.Items = []revenue.Contribution{}
+	}
+	for _, it := range items {
+		out.Amount += it.Amount
+		out.Count += it.Count
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// ChurnReport is the answer of GET /metrics/retention/churn: the period's
+// churns by reason in every slice, and the churns themselves.
+type ChurnReport struct {
+	Period    revenue.Period          `json:"period"`
+	Dimension string                  `json:"dimension"`
+	AsOf      civil.Date              `json:"as_of"`
+	Currency  string                  `json:"currency"`
+	Slices    []revenue.ChurnAnalysis `json:"slices"`
+	Events    []revenue.ChurnEvent    `json:"events"`
+}
+
+// getChurn is GET /metrics/retention/churn.
+func (s *server) getChurn(w http.ResponseWriter, r *http.Request) error {
+	m, err := parseMetricsQuery(r, "period", "by", "as_of")
+	if err != nil {
+		return err
+	}
+	book, accounts, err := s.book(r, m.asOf)
+	if err != nil {
+		return err
+	}
+	records, err := retention.ChurnRecords(r.Context(), s.st)
+	if err != nil {
+		return err
+	}
+	dim, err := revenue.DimensionByName(m.by, accounts)
+	if err != nil {
+		return badParam("by", err)
+	}
+	out := ChurnReport{Period: m.period, Dimension: dim.Name, AsOf: book.AsOf(), Currency: book.Currency(),
+		Slices: book.ChurnBySlice(m.period, records, dim), Events: book.ChurnEvents(m.period, records)}
+	if out.Slices == nil {
+		out.Slices = []revenue.ChurnAnalysis{}
+	}
+	if out.Events == nil {
+		out.Events = []revenue.ChurnEvent{}
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// PipelineReport is the answer of GET /metrics/retention/pipeline: the
+// renewals due after as_of by month, with their forecasts, and the
+// retention the forecast implies for the quarter.
+type PipelineReport struct {
+	AsOf     civil.Date                `json:"as_of"`
+	Currency string                    `json:"currency"`
+	Pipeline revenue.Pipeline          `json:"pipeline"`
+	Forecast revenue.ForecastRetention `json:"forecast"`
+}
+
+// getPipeline is GET /metrics/retention/pipeline.
+func (s *server) getPipeline(w http.ResponseWriter, r *http.Request) error {
+	m, err := parseMetricsQuery(r, "months", "as_of")
+	if err != nil {
+		return err
+	}
+	months := 6
+	if v := r.URL.Query().Get("months"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 36 {
+			return badParam("months", fmt.Errorf("want a whole number from 1 to 36, got %q", v))
+		}
+		months = n
+	}
+	book, _, err := s.book(r, m.asOf)
+	if err != nil {
+		return err
+	}
+	calls, err := retention.RenewalCalls(r.Context(), s.st)
+	if err != nil {
+		return err
+	}
+	asOf := book.AsOf()
+	first := civil.Date{Year: asOf.Year, Month: asOf.Month, Day: 1}
+	out := PipelineReport{AsOf: asOf, Currency: book.Currency(),
+		Pipeline: book.Pipeline(asOf, first.AddMonths(months-1), calls),
+		Forecast: book.ForecastRetention(revenue.QuarterOf(asOf), calls)}
+	if out.Pipeline.Renewals == nil {
+		out.Pipeline.Renewals = []revenue.Renewal{}
+	}
+	return writeJSON(w, http.StatusOK, out)
+}
+
+// CohortReport is the answer of GET /metrics/retention/cohorts.
+type CohortReport struct {
+	AsOf     civil.Date          `json:"as_of"`
+	Currency string              `json:"currency"`
+	Cohorts  revenue.CohortTable `json:"cohorts"`
+}
+
+// getCohorts is GET /metrics/retention/cohorts.
+func (s *server) getCohorts(w http.ResponseWriter, r *http.Request) error {
+	m, err := parseMetricsQuery(r, "months", "as_of")
+	if err != nil {
+		return err
+	}
+	months := 24
+	if v := r.URL.Query().Get("months"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 120 {
+			return badParam("months", fmt.Errorf("want a whole number from 1 to 120, got %q", v))
+		}
+		months = n
+	}
+	book, accounts, err := s.book(r, m.asOf)
+	if err != nil {
+		return err
+	}
+	since := make(map[int64]civil.Date, len(accounts))
+	for _, a := range accounts {
+		since[a.ID] = a.CustomerSince
+	}
+	asOf := book.AsOf()
+	first := civil.Date{Year: asOf.Year, Month: asOf.Month, Day: 1}.AddMonths(1 - months)
+	out := CohortReport{AsOf: asOf, Currency: book.Currency(),
+		Cohorts: book.Cohorts(first, asOf, func(id int64) civil.Date { return since[id] })}
+	if out.Cohorts.Rows == nil {
+		out.Cohorts.Rows = []revenue.CohortRow{}
+	}
+	return writeJSON(w, http.StatusOK, out)
 }

@@ -60,3 +60,33 @@ func TestRetentionRefusesAnotherCurrency(t *testing.T) {
 			has: []string{"EUR", "cove-eur"}},
 	})
 }
+
+// TestRetentionDetailScenario opens the fixture's numbers to their
+// accounts, and asks for its churn, pipeline and cohorts.
+func TestRetentionDetailScenario(t *testing.T) {
+	t.Parallel()
+	st := openSQLite(t)
+	retentiontest.Seed(t, st)
+	ts := newTestServerOn(t, st)
+	const m = "/api/v1/metrics/retention/"
+	ts.run(t, []step{
+		{name: "churn of SMB in Q3 is bolt's", method: "GET", path: m + "contributors?as_of=2025-12-31&period=2025-Q3&by=tier&slice=SMB&component=churn",
+			status: 200, json: []string{"dimension=tier", "slice=SMB", "component=churn", "amount=200000", "count=1", "items.#=1",
+				"items.0.amount=200000", "items.0.count=1"}},
+		{name: "the whole book's start adds up", method: "GET", path: m + "contributors?as_of=2025-12-31&period=2025-Q3&component=start",
+			status: 200, json: []string{"slice=all", "amount=300000", "count=2", "items.#=2", "items.0.amount=200000", "items.1.amount=100000"}},
+		{name: "a slice with nothing", method: "GET", path: m + "contributors?as_of=2025-12-31&period=2025-Q3&by=tier&slice=Gold&component=start",
+			status: 200, json: []string{"amount=0", "items.#=0"}},
+		{name: "bad component", method: "GET", path: m + "contributors?period=2025-Q3&component=everything", status: 400,
+			json: []string{"error.fields.0.field=component"}},
+		{name: "churn by reason: none recorded", method: "GET", path: m + "churn?as_of=2025-12-31&period=2025-Q3", status: 200,
+			json: []string{"slices.#=1", "slices.0.count=1", "slices.0.mrr=200000", "slices.0.reasons.0.reason=unknown",
+				"events.#=1", "events.0.date=2025-09-01", "events.0.reason=unknown"}},
+		{name: "pipeline", method: "GET", path: m + "pipeline?as_of=2025-12-31&months=2", status: 200,
+			json: []string{"pipeline.months.#=2", "pipeline.months.1.month.name=2026-01", "pipeline.months.1.due=150000",
+				"pipeline.renewals.0.forecast=renew", "pipeline.renewals.0.defaulted=true", "forecast.period.name=2025-Q4"}},
+		{name: "bad months", method: "GET", path: m + "pipeline?months=0", status: 400, json: []string{"error.fields.0.field=months"}},
+		{name: "cohorts", method: "GET", path: m + "cohorts?as_of=2025-12-31&months=6", status: 200,
+			json: []string{"cohorts.rows.#=1", "cohorts.rows.0.cohort=2025-08", "cohorts.rows.0.customers=1", "cohorts.rows.0.mrr.0=30000"}},
+	})
+}

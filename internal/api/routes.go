@@ -81,6 +81,9 @@ func (s *server) routeTable() []route {
 	surveys := newCollection(st.Surveys(), childRule[customer.SurveyResponse](st.Accounts()))
 	activities := newCollection(st.Activities(), childRule[customer.Activity](st.Accounts()))
 	users := newCollection(st.Users(), adminOnly[customer.User])
+	// Retention (issue 7): why customers left, and renewal forecasts.
+	churnRecords := newCollection(st.ChurnRecords(), childRule[customer.ChurnRecord](st.Accounts()))
+	renewalCalls := newCollection(st.RenewalCalls(), childRule[customer.RenewalCall](st.Accounts()))
 
 	var rs []route
 	rs = append(rs, crud(accounts)...)
@@ -91,6 +94,8 @@ func (s *server) routeTable() []route {
 	rs = append(rs, crud(surveys)...)
 	rs = append(rs, crud(activities)...)
 	rs = append(rs, crud(users)...)
+	rs = append(rs, crud(churnRecords)...)
+	rs = append(rs, crud(renewalCalls)...)
 
 	// An account's related objects.
 	rs = append(rs,
@@ -100,10 +105,15 @@ func (s *server) routeTable() []route {
 		byAccount(accounts, tickets),
 		byAccount(accounts, surveys),
 		byAccount(accounts, activities),
+		byAccount(accounts, churnRecords),
+		byAccount(accounts, renewalCalls),
 	)
 
 	attr := reflect.TypeFor[customer.AttributeDef]()
 	str := map[string]any{"type": "string"}
+	periodParam := param{Name: "period", Desc: "The period: 2025-07 (month), 2025-Q3 (quarter), 2025 (year), TTM-2025-07 (trailing twelve months) or 2025-07-01..2025-09-30. Default: the quarter of as_of, to date.", Schema: str}
+	byParam := param{Name: "by", Desc: "The dimension to slice by. Default: all (one slice).", Schema: map[string]any{"type": "string", "enum": revenue.DimensionNames}}
+	asOfParam := param{Name: "as_of", Desc: "The day the books are closed on (YYYY-MM-DD); nothing later is recognised. Default: today (UTC).", Schema: map[string]any{"type": "string", "format": "date"}}
 	rs = append(rs,
 		route{"GET", Prefix + "/attributes", s.listAttributes, operation{
 			ID: "listAttributes", Tag: "attributes", Summary: "List custom account attribute definitions",
@@ -130,13 +140,47 @@ func (s *server) routeTable() []route {
 				"logo churn, GDRR, quick ratio and ARPA of one period for every slice of one dimension, computed from " +
 				"the subscriptions in the reporting currency (" + retention.Currency + "). Amounts are integer minor units; " +
 				"ratios are numbers (0.973 is 97.3%) or null when undefined. The response's `definitions` write out each formula. " +
-				"A subscription in another currency is answered 422 naming the currency (no rate table yet).",
+				"Subscriptions in other currencies are converted with the stored exchange rates (`tend rates set EUR 1.0845`); a currency with no rate is answered 422 naming it.",
 			Query: []param{
 				{Name: "period", Desc: "The period: 2025-07 (month), 2025-Q3 (quarter), 2025 (year), TTM-2025-07 (trailing twelve months) or 2025-07-01..2025-09-30. Default: the quarter of as_of, to date.", Schema: str},
 				{Name: "by", Desc: "The dimension to slice by. Default: all (one slice).", Schema: map[string]any{"type": "string", "enum": revenue.DimensionNames}},
 				{Name: "as_of", Desc: "The day the books are closed on (YYYY-MM-DD); nothing later is recognised. Default: today (UTC).", Schema: map[string]any{"type": "string", "format": "date"}},
 			},
 			OK:    []reply{{Status: 200, Type: reflect.TypeFor[retention.Report]()}},
+			Fails: []int{http.StatusBadRequest, http.StatusUnprocessableEntity}}},
+		route{"GET", Prefix + "/metrics/retention/contributors", s.getContributors, operation{
+			ID: "getRetentionContributors", Tag: "metrics", Summary: "The accounts behind one retention number",
+			Notes: "The accounts (or, for the product dimension and the product wallet, account and product lines) that make up one " +
+				"component of one slice's metrics, largest first, with amounts (minor units) and counts that add up to the number " +
+				"GET /metrics/retention reports (`amount`, `count`).",
+			Query: []param{periodParam, byParam, asOfParam,
+				{Name: "slice", Desc: "The slice of the dimension. Default: all.", Schema: str},
+				{Name: "component", Desc: "The number to open.", Schema: map[string]any{"type": "string", "enum": revenue.Components}},
+			},
+			OK:    []reply{{Status: 200, Type: reflect.TypeFor[Contributors]()}},
+			Fails: []int{http.StatusBadRequest, http.StatusUnprocessableEntity}}},
+		route{"GET", Prefix + "/metrics/retention/churn", s.getChurn, operation{
+			ID: "getRetentionChurn", Tag: "metrics", Summary: "Churn of a period by reason, in every slice",
+			Notes: "Each churn of the period (an account lost, or a product line dropped by an account that stayed) explained by the " +
+				"nearest churn record of the same account within 180 days; shares by reason by count and by MRR lost, and the " +
+				"controllable and hard-to-affect shares. A churn with no record has reason `unknown` and counts as controllable.",
+			Query: []param{periodParam, byParam, asOfParam},
+			OK:    []reply{{Status: 200, Type: reflect.TypeFor[ChurnReport]()}},
+			Fails: []int{http.StatusBadRequest, http.StatusUnprocessableEntity}}},
+		route{"GET", Prefix + "/metrics/retention/pipeline", s.getPipeline, operation{
+			ID: "getRetentionPipeline", Tag: "metrics", Summary: "Renewal pipeline by month, and the quarter's forecast retention",
+			Notes: "Renewals falling due after as_of, from its month on, each with its forecast: the CSM's renewal call if one was made, " +
+				"otherwise from the data (churn when every line is cancelled, renew or expand at what is signed). `forecast` is the " +
+				"GRR/NRR of as_of's quarter if every renewal lands as forecast, and with the at-risk ones churning (`downside`).",
+			Query: []param{asOfParam, {Name: "months", Desc: "How many months, from as_of's (1–36). Default: 6.", Schema: map[string]any{"type": "integer"}}},
+			OK:    []reply{{Status: 200, Type: reflect.TypeFor[PipelineReport]()}},
+			Fails: []int{http.StatusBadRequest, http.StatusUnprocessableEntity}}},
+		route{"GET", Prefix + "/metrics/retention/cohorts", s.getCohorts, operation{
+			ID: "getRetentionCohorts", Tag: "metrics", Summary: "Cohort table of revenue and logo retention",
+			Notes: "Accounts grouped by the month they became customers (customer_since, else their first paid day), followed to " +
+				"as_of's month: `mrr[k]` and `logos[k]` at the end of the k-th month after the cohort's own.",
+			Query: []param{asOfParam, {Name: "months", Desc: "How many start months, ending with as_of's (1–120). Default: 24.", Schema: map[string]any{"type": "integer"}}},
+			OK:    []reply{{Status: 200, Type: reflect.TypeFor[CohortReport]()}},
 			Fails: []int{http.StatusBadRequest, http.StatusUnprocessableEntity}}},
 
 		route{"GET", Prefix + "/openapi.json", s.serveOpenAPI, operation{

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tendhq/tend/internal/civil"
+	"github.com/tendhq/tend/internal/customer"
 	"github.com/tendhq/tend/internal/money"
 	"github.com/tendhq/tend/internal/retention"
 	"github.com/tendhq/tend/internal/revenue"
@@ -27,7 +28,7 @@ func metricsCmd(e *env) *cobra.Command {
 }
 
 func retentionCmd(e *env) *cobra.Command {
-	var period, by, asOf, format string
+	var period, by, asOf, format, open, slice string
 	cmd := &cobra.Command{
 		Use:   "retention",
 		Short: "MRR waterfall, GRR, NRR, logo churn, GDRR, quick ratio and ARPA of a period, by slice",
@@ -43,9 +44,16 @@ reporting currency (` + retention.Currency + `), for every slice of one dimensio
 
 S is the MRR at the start of the customers present then; E, C and X their
 expansion, contraction and churn, netted per customer. "—" marks a ratio
-with nothing to divide by. The rules are in docs/revenue.md.`,
+with nothing to divide by. The rules are in docs/revenue.md.
+
+--open COMPONENT lists the accounts behind one number of one slice
+(--slice, default all) instead: start, new, expansion, contraction, churn,
+reactivation, end, retention_churn (customers lost), retention_contraction,
+retention_expansion, product_churn, renewal_due, renewed… Their amounts add
+up to the number.`,
 		Example: `  tend metrics retention --period 2025-Q3 --by tier
-  tend metrics retention --period TTM-2025-09 --by region --format csv`,
+  tend metrics retention --period TTM-2025-09 --by region --format csv
+  tend metrics retention --period 2025-Q3 --by tier --slice SMB --open churn`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			day := civil.Today()
@@ -81,6 +89,9 @@ with nothing to divide by. The rules are in docs/revenue.md.`,
 			if err != nil {
 				return err
 			}
+			if open != "" {
+				return writeContributors(e, book, accounts, p, by, slice, revenue.Component(open), format)
+			}
 			rep, err := retention.Measure(book, accounts, p, by)
 			if err != nil {
 				return fmt.Errorf("--by: %w", err)
@@ -102,7 +113,61 @@ with nothing to divide by. The rules are in docs/revenue.md.`,
 	f.StringVar(&by, "by", "all", "slice by: "+strings.Join(revenue.DimensionNames, ", "))
 	f.StringVar(&asOf, "as-of", "", "close the books on this day, YYYY-MM-DD (default: today)")
 	f.StringVar(&format, "format", "table", "table, csv or json")
+	f.StringVar(&open, "open", "", "list the accounts behind one number (a component such as churn or retention_churn)")
+	f.StringVar(&slice, "slice", "all", "with --open: the slice of --by")
 	return cmd
+}
+
+// writeContributors prints the accounts behind component c of one slice,
+// largest first, and their total (the number itself).
+func writeContributors(e *env, book *revenue.Book, accounts []customer.Account, p revenue.Period, by, slice string, c revenue.Component, format string) error {
+	dim, err := revenue.DimensionByName(by, accounts)
+	if err != nil {
+		return fmt.Errorf("--by: %w", err)
+	}
+	items, err := book.Contributors(p, dim, slice, c)
+	if err != nil {
+		return fmt.Errorf("--open: %w", err)
+	}
+	names := make(map[int64]customer.Account, len(accounts))
+	for _, a := range accounts {
+		names[a.ID] = a
+	}
+	cur := book.Currency()
+	var amount int64
+	var count int
+	for _, it := range items {
+		amount += it.Amount
+		count += it.Count
+	}
+	switch format {
+	case "json":
+		enc := json.NewEncoder(e.out)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		if items == nil {
+			items = []revenue.Contribution{}
+		}
+		return enc.Encode(map[string]any{"period": p, "dimension": dim.Name, "slice": slice, "component": c,
+			"currency": cur, "amount": amount, "count": count, "items": items})
+	case "csv":
+		w := csv.NewWriter(e.out)
+		w.Write([]string{"account_id", "account", "external_id", "product", "amount", "currency", "count"})
+		for _, it := range items {
+			a := names[it.Account]
+			w.Write([]string{strconv.FormatInt(it.Account, 10), a.Name, a.ExternalID, it.Product, money.FormatMinor(it.Amount, cur), cur, strconv.Itoa(it.Count)})
+		}
+		w.Flush()
+		return w.Error()
+	}
+	fmt.Fprintf(e.out, "%s of %s=%s, %s (%s to %s), as of %s: %s in %d\n\n", c, dim.Name, slice, p.Name, p.From, p.Last(),
+		book.AsOf(), money.Display(amount, cur), count)
+	tw := tabwriter.NewWriter(e.out, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tACCOUNT\tPRODUCT\tAMOUNT\tCOUNT")
+	for _, it := range items {
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\n", it.Account, names[it.Account].Name, it.Product, money.Display(it.Amount, cur), it.Count)
+	}
+	return tw.Flush()
 }
 
 // retentionCSVHeader names the CSV's columns.

@@ -121,3 +121,60 @@ func TestMetricsRetentionErrors(t *testing.T) {
 		t.Errorf("EUR subscription: err = %v", err)
 	}
 }
+
+// TestRatesCommands sets, lists, refuses and deletes exchange rates.
+func TestRatesCommands(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		args    []string
+		want    string
+		wantErr bool
+	}{
+		{[]string{"rates", "list"}, "no exchange rates", false},
+		{[]string{"rates", "set", "eur", "1.0845"}, "1 EUR = 1.0845 USD", false},
+		{[]string{"rates", "set", "EUR", "lots"}, "not a rate", true},
+		{[]string{"rates", "set", "EURO", "1"}, "ISO 4217", true},
+		{[]string{"rates", "list"}, "EUR       1.0845", false},
+		{[]string{"rates", "delete", "EUR"}, "deleted the exchange rate for EUR", false},
+		{[]string{"rates", "delete", "EUR"}, "no exchange rate for EUR", true},
+	} {
+		out, err := runIn(t, dir, "", tc.args...)
+		if (err != nil) != tc.wantErr {
+			t.Fatalf("%v: err %v", tc.args, err)
+		}
+		if err != nil {
+			out += err.Error()
+		}
+		if !strings.Contains(out, tc.want) {
+			t.Errorf("%v: %q lacks %q", tc.args, out, tc.want)
+		}
+	}
+}
+
+// TestMetricsRetentionOpen lists the accounts behind a number: SMB's churn
+// in 2025-Q3 is Bolt's $2,000.
+func TestMetricsRetentionOpen(t *testing.T) {
+	t.Parallel()
+	dir := seededDir(t, false)
+	args := []string{"metrics", "retention", "--period", "2025-Q3", "--as-of", "2025-12-31", "--by", "tier", "--slice", "SMB", "--open", "churn"}
+	out, _, err := run(t, dir, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"churn of tier=SMB, 2025-Q3", "$2,000.00 in 1", "Bolt"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "Cove") {
+		t.Errorf("Cove did not churn:\n%s", out)
+	}
+	out, _, err = run(t, dir, append(args, "--format", "csv")...)
+	if err != nil || !strings.Contains(out, ",Bolt,bolt,,2000.00,USD,1") {
+		t.Errorf("csv %v:\n%s", err, out)
+	}
+	if _, _, err := run(t, dir, "metrics", "retention", "--as-of", "2025-12-31", "--open", "everything"); err == nil || !strings.Contains(err.Error(), "--open") {
+		t.Errorf("bad component: %v", err)
+	}
+}

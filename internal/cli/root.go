@@ -60,6 +60,7 @@ func New() *cobra.Command {
 		exportCmd(e),
 		demoCmd(e),
 		metricsCmd(e),
+		ratesCmd(e),
 		userCmd(e),
 		tokenCmd(e),
 		configCmd(e),

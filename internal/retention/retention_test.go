@@ -11,6 +11,7 @@ import (
 	"github.com/tendhq/tend/internal/retention"
 	"github.com/tendhq/tend/internal/retention/retentiontest"
 	"github.com/tendhq/tend/internal/revenue"
+	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/store/sqlite/sqlitetest"
 )
 
@@ -83,6 +84,36 @@ func TestLoadRefusesAnotherCurrency(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "EUR") || !strings.Contains(err.Error(), "USD") {
 		t.Errorf("message does not name the currencies: %v", err)
+	}
+}
+
+// TestLoadConvertsWithStoredRates: with a rate for euros, cove's 99.00 EUR
+// add-on from 2025-09-01 is 107.37 USD (99 × 1.0845 = 107.3655, rounded
+// half away from zero) — an expansion of Q3 — and the message names the
+// command when a rate is missing.
+func TestLoadConvertsWithStoredRates(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := sqlitetest.Open(t)
+	retentiontest.Seed(t, st)
+	retentiontest.AddEuro(t, st)
+	if _, _, err := retention.Load(ctx, st, retentiontest.AsOf); err == nil || !strings.Contains(err.Error(), "tend rates set EUR") {
+		t.Fatalf("without a rate: %v", err)
+	}
+	if err := st.PutExchangeRate(ctx, &store.ExchangeRate{Currency: "eur", Rate: "1.0845"}); err != nil {
+		t.Fatal(err)
+	}
+	book, accounts, err := retention.Load(ctx, st, retentiontest.AsOf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := retention.Measure(book, accounts, revenue.Quarter(2025, 3), "all")
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := rep.Slices[0]
+	if all.Expansion != 50000+10737 || all.End != 180000+10737 || all.Start+all.New+all.Expansion-all.Contraction-all.Churn+all.Reactivation != all.End {
+		t.Errorf("Q3 with the euro add-on: %+v", all)
 	}
 }
 

@@ -139,6 +139,30 @@ func TestChurnReasons(t *testing.T) {
 	if len(byProduct) != 2 || byProduct[1].Slice != "Platform" || byProduct[1].Reasons[0].Reason != ReasonMAndA {
 		t.Errorf("by product %+v", byProduct)
 	}
+	// The drill-down lists exactly the events each slice counts.
+	for _, c := range []struct {
+		dim  Dimension
+		as   []ChurnAnalysis
+		want map[string][]ChurnEvent
+	}{
+		{byTier(), bySlice, map[string][]ChurnEvent{"Enterprise": want, "SMB": nil}},
+		{ByProduct(), byProduct, map[string][]ChurnEvent{
+			"Insights": {want[0], want[2]},
+			"Platform": {{Account: 2, Product: "Platform", Date: d("2025-02-01"), MRR: 2000, Reason: ReasonMAndA}},
+		}},
+	} {
+		for slice, w := range c.want {
+			got := b.ChurnEventsIn(Quarter(2025, 1), records, c.dim, slice)
+			if !slices.Equal(got, w) {
+				t.Errorf("%s=%s events\n got %+v\nwant %+v", c.dim.Name, slice, got, w)
+			}
+			for _, a := range c.as {
+				if a.Slice == slice && a.Count != len(got) {
+					t.Errorf("%s=%s: analysis counts %d, drill-down lists %d", c.dim.Name, slice, a.Count, len(got))
+				}
+			}
+		}
+	}
 	if rs := ReasonShares(records); len(rs) != 3 || rs[0].Reason != ReasonPrice || rs[0].Share != (Ratio{1, 3}) {
 		t.Errorf("record shares %+v", rs)
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/tendhq/tend/internal/civil"
+	"github.com/tendhq/tend/internal/customer"
 	"github.com/tendhq/tend/internal/validate"
 )
 
@@ -33,26 +34,13 @@ const (
 var Reasons = []Reason{ReasonPoorAdoption, ReasonProductFit, ReasonPrice, ReasonCompetitor, ReasonBudget,
 	ReasonMAndA, ReasonRestructuring, ReasonBankruptcy, ReasonKeyPersonLeft, ReasonOther}
 
-// reasonAliases are other spellings importers meet.
-var reasonAliases = map[string]Reason{
-	"adoption": ReasonPoorAdoption, "low_adoption": ReasonPoorAdoption, "low_usage": ReasonPoorAdoption,
-	"product_gap": ReasonProductFit, "product_fit_gap": ReasonProductFit, "product": ReasonProductFit, "features": ReasonProductFit, "missing_features": ReasonProductFit,
-	"pricing": ReasonPrice, "too_expensive": ReasonPrice, "competition": ReasonCompetitor,
-	"budget_cut": ReasonBudget, "acquired": ReasonMAndA, "acquisition": ReasonMAndA, "merger": ReasonMAndA, "m&a": ReasonMAndA, "ma": ReasonMAndA,
-	"reorganization": ReasonRestructuring, "reorganisation": ReasonRestructuring, "bankrupt": ReasonBankruptcy,
-	"champion_left": ReasonKeyPersonLeft, "key_person": ReasonKeyPersonLeft, "sponsor_left": ReasonKeyPersonLeft,
-}
-
 // ParseReason reads a reason in the taxonomy's spelling or a common
-// alias ("product gap", "acquired", "M&A"), case-insensitively.
+// alias ("product gap", "acquired", "M&A"), case-insensitively. The
+// taxonomy and its aliases are customer.ChurnReasons, so stored records
+// and the core read reasons alike.
 func ParseReason(s string) (Reason, bool) {
-	k := strings.ToLower(strings.TrimSpace(s))
-	k = strings.NewReplacer(" ", "_", "-", "_", "/", "_").Replace(k)
-	if r := Reason(k); slices.Contains(Reasons, r) {
-		return r, true
-	}
-	r, ok := reasonAliases[k]
-	return r, ok
+	r, ok := customer.ParseChurnReason(s)
+	return Reason(r), ok
 }
 
 // HardToAffect reports whether CS could hardly have prevented churn for
@@ -266,6 +254,27 @@ func ReasonShares(records []ChurnRecord) []ReasonShare {
 // product line's churn counts in its product's slice, whether or not the
 // account stayed.
 func (b *Book) ChurnBySlice(p Period, records []ChurnRecord, d Dimension) []ChurnAnalysis {
+	var out []ChurnAnalysis
+	for s, evs := range b.churnsBySlice(p, records, d) {
+		out = append(out, AnalyseChurn(s, evs))
+	}
+	slices.SortFunc(out, func(x, y ChurnAnalysis) int { return cmp.Compare(x.Slice, y.Slice) })
+	return out
+}
+
+// ChurnEventsIn lists the churn events ChurnBySlice counts in one slice
+// of d, by date, then account, then product: the drill-down behind a
+// slice's churn analysis.
+func (b *Book) ChurnEventsIn(p Period, records []ChurnRecord, d Dimension, slice string) []ChurnEvent {
+	out := b.churnsBySlice(p, records, d)[slice]
+	slices.SortFunc(out, func(x, y ChurnEvent) int {
+		return cmp.Or(cmp.Compare(dayOf(x.Date), dayOf(y.Date)), cmp.Compare(x.Account, y.Account), cmp.Compare(x.Product, y.Product))
+	})
+	return out
+}
+
+// churnsBySlice groups the period's churn events by slice of d.
+func (b *Book) churnsBySlice(p Period, records []ChurnRecord, d Dimension) map[string][]ChurnEvent {
 	r := b.resolve(d, []Period{p})
 	bySlice := map[string][]ChurnEvent{}
 	if r.product {
@@ -278,12 +287,7 @@ func (b *Book) ChurnBySlice(p Period, records []ChurnRecord, d Dimension) []Chur
 			bySlice[key] = append(bySlice[key], ev)
 		}
 	}
-	var out []ChurnAnalysis
-	for s, evs := range bySlice {
-		out = append(out, AnalyseChurn(s, evs))
-	}
-	slices.SortFunc(out, func(x, y ChurnAnalysis) int { return cmp.Compare(x.Slice, y.Slice) })
-	return out
+	return bySlice
 }
 
 // productChurns is every product line's churn in p, explained.

@@ -51,6 +51,10 @@ type Store interface {
 	Activities() Collection[customer.Activity]
 	// Users are keyed externally by email.
 	Users() Collection[customer.User]
+	// ChurnRecords say why accounts and product lines left; RenewalCalls
+	// are the CSMs' forecasts of renewals (issue 7).
+	ChurnRecords() Collection[customer.ChurnRecord]
+	RenewalCalls() Collection[customer.RenewalCall]
 
 	// Attribute definitions for custom account fields.
 	Attributes(ctx context.Context) ([]customer.AttributeDef, error)
@@ -63,6 +67,11 @@ type Store interface {
 	Portfolio
 	// Access is sign-in: passwords, sessions, API tokens; and saved views.
 	Access
+	// Rates are the exchange rates retention reports with.
+	Rates
+	// RetentionStamp changes whenever what the retention book is built
+	// from changes (see retention.Cache).
+	RetentionStamp(ctx context.Context) (string, error)
 
 	// Analyze refreshes the query planner's statistics; worth calling
 	// after a bulk import, before the next autovacuum would.
@@ -374,4 +383,26 @@ type SavedView struct {
 	Name      string    `json:"name"`  // shown in the list of views
 	Query     string    `json:"query"` // the page's URL query string
 	CreatedAt time.Time `json:"created_at"`
+}
+
+// ExchangeRate is what one unit of Currency is worth in the reporting
+// currency, as the decimal a person typed ("1.0845"), kept exactly.
+type ExchangeRate struct {
+	Currency  string    `json:"currency"`
+	Rate      string    `json:"rate"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Rates keeps the exchange rates the retention book converts other
+// currencies with (a settings table: one rate per currency, fixed for the
+// whole history).
+type Rates interface {
+	// ExchangeRates lists every rate, by currency.
+	ExchangeRates(ctx context.Context) ([]ExchangeRate, error)
+	// PutExchangeRate sets a currency's rate, replacing any before: an
+	// ISO 4217 code (upper-cased) and a positive decimal of at most 12
+	// decimals, else validate.Errors on currency or rate.
+	PutExchangeRate(ctx context.Context, r *ExchangeRate) error
+	// DeleteExchangeRate removes a currency's rate (ErrNotFound if none).
+	DeleteExchangeRate(ctx context.Context, currency string) error
 }

@@ -421,10 +421,13 @@ func testRoundTrip(t *testing.T, openStore func(testing.TB) store.Store) {
 		surveys  []customer.SurveyResponse
 		acts     []customer.Activity
 		users    []customer.User
+		churn    []customer.ChurnRecord
+		calls    []customer.RenewalCall
 	}
 	snap := func(st store.Store) snapshot {
 		return snapshot{all(t, st.Accounts()), all(t, st.Subscriptions()), all(t, st.Tickets()), all(t, st.Contacts()),
-			all(t, st.Invoices()), all(t, st.Surveys()), all(t, st.Activities()), all(t, st.Users())}
+			all(t, st.Invoices()), all(t, st.Surveys()), all(t, st.Activities()), all(t, st.Users()),
+			all(t, st.ChurnRecords()), all(t, st.RenewalCalls())}
 	}
 	exports := map[string][]byte{}
 	for _, o := range Objects() {
@@ -460,6 +463,7 @@ func testRoundTrip(t *testing.T, openStore func(testing.TB) store.Store) {
 		"tickets": diff(before.tickets, after.tickets, "UpdatedAt"), "contacts": diff(before.contacts, after.contacts, "UpdatedAt"),
 		"invoices": diff(before.invoices, after.invoices, "UpdatedAt"), "surveys": diff(before.surveys, after.surveys, "UpdatedAt"),
 		"activities": diff(before.acts, after.acts, "UpdatedAt"), "users": diff(before.users, after.users, "UpdatedAt"),
+		"churn records": diff(before.churn, after.churn, "UpdatedAt"), "renewal calls": diff(before.calls, after.calls, "UpdatedAt"),
 	} {
 		if d != "" {
 			t.Errorf("%s changed by the round trip: %s", name, d)
@@ -481,6 +485,7 @@ func testRoundTrip(t *testing.T, openStore func(testing.TB) store.Store) {
 		"tickets": diff(before.tickets, moved.tickets, ids...), "contacts": diff(before.contacts, moved.contacts, ids...),
 		"invoices": diff(before.invoices, moved.invoices, ids...), "surveys": diff(before.surveys, moved.surveys, ids...),
 		"activities": diff(before.acts, moved.acts, ids...), "users": diff(before.users, moved.users, ids...),
+		"churn records": diff(before.churn, moved.churn, ids...), "renewal calls": diff(before.calls, moved.calls, ids...),
 	} {
 		if d != "" {
 			t.Errorf("%s differ in the new database: %s", name, d)
@@ -516,6 +521,11 @@ func seedExtras(t *testing.T, st store.Store) {
 	must(st.Contacts().Create(ctx, &customer.Contact{ExternalID: "C-1", AccountExternalID: "A-2e4581", Name: "Sam", Email: "sam@example.com",
 		Roles: []string{"champion", "power_user"}, LeftOn: civil.Date{Year: 2024, Month: 5, Day: 1}}))
 	must(st.Contacts().Create(ctx, &customer.Contact{ExternalID: "C-2", AccountExternalID: "A-2e4581", Name: "Kim", Roles: []string{}}))
+	must(st.ChurnRecords().Create(ctx, &customer.ChurnRecord{ExternalID: "CH-1", AccountExternalID: "A-2e4581", Product: "Insights",
+		ChurnedOn: civil.Date{Year: 2024, Month: 6, Day: 30}, Reason: "acquired", Note: "Bought by a competitor, \"Globex\"", RecordedBy: "ana@tend.example"}))
+	must(st.ChurnRecords().Create(ctx, &customer.ChurnRecord{AccountExternalID: "A-43a9e3", ChurnedOn: civil.Date{Year: 2024, Month: 7, Day: 1}, Reason: "price", Controllable: "no"}))
+	must(st.RenewalCalls().Create(ctx, &customer.RenewalCall{ExternalID: "RC-1", AccountExternalID: "A-2e4581", DueOn: civil.Date{Year: 2025, Month: 1, Day: 1},
+		Forecast: "expand", Expected: 250000, SetBy: "ana@tend.example"}))
 	must(st.Invoices().Create(ctx, &customer.Invoice{ExternalID: "I-1", AccountExternalID: "A-2e4581", Number: "2024-001", Amount: 123456, Currency: "EUR",
 		IssuedOn: civil.Date{Year: 2024, Month: 1, Day: 1}, DueOn: civil.Date{Year: 2024, Month: 1, Day: 31}}))
 	must(st.Invoices().Create(ctx, &customer.Invoice{ExternalID: "I-2", AccountExternalID: "A-2e4581", Amount: 5000, Currency: "JPY",
@@ -667,4 +677,41 @@ func TestImportErrors(t *testing.T) {
 	if _, err := o.Import(cctx, st, strings.NewReader("name\nA\n"), Options{Format: CSV}); !errors.Is(err, context.Canceled) {
 		t.Errorf("cancelled import: %v", err)
 	}
+}
+
+// TestImportChurnReasons: `tend import churn FILE` reads reasons in the
+// spellings exports use, defaults controllable from the reason, and
+// reports each bad row against its line and column.
+func TestImportChurnReasons(t *testing.T) {
+	t.Parallel()
+	eachEngine(t, func(t *testing.T, open func(testing.TB) store.Store) {
+		ctx := context.Background()
+		st := open(t)
+		for _, ext := range []string{"A-1", "A-2"} {
+			if err := st.Accounts().Create(ctx, &customer.Account{ExternalID: ext, Name: ext}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		file := "Account ID,Churn Date,Reason Code,Controllable,Notes\n" +
+			"A-1,2024-03-31,pricing,,Too expensive\n" +
+			"A-2,2024-03-15,Acquired,,\n" +
+			"A-2,2024-04-01,aliens,,\n" +
+			"A-9,2024-04-01,budget,,\n"
+		rep := importReader(t, st, "churn", strings.NewReader(file), Options{Format: CSV,
+			Map: []string{"Account ID=account_external_id", "Churn Date=churned_on", "Reason Code=reason", "Notes=note"}})
+		if rep.Created != 2 || rep.Rejected != 2 {
+			t.Fatalf("created %d rejected %d: %v", rep.Created, rep.Rejected, rep.Rejects)
+		}
+		if r := rep.Rejects[0]; r.Line != 4 || !strings.Contains(r.Error(), "reason") || !strings.Contains(r.Error(), "aliens") {
+			t.Errorf("first reject: %v", r)
+		}
+		if r := rep.Rejects[1]; r.Line != 5 || !strings.Contains(r.Error(), "A-9") {
+			t.Errorf("second reject: %v", r)
+		}
+		got := all(t, st.ChurnRecords())
+		if len(got) != 2 || got[0].Reason != "price" || got[0].Controllable != "yes" || got[0].Note != "Too expensive" ||
+			got[1].Reason != "m_and_a" || got[1].Controllable != "no" || got[1].ChurnedOn != (civil.Date{Year: 2024, Month: 3, Day: 15}) {
+			t.Errorf("stored %+v", got)
+		}
+	})
 }

@@ -49,6 +49,8 @@ func Objects() []Object {
 		newObject("tickets", "ticket", "external_id", []string{"support_tickets", "cases"}, (store.Store).Tickets, nil),
 		newObject("surveys", "survey", "external_id", []string{"survey_responses", "survey_response", "responses"}, (store.Store).Surveys, nil),
 		newObject("activities", "activity", "external_id", []string{"timeline"}, (store.Store).Activities, nil),
+		newObject("churn_records", "churn_record", "external_id", []string{"churn", "churns", "churn_reasons"}, (store.Store).ChurnRecords, nil),
+		newObject("renewal_calls", "renewal_call", "external_id", []string{"forecasts", "renewal_forecasts"}, (store.Store).RenewalCalls, nil),
 	}
 }
 

@@ -92,6 +92,8 @@ func (s *server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 		v.Section = "portfolio"
 	case strings.HasPrefix(r.URL.Path, "/dashboard"):
 		v.Section = "dashboard"
+	case strings.HasPrefix(r.URL.Path, "/retention"):
+		v.Section = "retention"
 	}
 	v.Title = v.Heading
 	if err := s.render(w, r, v.Status, "error", v); err != nil {

@@ -173,6 +173,8 @@ func funcs() template.FuncMap {
 		"static":    func(name string) string { return "/static/" + name + "?v=" + staticVersion },
 		"tenure":    tenure,
 		"neg":       func(n int) int { return -n },
+		"dict":      dict,
+		"lower":     strings.ToLower,
 	}
 }
 
@@ -359,4 +361,21 @@ func shortNumber(x float64) string {
 		return strings.TrimSuffix(strconv.FormatFloat(math.Round(x*10)/10, 'f', 1, 64), ".0")
 	}
 	return strconv.FormatFloat(math.Round(x), 'f', 0, 64)
+}
+
+// dict makes a map of its key, value arguments, so a template can pass
+// several values to another ("dict" "T" .Table "ID" "x").
+func dict(kv ...any) (map[string]any, error) {
+	if len(kv)%2 != 0 {
+		return nil, fmt.Errorf("dict: odd number of arguments")
+	}
+	m := make(map[string]any, len(kv)/2)
+	for i := 0; i < len(kv); i += 2 {
+		k, ok := kv[i].(string)
+		if !ok {
+			return nil, fmt.Errorf("dict: key %v is not a string", kv[i])
+		}
+		m[k] = kv[i+1]
+	}
+	return m, nil
 }

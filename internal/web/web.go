@@ -12,10 +12,14 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/tendhq/tend/internal/auth"
 	"github.com/tendhq/tend/internal/civil"
+	"github.com/tendhq/tend/internal/customer"
+	"github.com/tendhq/tend/internal/retention"
+	"github.com/tendhq/tend/internal/revenue"
 	"github.com/tendhq/tend/internal/store"
 )
 
@@ -38,6 +42,12 @@ type server struct {
 	httpsOnly bool
 	// signInHint is shown on the sign-in page.
 	signInHint string
+	// books keeps the retention book between subscription changes, and
+	// index its accounts by id (for the book indexOf).
+	books   retention.Cache
+	indexMu sync.Mutex
+	indexOf *revenue.Book
+	index   map[int64]customer.Account
 }
 
 // Options are the web UI's settings.
@@ -92,11 +102,19 @@ func (s *server) routes() http.Handler {
 	mux.Handle("POST /accounts/{id}/activities", s.handle(s.logActivity))
 	mux.Handle("GET /accounts/{id}/edit", s.handle(s.editAccountPage))
 	mux.Handle("POST /accounts/{id}/edit", s.handle(s.editAccount))
+	mux.Handle("GET /accounts/{id}/churn", s.handle(s.churnPage))
+	mux.Handle("POST /accounts/{id}/churn", s.handle(s.recordChurn))
+	mux.Handle("GET /accounts/{id}/forecast", s.handle(s.forecastPage))
+	mux.Handle("POST /accounts/{id}/forecast", s.handle(s.setForecast))
 	mux.Handle("GET /portfolio", s.handle(s.portfolioPage))
 	mux.Handle("GET /portfolio.csv", s.handle(s.portfolioCSV))
 	mux.Handle("POST /portfolio/views", s.handle(s.saveView(pagePortfolio)))
 	mux.Handle("POST /portfolio/views/{id}/delete", s.handle(s.deleteView(pagePortfolio)))
 	mux.Handle("GET /dashboard", s.handle(s.dashboardPage))
+	mux.Handle("GET /retention", s.handle(s.retentionPage))
+	mux.Handle("GET /retention.csv", s.handle(s.retentionCSV))
+	mux.Handle("GET /retention/accounts", s.handle(s.retentionAccounts))
+	mux.Handle("GET /retention/accounts.csv", s.handle(s.retentionAccountsCSV))
 	mux.Handle("GET /static/", staticHandler())
 	mux.Handle("GET /", s.handle(func(http.ResponseWriter, *http.Request) error {
 		return notFound("Page not found", "There is no page at this address.")

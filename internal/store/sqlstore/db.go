@@ -43,6 +43,8 @@ type DB struct {
 	// dashboard figures computed since the last change (cache.go).
 	writes atomic.Uint64
 	cache  figuresCache
+	churnRecords  *coll[customer.ChurnRecord]
+	renewalCalls  *coll[customer.RenewalCall]
 }
 
 // New wraps open pools. migrations is the engine's folder of numbered
@@ -61,6 +63,8 @@ func New(d *Dialect, w, r *sql.DB, migrations fs.FS, lockSQL string) (*DB, error
 	db.surveys = newColl(db, surveysTable)
 	db.activities = newColl(db, activitiesTable)
 	db.users = newColl(db, usersTable)
+	db.churnRecords = newColl(db, churnRecordsTable)
+	db.renewalCalls = newColl(db, renewalCallsTable)
 	return db, nil
 }
 
@@ -72,6 +76,8 @@ func (db *DB) Tickets() store.Collection[customer.Ticket]             { return d
 func (db *DB) Surveys() store.Collection[customer.SurveyResponse]     { return db.surveys }
 func (db *DB) Activities() store.Collection[customer.Activity]        { return db.activities }
 func (db *DB) Users() store.Collection[customer.User]                 { return db.users }
+func (db *DB) ChurnRecords() store.Collection[customer.ChurnRecord]   { return db.churnRecords }
+func (db *DB) RenewalCalls() store.Collection[customer.RenewalCall]   { return db.renewalCalls }
 
 // Analyze refreshes the planner's statistics.
 func (db *DB) Analyze(ctx context.Context) error {

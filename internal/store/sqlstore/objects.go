@@ -235,3 +235,50 @@ var usersTable = &table[U]{
 		{name: "disabled", kind: cBool, ptr: func(u *U) any { return &u.Disabled }, filter: true},
 	},
 }
+
+type CR = customer.ChurnRecord
+
+// churnRecordsTable keeps why accounts and product lines left (0006).
+var churnRecordsTable = &table[CR]{
+	name: "churn_records", singular: "churn record", key: "external_id",
+	keyOf:     func(c *CR) *string { return &c.ExternalID },
+	idOf:      func(c *CR) *int64 { return &c.ID },
+	createdOf: func(c *CR) *time.Time { return &c.CreatedAt },
+	updatedOf: func(c *CR) *time.Time { return &c.UpdatedAt },
+	check:     (*CR).Check,
+	search:    []string{"note", "external_id"},
+	cols: []column[CR]{
+		{name: "external_id", kind: cNullText, ptr: func(c *CR) any { return &c.ExternalID }, filter: true},
+		{name: "account_id", kind: cRef, ptr: func(c *CR) any { return &c.AccountID }, filter: true},
+		{name: "product", kind: cText, ptr: func(c *CR) any { return &c.Product }, filter: true},
+		{name: "churned_on", kind: cDate, ptr: func(c *CR) any { return &c.ChurnedOn }, filter: true, sort: true},
+		{name: "reason", kind: cText, ptr: func(c *CR) any { return &c.Reason }, filter: true, sort: true},
+		{name: "controllable", kind: cText, ptr: func(c *CR) any { return &c.Controllable }, filter: true},
+		{name: "note", kind: cText, ptr: func(c *CR) any { return &c.Note }},
+		{name: "recorded_by", kind: cText, ptr: func(c *CR) any { return &c.RecordedBy }, filter: true},
+	},
+	refs: []ref[CR]{accountRef(func(c *CR) *int64 { return &c.AccountID }, func(c *CR) *string { return &c.AccountExternalID })},
+}
+
+type RC = customer.RenewalCall
+
+// renewalCallsTable keeps the CSMs' forecasts of renewals (0006).
+var renewalCallsTable = &table[RC]{
+	name: "renewal_calls", singular: "renewal call", key: "external_id",
+	keyOf:     func(c *RC) *string { return &c.ExternalID },
+	idOf:      func(c *RC) *int64 { return &c.ID },
+	createdOf: func(c *RC) *time.Time { return &c.CreatedAt },
+	updatedOf: func(c *RC) *time.Time { return &c.UpdatedAt },
+	check:     (*RC).Check,
+	search:    []string{"note", "external_id"},
+	cols: []column[RC]{
+		{name: "external_id", kind: cNullText, ptr: func(c *RC) any { return &c.ExternalID }, filter: true},
+		{name: "account_id", kind: cRef, ptr: func(c *RC) any { return &c.AccountID }, filter: true},
+		{name: "due_on", kind: cDate, ptr: func(c *RC) any { return &c.DueOn }, filter: true, sort: true},
+		{name: "forecast", kind: cText, ptr: func(c *RC) any { return &c.Forecast }, filter: true},
+		{name: "expected", kind: cInt, spec: store.KindMoney, ptr: func(c *RC) any { return &c.Expected }, filter: true},
+		{name: "note", kind: cText, ptr: func(c *RC) any { return &c.Note }},
+		{name: "set_by", kind: cText, ptr: func(c *RC) any { return &c.SetBy }, filter: true},
+	},
+	refs: []ref[RC]{accountRef(func(c *RC) *int64 { return &c.AccountID }, func(c *RC) *string { return &c.AccountExternalID })},
+}

@@ -42,6 +42,10 @@ func Run(t *testing.T, open Opener) {
 		{"FiguresEmpty", testFiguresEmpty},
 		{"Access", testAccess},
 		{"Portfolio", testPortfolio},
+		{"ChurnRecords", testChurnRecords},
+		{"RenewalCalls", testRenewalCalls},
+		{"RetentionBook", testRetentionBook},
+		{"ExchangeRates", testExchangeRates},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
