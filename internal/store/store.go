@@ -61,6 +61,8 @@ type Store interface {
 	Figures
 	// Access is sign-in: passwords, sessions, API tokens; and saved views.
 	Access
+	// Usage is product usage: write keys, messages, rollups, the ingestion log.
+	Usage
 
 	// Analyze refreshes the query planner's statistics; worth calling
 	// after a bulk import, before the next autovacuum would.

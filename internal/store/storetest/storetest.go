@@ -41,6 +41,7 @@ func Run(t *testing.T, open Opener) {
 		{"Figures", testFigures},
 		{"FiguresEmpty", testFiguresEmpty},
 		{"Access", testAccess},
+		{"Usage", testUsage},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
