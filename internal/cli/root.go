@@ -61,6 +61,8 @@ func New() *cobra.Command {
 		demoCmd(e),
 		metricsCmd(e),
 		userCmd(e),
+		writeKeyCmd(e),
+		usageCmd(e),
 		configCmd(e),
 		versionCmd(e),
 	)

@@ -15,8 +15,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tendhq/tend/internal/demo"
+	"github.com/tendhq/tend/internal/ingest"
 	"github.com/tendhq/tend/internal/server"
 	"github.com/tendhq/tend/internal/store"
+	"github.com/tendhq/tend/internal/usage"
 )
 
 func serveCmd(e *env) *cobra.Command {
@@ -96,6 +98,12 @@ func serve(ctx context.Context, e *env, st store.Store, opts server.Options) err
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", e.cfg.Listen, err)
 	}
+	svc, err := ingest.New(ctx, st, e.log, e.ingestOptions())
+	if err != nil {
+		return fmt.Errorf("usage ingestion: %w", err)
+	}
+	defer svc.Close() // after Shutdown: requests in flight wait for their commit
+	opts.Ingest = svc
 	srv := &http.Server{
 		Handler:           server.New(st, e.log, opts),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -121,6 +129,16 @@ func serve(ctx context.Context, e *env, st store.Store, opts server.Options) err
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// ingestOptions is the ingestion service's configuration.
+func (e *env) ingestOptions() ingest.Options {
+	return ingest.Options{
+		Link:         usage.LinkConfig{MatchField: usage.MatchField(e.cfg.UsageMatchField)},
+		Dedupe:       usage.DedupeOptions{Window: e.cfg.UsageDedupeWindow},
+		RawRetention: e.cfg.UsageRawRetention,
+		Retention:    e.cfg.UsageRetention,
+	}
 }
 
 // isLoopback reports whether addr listens only on this machine.

@@ -1,0 +1,463 @@
+// Package ingest is Tend's Segment-compatible ingestion service: the HTTP
+// Tracking API (POST /v1/batch, /v1/track, /v1/identify, /v1/group,
+// /v1/page, /v1/screen, /v1/alias) authenticated by write key, in front of
+// one committer goroutine that groups many requests into one transaction
+// (group commit). A request is answered 200 only after its messages are
+// committed. The rules are in docs/usage.md; the pure work (decoding,
+// dedupe, linking, rollups) is package usage's.
+package ingest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/tendhq/tend/internal/store"
+	"github.com/tendhq/tend/internal/usage"
+)
+
+// Options configure a Service. Zero fields take the defaults.
+type Options struct {
+	// Link configures attribution (match field, held events' limits).
+	Link usage.LinkConfig
+	// Dedupe configures the in-memory retry filter (window ≥ 24 h).
+	Dedupe usage.DedupeOptions
+	// MaxBatchBytes and MaxMessageBytes override Segment's limits.
+	MaxBatchBytes, MaxMessageBytes int
+	// QueueRequests bounds the requests waiting for the committer; past it
+	// requests are answered 503 with Retry-After. Default 4096.
+	QueueRequests int
+	// CommitMessages is the most messages one transaction takes. Default
+	// 20,000.
+	CommitMessages int
+	// RawRetention is how long a message's raw JSON is kept (default 90
+	// days); Retention how long the message rows are kept (default 400
+	// days, never less than the dedupe window); LogRetention how long the
+	// ingestion log is kept (default 30 days). Negative: forever.
+	RawRetention, Retention, LogRetention time.Duration
+	// RefreshEvery is how often accounts are re-read for new match-field
+	// values (default 2 s).
+	RefreshEvery time.Duration
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+func (o Options) withDefaults() Options {
+	if o.QueueRequests <= 0 {
+		o.QueueRequests = 4096
+	}
+	if o.CommitMessages <= 0 {
+		o.CommitMessages = 20_000
+	}
+	if o.RawRetention == 0 {
+		o.RawRetention = 90 * 24 * time.Hour
+	}
+	if o.Retention == 0 {
+		o.Retention = 400 * 24 * time.Hour
+	}
+	window := max(o.Dedupe.Window, usage.MinDedupeWindow)
+	if o.Retention > 0 && o.Retention < window {
+		o.Retention = window
+	}
+	if o.LogRetention == 0 {
+		o.LogRetention = 30 * 24 * time.Hour
+	}
+	if o.RefreshEvery <= 0 {
+		o.RefreshEvery = 2 * time.Second
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o
+}
+
+// FeaturesSetting is the usage setting holding the feature definitions
+// (a usage.FeatureConfig as JSON).
+const FeaturesSetting = "features"
+
+// LoadCatalog reads and compiles the feature definitions from the store;
+// none stored is an empty catalog.
+func LoadCatalog(ctx context.Context, st store.Store) (*usage.Catalog, error) {
+	var cfg usage.FeatureConfig
+	v, err := st.UsageSetting(ctx, FeaturesSetting)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
+		return nil, err
+	default:
+		if err := json.Unmarshal([]byte(v), &cfg); err != nil {
+			return nil, fmt.Errorf("feature definitions: %w", err)
+		}
+	}
+	return cfg.Compile()
+}
+
+// Service ingests usage. Start it with New; Close drains it.
+type Service struct {
+	st      store.Store
+	log     *slog.Logger
+	opt     Options
+	cat     *usage.Catalog
+	linker  *usage.Linker
+	dedupe  *usage.Dedupe
+	keys    *keyCache
+	queue   chan *request
+	stop    chan struct{}
+	stopped chan struct{}
+	closing sync.Once
+
+	// Owned by the committer goroutine:
+	released  usage.Released
+	dropLog   []store.LogEntry
+	refreshed time.Time
+	pruned    time.Time
+
+	mu    sync.Mutex
+	stats Stats
+}
+
+// Stats count what the service did since it started.
+type Stats struct {
+	Requests, Messages, Inserted, Duplicates, Rejected int64
+	Commits, CommitErrors, Attributed                  int64
+}
+
+// request is one HTTP request (or import chunk) waiting for a commit.
+type request struct {
+	key  int64
+	msgs []usage.Message
+	dk   []usage.DedupeKey
+	log  []store.LogEntry
+	done chan error
+}
+
+// New loads what the service needs from the store (features, the
+// directory of groups and links, events held for a link) and starts the
+// committer.
+func New(ctx context.Context, st store.Store, log *slog.Logger, opt Options) (*Service, error) {
+	opt = opt.withDefaults()
+	cat, err := LoadCatalog(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	l, err := usage.NewLinker(opt.Link)
+	if err != nil {
+		return nil, err
+	}
+	d, err := usage.NewDedupe(opt.Dedupe)
+	if err != nil {
+		return nil, err
+	}
+	s := &Service{st: st, log: log, opt: opt, cat: cat, linker: l, dedupe: d, keys: newKeyCache(st, opt.Now),
+		queue: make(chan *request, opt.QueueRequests), stop: make(chan struct{}), stopped: make(chan struct{})}
+	drop := func(identity, what, id string, cause usage.DropCause) {
+		s.dropLog = append(s.dropLog, store.LogEntry{At: s.opt.Now(), MessageID: id, Type: what, Reason: "held_dropped",
+			Detail: fmt.Sprintf("stopped waiting for %q to be linked to an account (%s); the event stays stored without an account until `tend usage rebuild`", identity, cause)})
+	}
+	l.PendingEvents().OnDrop = func(id string, e usage.Event, c usage.DropCause) { drop(id, e.Type.String(), e.MessageID, c) }
+	l.PendingContacts().OnDrop = func(id string, u usage.ContactUpdate, c usage.DropCause) { drop(id, "identify", u.MessageID, c) }
+	if err := s.load(ctx); err != nil {
+		return nil, err
+	}
+	go s.loop()
+	return s, nil
+}
+
+// load fills the directory and holds the events waiting for a link.
+func (s *Service) load(ctx context.Context) error {
+	now := s.opt.Now()
+	if err := s.refreshAccounts(ctx, now); err != nil {
+		return err
+	}
+	links, aliases, err := s.st.UsageLinks(ctx)
+	if err != nil {
+		return err
+	}
+	for _, k := range links {
+		s.linker.Dir.Link(k.Identity, k.GroupID, k.At)
+	}
+	for _, a := range aliases {
+		if _, ok := s.linker.Dir.GroupOf(a.UserID); !ok {
+			if g, ok := s.linker.Dir.GroupOf(a.PreviousID); ok {
+				s.linker.Dir.Link(a.UserID, g, a.At)
+			}
+		}
+	}
+	held, err := s.st.HeldEvents(ctx, now.Add(-s.linker.PendingEvents().Limits().MaxAge), s.cat)
+	if err != nil {
+		return err
+	}
+	s.addReleased(s.linker.Hold(held, now))
+	return nil
+}
+
+// refreshAccounts reads accounts whose match field changed since the last
+// read, telling the linker.
+func (s *Service) refreshAccounts(ctx context.Context, now time.Time) error {
+	since := s.refreshed
+	if !since.IsZero() {
+		since = since.Add(-5 * time.Second) // clocks of other writers, commit delays
+	}
+	groups, err := s.st.GroupAccounts(ctx, s.opt.Link.Field(), since)
+	if err != nil {
+		return err
+	}
+	for _, g := range groups {
+		id := strconv.FormatInt(g.AccountID, 10)
+		if old, ok := s.linker.Dir.AccountOfGroup(g.GroupID); ok && old == id {
+			continue
+		}
+		s.addReleased(s.linker.AccountCreated(g.GroupID, id, now))
+	}
+	s.refreshed = now
+	return nil
+}
+
+func (s *Service) addReleased(r usage.Released) {
+	s.released.Events = append(s.released.Events, r.Events...)
+	s.released.Contacts = append(s.released.Contacts, r.Contacts...)
+}
+
+// Catalog is the feature catalog events are classified with.
+func (s *Service) Catalog() *usage.Catalog { return s.cat }
+
+// Stats reports counters.
+func (s *Service) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stats
+}
+
+// Close stops taking requests, commits what is queued and stops the
+// committer. Call it after the HTTP server has finished its requests.
+func (s *Service) Close() {
+	s.closing.Do(func() { close(s.stop) })
+	<-s.stopped
+}
+
+// ErrClosed answers requests that arrive while the service shuts down.
+var ErrClosed = errors.New("ingestion is shutting down")
+
+// ErrBusy answers requests when the queue is full.
+var ErrBusy = errors.New("ingestion queue is full")
+
+// Submit queues messages that came in with write key keyID (their dedupe
+// keys dk, from usage.Dedupe.Check, and log entries for what was refused)
+// and waits until they are committed. It is how the HTTP handler and the
+// bulk importer write.
+func (s *Service) Submit(ctx context.Context, keyID int64, msgs []usage.Message, dk []usage.DedupeKey, log []store.LogEntry) error {
+	r := &request{key: keyID, msgs: msgs, dk: dk, log: log, done: make(chan error, 1)}
+	select {
+	case <-s.stop:
+		return ErrClosed
+	default:
+	}
+	select {
+	case s.queue <- r:
+	default:
+		return ErrBusy
+	}
+	select {
+	case err := <-r.done:
+		return err
+	case <-s.stopped:
+		// The committer drains the queue before stopping.
+		select {
+		case err := <-r.done:
+			return err
+		default:
+			return ErrClosed
+		}
+	}
+}
+
+// Screen checks a decoded batch against the dedupe cache: it returns the
+// fresh messages and their keys, and log entries for the rejected and the
+// repeated ones.
+func (s *Service) Screen(keyID int64, b *usage.Batch, now time.Time) ([]usage.Message, []usage.DedupeKey, []store.LogEntry) {
+	var log []store.LogEntry
+	for _, r := range b.Rejected {
+		log = append(log, store.LogEntry{At: now, WriteKeyID: keyID, MessageID: r.MessageID, Type: r.Type, Index: r.Index,
+			Reason: string(r.Reason), Detail: r.Detail, Bytes: r.Bytes})
+	}
+	sc := s.dedupe.Check(strconv.FormatInt(keyID, 10), b.Messages, now)
+	msgs := b.Messages
+	if len(sc.Duplicates) > 0 {
+		msgs = make([]usage.Message, 0, len(sc.Fresh))
+		for _, i := range sc.Fresh {
+			msgs = append(msgs, b.Messages[i])
+		}
+		for _, i := range sc.Duplicates {
+			m := &b.Messages[i]
+			log = append(log, duplicate(keyID, m, now))
+		}
+	}
+	s.mu.Lock()
+	s.stats.Requests++
+	s.stats.Messages += int64(b.Total())
+	s.stats.Rejected += int64(len(b.Rejected))
+	s.stats.Duplicates += int64(len(sc.Duplicates))
+	s.mu.Unlock()
+	return msgs, sc.Keys, log
+}
+
+func duplicate(keyID int64, m *usage.Message, now time.Time) store.LogEntry {
+	return store.LogEntry{At: now, WriteKeyID: keyID, MessageID: m.MessageID, Type: m.Type.String(), Index: m.Index,
+		Reason: "duplicate", Detail: "a message with this messageId was already received from this write key; not counted again", Bytes: len(m.Raw)}
+}
+
+// loop is the committer: it takes every request queued, commits them in
+// one transaction, and answers them.
+func (s *Service) loop() {
+	defer close(s.stopped)
+	tick := time.NewTicker(s.opt.RefreshEvery)
+	defer tick.Stop()
+	s.prune()
+	for {
+		var first *request
+		select {
+		case first = <-s.queue:
+		case <-tick.C:
+			s.housekeeping()
+			continue
+		case <-s.stop:
+			for {
+				select {
+				case r := <-s.queue:
+					s.commit(s.gather(r))
+				default:
+					if len(s.released.Events)+len(s.released.Contacts)+len(s.dropLog) > 0 {
+						s.commit(nil)
+					}
+					return
+				}
+			}
+		}
+		s.commit(s.gather(first))
+	}
+}
+
+// gather takes first and whatever else is queued, up to CommitMessages.
+func (s *Service) gather(first *request) []*request {
+	reqs := []*request{first}
+	n := len(first.msgs)
+	for n < s.opt.CommitMessages {
+		select {
+		case r := <-s.queue:
+			reqs = append(reqs, r)
+			n += len(r.msgs)
+			continue
+		default:
+		}
+		break
+	}
+	return reqs
+}
+
+func (s *Service) housekeeping() {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	now := s.opt.Now()
+	if err := s.refreshAccounts(ctx, now); err != nil {
+		s.log.Error("usage: reading accounts for attribution", "err", err)
+	}
+	if len(s.released.Events)+len(s.released.Contacts)+len(s.dropLog) > 0 {
+		s.commit(nil)
+	}
+	if now.Sub(s.pruned) > time.Hour {
+		s.prune()
+	}
+}
+
+func (s *Service) prune() {
+	now := s.opt.Now()
+	s.pruned = now
+	before := func(d time.Duration) time.Time {
+		if d < 0 {
+			return time.Time{}
+		}
+		return now.Add(-d)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	ps, err := s.st.PruneUsage(ctx, before(s.opt.RawRetention), before(s.opt.Retention), before(s.opt.LogRetention))
+	if err != nil {
+		s.log.Error("usage: applying retention", "err", err)
+		return
+	}
+	if ps != (store.PruneStats{}) {
+		s.log.Info("usage: retention applied", "raw_cleared", ps.RawCleared, "messages_deleted", ps.MessagesDeleted, "log_deleted", ps.LogDeleted)
+	}
+}
+
+// commit writes reqs (and what links released) in one transaction and
+// answers each request.
+func (s *Service) commit(reqs []*request) {
+	now := s.opt.Now()
+	c := &store.UsageCommit{Now: now, Catalog: s.cat, Released: s.released}
+	bySource := map[int64]int{}
+	seen := map[int64]map[string]bool{}
+	var keys []usage.DedupeKey
+	for _, r := range reqs {
+		c.Log = append(c.Log, r.log...)
+		keys = append(keys, r.dk...)
+		i, ok := bySource[r.key]
+		if !ok {
+			i = len(c.Sources)
+			bySource[r.key] = i
+			c.Sources = append(c.Sources, store.UsageSource{WriteKeyID: r.key})
+			seen[r.key] = map[string]bool{}
+		}
+		src := &c.Sources[i]
+		for j := range r.msgs {
+			m := &r.msgs[j]
+			if seen[r.key][m.MessageID] {
+				// The same message in two requests of one commit (a retry
+				// racing the original): one row, counted once.
+				c.Log = append(c.Log, duplicate(r.key, m, now))
+				continue
+			}
+			seen[r.key][m.MessageID] = true
+			src.Messages = append(src.Messages, *m)
+		}
+	}
+	for i := range c.Sources {
+		src := &c.Sources[i]
+		src.Routing = s.linker.Route(strconv.FormatInt(src.WriteKeyID, 10), src.Messages, s.cat)
+	}
+	c.Log = append(c.Log, s.dropLog...)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	err := s.st.CommitUsage(ctx, c)
+	cancel()
+	s.mu.Lock()
+	s.stats.Commits++
+	if err != nil {
+		s.stats.CommitErrors++
+	} else {
+		s.stats.Inserted += int64(c.Inserted)
+		s.stats.Attributed += int64(c.Attributed)
+	}
+	s.mu.Unlock()
+	if err != nil {
+		s.log.Error("usage: commit failed; the requests are answered 503 and will be retried by their senders", "err", err, "requests", len(reqs))
+		for _, r := range reqs {
+			r.done <- fmt.Errorf("%w: %v", errCommit, err)
+		}
+		return
+	}
+	s.released, s.dropLog = usage.Released{}, nil
+	s.dedupe.Remember(now, keys...)
+	for i := range c.Sources {
+		s.addReleased(s.linker.Commit(&c.Sources[i].Routing, now))
+	}
+	for _, r := range reqs {
+		r.done <- nil
+	}
+}
+
+var errCommit = errors.New("could not store the messages")
