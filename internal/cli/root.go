@@ -63,6 +63,7 @@ func New() *cobra.Command {
 		userCmd(e),
 		writeKeyCmd(e),
 		usageCmd(e),
+		benchCmd(e),
 		configCmd(e),
 		versionCmd(e),
 	)
