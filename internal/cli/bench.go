@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -32,6 +33,7 @@ func benchCmd(e *env) *cobra.Command {
 		d, warmup, decodeFor time.Duration
 		clients, accounts    int
 		keep                 bool
+		cpuProfile           string
 	)
 	ingestCmd := &cobra.Command{
 		Use:   "ingest",
@@ -75,6 +77,17 @@ throwaway one.`,
 				return err
 			}
 			defer st.Close()
+			if cpuProfile != "" {
+				f, err := os.Create(cpuProfile)
+				if err != nil {
+					return err
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return err
+				}
+				defer pprof.StopCPUProfile()
+			}
 			return benchIngest(ctx, e, st, d, warmup, decodeFor, clients, accounts)
 		},
 	}
@@ -83,6 +96,7 @@ throwaway one.`,
 	ingestCmd.Flags().DurationVar(&decodeFor, "decode", 3*time.Second, "how long to measure decoding alone")
 	ingestCmd.Flags().IntVar(&clients, "clients", 16, "concurrent clients")
 	ingestCmd.Flags().IntVar(&accounts, "accounts", 1000, "accounts (groups) the users belong to")
+	ingestCmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file")
 	ingestCmd.Flags().BoolVar(&keep, "keep", false, "keep the temporary SQLite database")
 	cmd.AddCommand(ingestCmd)
 	return cmd

@@ -102,41 +102,38 @@ func (db *DB) RevokeWriteKey(ctx context.Context, id int64, now time.Time) error
 	return nil
 }
 
-// bulk runs "prefix VALUES (…), (…) suffix" over n rows of cols columns in
-// chunks, fill appending row i's values to a; each (optional) reads the
-// rows a RETURNING suffix gives back.
-func (db *DB) bulk(ctx context.Context, q querier, prefix string, cols, n int, suffix string,
+// bulk runs "prefix VALUES (…), (…) suffix" over n rows of cols columns,
+// fill appending row i's values to a; each (optional) reads the rows a
+// RETURNING suffix gives back. Chunks have power-of-two sizes, so a table
+// needs at most a dozen distinct statements, each prepared once per
+// process (parsing a statement of thousands of placeholders costs as much
+// as running it).
+func (db *DB) bulk(ctx context.Context, tx *sql.Tx, sp *bulkSpec, n int,
 	fill func(i int, a []any) []any, each func(*sql.Rows) error) error {
-	if n == 0 {
-		return nil
-	}
-	per := max(1, 4000/cols)
-	row := "(?" + strings.Repeat(", ?", cols-1) + ")"
-	args := make([]any, 0, per*cols)
-	var b strings.Builder
-	for start := 0; start < n; start += per {
-		end := min(n, start+per)
-		b.Reset()
+	cols := sp.cols
+	per := sp.maxRows()
+	args := make([]any, 0, min(n, per)*cols)
+	for start := 0; start < n; {
+		size := per
+		for size > n-start {
+			size /= 2
+		}
 		args = args[:0]
-		b.WriteString(prefix)
-		b.WriteString(" VALUES ")
-		for i := start; i < end; i++ {
-			if i > start {
-				b.WriteString(", ")
-			}
-			b.WriteString(row)
+		for i := start; i < start+size; i++ {
 			args = fill(i, args)
 		}
-		b.WriteString(" ")
-		b.WriteString(suffix)
-		query := db.D.rebind(b.String())
+		start += size
+		stmt, err := db.bulkStmt(ctx, tx, sp, size)
+		if err != nil {
+			return err
+		}
 		if each == nil {
-			if _, err := q.ExecContext(ctx, query, args...); err != nil {
+			if _, err := stmt.ExecContext(ctx, args...); err != nil {
 				return err
 			}
 			continue
 		}
-		rows, err := q.QueryContext(ctx, query, args...)
+		rows, err := stmt.QueryContext(ctx, args...)
 		if err != nil {
 			return err
 		}
@@ -155,6 +152,93 @@ func (db *DB) bulk(ctx context.Context, q querier, prefix string, cols, n int, s
 	}
 	return nil
 }
+
+// bulkSpec is one multi-row statement: "prefix VALUES (…), … suffix".
+type bulkSpec struct {
+	prefix string
+	cols   int
+	suffix string
+}
+
+func (sp *bulkSpec) maxRows() int {
+	per := 1
+	for per*2*sp.cols <= 4000 {
+		per *= 2
+	}
+	return per
+}
+
+func (sp *bulkSpec) text(d *Dialect, size int) string {
+	var b strings.Builder
+	row := "(?" + strings.Repeat(", ?", sp.cols-1) + ")"
+	b.WriteString(sp.prefix)
+	b.WriteString(" VALUES ")
+	for i := range size {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(row)
+	}
+	b.WriteString(" ")
+	b.WriteString(sp.suffix)
+	return d.rebind(b.String())
+}
+
+type stmtKey struct {
+	sp   *bulkSpec
+	size int
+}
+
+// prepareBulk prepares every size of every bulk statement once, outside
+// any transaction (SQLite has one writer connection: a transaction holds
+// it, so nothing else could prepare then).
+func (db *DB) prepareBulk(ctx context.Context) error {
+	if _, ok := db.stmts.Load(stmtKey{&messagesSpec, 1}); ok {
+		return nil
+	}
+	for _, sp := range bulkSpecs {
+		for size := 1; size <= sp.maxRows(); size *= 2 {
+			st, err := db.W.PrepareContext(ctx, sp.text(db.D, size))
+			if err != nil {
+				return fmt.Errorf("prepare usage statements: %w", err)
+			}
+			if _, loaded := db.stmts.LoadOrStore(stmtKey{sp, size}, st); loaded {
+				st.Close()
+			}
+		}
+	}
+	return nil
+}
+
+// bulkStmt is the statement of size rows, for tx.
+func (db *DB) bulkStmt(ctx context.Context, tx *sql.Tx, sp *bulkSpec, size int) (*sql.Stmt, error) {
+	if st, ok := db.stmts.Load(stmtKey{sp, size}); ok {
+		return tx.StmtContext(ctx, st.(*sql.Stmt)), nil
+	}
+	return tx.PrepareContext(ctx, sp.text(db.D, size))
+}
+
+var (
+	messagesSpec = bulkSpec{"INSERT INTO usage_messages (write_key_id, message_id, type, identity, anonymous, name, account_id, at, received_at, raw)", 10,
+		"ON CONFLICT (write_key_id, message_id) DO NOTHING RETURNING message_id"}
+	linksSpec = bulkSpec{"INSERT INTO usage_links (identity, group_id, at, message_id)", 4,
+		`ON CONFLICT (identity) DO UPDATE SET group_id = excluded.group_id, at = excluded.at, message_id = excluded.message_id
+		WHERE excluded.at > usage_links.at`}
+	aliasesSpec = bulkSpec{"INSERT INTO usage_aliases (previous_id, user_id, at)", 3, "ON CONFLICT (previous_id, user_id) DO NOTHING"}
+	daysSpec    = bulkSpec{"INSERT INTO usage_days (account_id, day, events, anonymous_events)", 4,
+		`ON CONFLICT (account_id, day) DO UPDATE SET events = usage_days.events + excluded.events,
+		anonymous_events = usage_days.anonymous_events + excluded.anonymous_events`}
+	namesSpec = bulkSpec{"INSERT INTO usage_names (account_id, day, type, name, events)", 5,
+		"ON CONFLICT (account_id, day, type, name) DO UPDATE SET events = usage_names.events + excluded.events"}
+	featuresSpec = bulkSpec{"INSERT INTO usage_features (account_id, day, feature, events)", 4,
+		"ON CONFLICT (account_id, day, feature) DO UPDATE SET events = usage_features.events + excluded.events"}
+	userDaysSpec = bulkSpec{"INSERT INTO usage_user_days (account_id, day, user_id, events, f0, f1, f2, f3)", 8,
+		`ON CONFLICT (account_id, day, user_id) DO UPDATE SET events = usage_user_days.events + excluded.events,
+		f0 = usage_user_days.f0 | excluded.f0, f1 = usage_user_days.f1 | excluded.f1,
+		f2 = usage_user_days.f2 | excluded.f2, f3 = usage_user_days.f3 | excluded.f3`}
+	logSpec   = bulkSpec{"INSERT INTO usage_log (at, write_key_id, message_id, type, position, reason, detail, bytes)", 8, ""}
+	bulkSpecs = []*bulkSpec{&messagesSpec, &linksSpec, &aliasesSpec, &daysSpec, &namesSpec, &featuresSpec, &userDaysSpec, &logSpec}
+)
 
 // accountArg is the stored form of an account named in the usage core
 // (its id in decimal): NULL when none.
@@ -185,6 +269,9 @@ func messageName(m *usage.Message) string {
 
 // CommitUsage writes one group commit in one transaction.
 func (db *DB) CommitUsage(ctx context.Context, c *store.UsageCommit) error {
+	if err := db.prepareBulk(ctx); err != nil {
+		return err
+	}
 	tx, err := db.W.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("commit usage: %w", err)
@@ -208,8 +295,7 @@ func (db *DB) CommitUsage(ctx context.Context, c *store.UsageCommit) error {
 			}
 		}
 		s.Inserted = make(map[string]bool, len(s.Messages))
-		err := db.bulk(ctx, tx, "INSERT INTO usage_messages (write_key_id, message_id, type, identity, anonymous, name, account_id, at, received_at, raw)",
-			10, len(s.Messages), "ON CONFLICT (write_key_id, message_id) DO NOTHING RETURNING message_id",
+		err := db.bulk(ctx, tx, &messagesSpec, len(s.Messages),
 			func(i int, a []any) []any {
 				m := &s.Messages[i]
 				var raw any
@@ -293,9 +379,7 @@ func (db *DB) writeLinks(ctx context.Context, tx *sql.Tx, links []usage.Link, al
 		latest[l.Identity] = len(keep)
 		keep = append(keep, l)
 	}
-	err := db.bulk(ctx, tx, "INSERT INTO usage_links (identity, group_id, at, message_id)", 4, len(keep),
-		`ON CONFLICT (identity) DO UPDATE SET group_id = excluded.group_id, at = excluded.at, message_id = excluded.message_id
-		WHERE excluded.at > usage_links.at`,
+	err := db.bulk(ctx, tx, &linksSpec, len(keep),
 		func(i int, a []any) []any {
 			l := &keep[i]
 			return append(a, l.Identity, l.GroupID, db.D.TimeArg(l.At), l.MessageID)
@@ -312,8 +396,7 @@ func (db *DB) writeLinks(ctx context.Context, tx *sql.Tx, links []usage.Link, al
 			as = append(as, a)
 		}
 	}
-	err = db.bulk(ctx, tx, "INSERT INTO usage_aliases (previous_id, user_id, at)", 3, len(as),
-		"ON CONFLICT (previous_id, user_id) DO NOTHING",
+	err = db.bulk(ctx, tx, &aliasesSpec, len(as),
 		func(i int, a []any) []any { return append(a, as[i].PreviousID, as[i].UserID, db.D.TimeArg(as[i].At)) }, nil)
 	if err != nil {
 		return fmt.Errorf("write usage aliases: %w", err)
@@ -322,9 +405,7 @@ func (db *DB) writeLinks(ctx context.Context, tx *sql.Tx, links []usage.Link, al
 }
 
 func (db *DB) writeDelta(ctx context.Context, tx *sql.Tx, d usage.Delta, cat *usage.Catalog) error {
-	err := db.bulk(ctx, tx, "INSERT INTO usage_days (account_id, day, events, anonymous_events)", 4, len(d.Days),
-		`ON CONFLICT (account_id, day) DO UPDATE SET events = usage_days.events + excluded.events,
-		anonymous_events = usage_days.anonymous_events + excluded.anonymous_events`,
+	err := db.bulk(ctx, tx, &daysSpec, len(d.Days),
 		func(i int, a []any) []any {
 			r := &d.Days[i]
 			return append(a, accountArg(r.Account), int64(r.Day), r.Events, r.AnonymousEvents)
@@ -332,8 +413,7 @@ func (db *DB) writeDelta(ctx context.Context, tx *sql.Tx, d usage.Delta, cat *us
 	if err != nil {
 		return fmt.Errorf("roll up days: %w", err)
 	}
-	err = db.bulk(ctx, tx, "INSERT INTO usage_names (account_id, day, type, name, events)", 5, len(d.Names),
-		"ON CONFLICT (account_id, day, type, name) DO UPDATE SET events = usage_names.events + excluded.events",
+	err = db.bulk(ctx, tx, &namesSpec, len(d.Names),
 		func(i int, a []any) []any {
 			r := &d.Names[i]
 			return append(a, accountArg(r.Account), int64(r.Day), int(r.Type), r.Name, r.Events)
@@ -341,8 +421,7 @@ func (db *DB) writeDelta(ctx context.Context, tx *sql.Tx, d usage.Delta, cat *us
 	if err != nil {
 		return fmt.Errorf("roll up names: %w", err)
 	}
-	err = db.bulk(ctx, tx, "INSERT INTO usage_features (account_id, day, feature, events)", 4, len(d.Features),
-		"ON CONFLICT (account_id, day, feature) DO UPDATE SET events = usage_features.events + excluded.events",
+	err = db.bulk(ctx, tx, &featuresSpec, len(d.Features),
 		func(i int, a []any) []any {
 			r := &d.Features[i]
 			return append(a, accountArg(r.Account), int64(r.Day), cat.Feature(r.Feature).Key, r.Events)
@@ -350,10 +429,7 @@ func (db *DB) writeDelta(ctx context.Context, tx *sql.Tx, d usage.Delta, cat *us
 	if err != nil {
 		return fmt.Errorf("roll up features: %w", err)
 	}
-	err = db.bulk(ctx, tx, "INSERT INTO usage_user_days (account_id, day, user_id, events, f0, f1, f2, f3)", 8, len(d.Users),
-		`ON CONFLICT (account_id, day, user_id) DO UPDATE SET events = usage_user_days.events + excluded.events,
-		f0 = usage_user_days.f0 | excluded.f0, f1 = usage_user_days.f1 | excluded.f1,
-		f2 = usage_user_days.f2 | excluded.f2, f3 = usage_user_days.f3 | excluded.f3`,
+	err = db.bulk(ctx, tx, &userDaysSpec, len(d.Users),
 		func(i int, a []any) []any {
 			r := &d.Users[i]
 			return append(a, accountArg(r.Account), int64(r.Day), r.User, r.Events,
@@ -366,7 +442,7 @@ func (db *DB) writeDelta(ctx context.Context, tx *sql.Tx, d usage.Delta, cat *us
 }
 
 func (db *DB) writeLog(ctx context.Context, tx *sql.Tx, log []store.LogEntry) error {
-	err := db.bulk(ctx, tx, "INSERT INTO usage_log (at, write_key_id, message_id, type, position, reason, detail, bytes)", 8, len(log), "",
+	err := db.bulk(ctx, tx, &logSpec, len(log),
 		func(i int, a []any) []any {
 			e := &log[i]
 			var wk any
@@ -722,6 +798,9 @@ func (db *DB) RebuildUsage(ctx context.Context, cat *usage.Catalog, field usage.
 	case usage.MatchProductID, usage.MatchExternalID, usage.MatchBillingID:
 	default:
 		return st, fmt.Errorf("rebuild usage: unknown match field %q", field)
+	}
+	if err := db.prepareBulk(ctx); err != nil {
+		return st, err
 	}
 	tx, err := db.W.BeginTx(ctx, nil)
 	if err != nil {
