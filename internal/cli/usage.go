@@ -12,7 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tendhq/tend/internal/auth"
-	"github.com/tendhq/tend/internal/ingest"
+	"github.com/tendhq/tend/internal/adoption"
 	"github.com/tendhq/tend/internal/usage"
 )
 
@@ -132,7 +132,7 @@ servers pick the change up when restarted.`,
 			}
 			defer st.Close()
 			if len(args) == 0 {
-				cat, err := ingest.LoadCatalog(ctx, st)
+				cat, err := adoption.LoadCatalog(ctx, st)
 				if err != nil {
 					return err
 				}
@@ -162,7 +162,7 @@ servers pick the change up when restarted.`,
 				return err
 			}
 			norm, _ := json.Marshal(cfg)
-			if err := st.SetUsageSetting(ctx, ingest.FeaturesSetting, string(norm), time.Now()); err != nil {
+			if err := st.SetUsageSetting(ctx, adoption.FeaturesSetting, string(norm), time.Now()); err != nil {
 				return err
 			}
 			fmt.Fprintf(e.out, "%d features saved; run `tend usage rebuild` to reclassify past usage\n", len(cfg.Features))
@@ -184,7 +184,7 @@ count no more.`,
 				return err
 			}
 			defer st.Close()
-			cat, err := ingest.LoadCatalog(ctx, st)
+			cat, err := adoption.LoadCatalog(ctx, st)
 			if err != nil {
 				return err
 			}

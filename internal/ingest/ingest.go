@@ -9,7 +9,6 @@ package ingest
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -17,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tendhq/tend/internal/adoption"
 	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/usage"
 )
@@ -76,27 +76,6 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// FeaturesSetting is the usage setting holding the feature definitions
-// (a usage.FeatureConfig as JSON).
-const FeaturesSetting = "features"
-
-// LoadCatalog reads and compiles the feature definitions from the store;
-// none stored is an empty catalog.
-func LoadCatalog(ctx context.Context, st store.Store) (*usage.Catalog, error) {
-	var cfg usage.FeatureConfig
-	v, err := st.UsageSetting(ctx, FeaturesSetting)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-	case err != nil:
-		return nil, err
-	default:
-		if err := json.Unmarshal([]byte(v), &cfg); err != nil {
-			return nil, fmt.Errorf("feature definitions: %w", err)
-		}
-	}
-	return cfg.Compile()
-}
-
 // Service ingests usage. Start it with New; Close drains it.
 type Service struct {
 	st      store.Store
@@ -141,7 +120,7 @@ type request struct {
 // committer.
 func New(ctx context.Context, st store.Store, log *slog.Logger, opt Options) (*Service, error) {
 	opt = opt.withDefaults()
-	cat, err := LoadCatalog(ctx, st)
+	cat, err := adoption.LoadCatalog(ctx, st)
 	if err != nil {
 		return nil, err
 	}
