@@ -112,7 +112,10 @@ type request struct {
 	msgs []usage.Message
 	dk   []usage.DedupeKey
 	log  []store.LogEntry
-	done chan error
+	// accounts attributes messages directly (imports that name the
+	// account): messageId → account key.
+	accounts map[string]string
+	done     chan error
 }
 
 // New loads what the service needs from the store (features, the
@@ -230,16 +233,33 @@ var ErrBusy = errors.New("ingestion queue is full")
 // and waits until they are committed. It is how the HTTP handler and the
 // bulk importer write.
 func (s *Service) Submit(ctx context.Context, keyID int64, msgs []usage.Message, dk []usage.DedupeKey, log []store.LogEntry) error {
-	r := &request{key: keyID, msgs: msgs, dk: dk, log: log, done: make(chan error, 1)}
-	select {
-	case <-s.stop:
-		return ErrClosed
-	default:
-	}
-	select {
-	case s.queue <- r:
-	default:
-		return ErrBusy
+	return s.submit(&request{key: keyID, msgs: msgs, dk: dk, log: log, done: make(chan error, 1)})
+}
+
+// SubmitAttributed is Submit for imports that name each event's account
+// themselves: accounts maps messageId → account key (the account's id in
+// decimal; adoption.AccountKey); those events skip linking.
+func (s *Service) SubmitAttributed(ctx context.Context, keyID int64, msgs []usage.Message, accounts map[string]string) error {
+	return s.submit(&request{key: keyID, msgs: msgs, accounts: accounts, done: make(chan error, 1)})
+}
+
+func (s *Service) submit(r *request) error {
+	for {
+		select {
+		case <-s.stop:
+			return ErrClosed
+		default:
+		}
+		select {
+		case s.queue <- r:
+		default:
+			if r.accounts == nil {
+				return ErrBusy
+			}
+			time.Sleep(10 * time.Millisecond) // an import waits its turn
+			continue
+		}
+		break
 	}
 	select {
 	case err := <-r.done:
@@ -381,6 +401,7 @@ func (s *Service) commit(reqs []*request) {
 	c := &store.UsageCommit{Now: now, Catalog: s.cat, Released: s.released}
 	bySource := map[int64]int{}
 	seen := map[int64]map[string]bool{}
+	override := map[int64]map[string]string{}
 	var keys []usage.DedupeKey
 	for _, r := range reqs {
 		c.Log = append(c.Log, r.log...)
@@ -391,6 +412,14 @@ func (s *Service) commit(reqs []*request) {
 			bySource[r.key] = i
 			c.Sources = append(c.Sources, store.UsageSource{WriteKeyID: r.key})
 			seen[r.key] = map[string]bool{}
+		}
+		if r.accounts != nil {
+			if override[r.key] == nil {
+				override[r.key] = map[string]string{}
+			}
+			for id, a := range r.accounts {
+				override[r.key][id] = a
+			}
 		}
 		src := &c.Sources[i]
 		for j := range r.msgs {
@@ -408,6 +437,13 @@ func (s *Service) commit(reqs []*request) {
 	for i := range c.Sources {
 		src := &c.Sources[i]
 		src.Routing = s.linker.Route(strconv.FormatInt(src.WriteKeyID, 10), src.Messages, s.cat)
+		if o := override[src.WriteKeyID]; o != nil {
+			for j := range src.Routing.Events {
+				if a, ok := o[src.Routing.Events[j].MessageID]; ok {
+					src.Routing.Events[j].Account = a
+				}
+			}
+		}
 	}
 	c.Log = append(c.Log, s.dropLog...)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
