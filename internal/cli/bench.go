@@ -136,21 +136,31 @@ func benchIngest(ctx context.Context, e *env, st store.Store, d, warmup, decodeF
 	fmt.Fprintf(out, "tend bench ingest: engine %s, GOMAXPROCS %d, %d clients, %d-event batches (%d bytes a message on average), %d accounts\n",
 		st.Engine(), runtime.GOMAXPROCS(0), clients, batch, size/(p.Len()*batch), accounts)
 	fmt.Fprintf(out, "  loading for %s (after %s warm-up)…\n", d, warmup)
+	cpu0 := cpuTime()
 	res := ingest.Load(ctx, url, secret, p, batch, clients, warmup, d)
+	cpu := cpuTime() - cpu0 // the clients' share included: they run in this process
 	stats := svc.Stats()
 	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	srv.Shutdown(sctx)
 	cancel()
 	svc.Close()
 	fmt.Fprintf(out, "  decoding alone for %s…\n", decodeFor)
+	dcpu := cpuTime()
+	dstart := time.Now()
 	dec := ingest.DecodeRate(p, decodeFor)
+	dcpu = cpuTime() - dcpu
+	dwall := time.Since(dstart)
 	tot, err := st.UsageTotals(ctx)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "\n  events/s sustained   %10.0f   (%d requests acknowledged in %s, %d failed)\n", res.EventsPerSecond(), res.Requests, res.Elapsed.Round(time.Millisecond), res.Failed)
+	if cpu > 0 {
+		fmt.Fprintf(out, "  per CPU-second       %10.0f   events per second of CPU this process used (server and clients, warm-up included), %.1f cores busy\n",
+			float64(stats.Inserted)/cpu.Seconds(), cpu.Seconds()/(warmup+res.Elapsed).Seconds())
+	}
 	fmt.Fprintf(out, "  ack latency          p50 %s   p99 %s   max %s\n", res.P50.Round(10*time.Microsecond), res.P99.Round(10*time.Microsecond), res.Max.Round(time.Millisecond))
-	fmt.Fprintf(out, "  decode-only events/s %10.0f   (all cores, same payloads)\n", dec)
+	fmt.Fprintf(out, "  decode-only events/s %10.0f   (all cores, same payloads; %.0f per CPU-second)\n", dec, dec*dwall.Seconds()/dcpu.Seconds())
 	fmt.Fprintf(out, "  ingest ÷ decode      %10.1f %%\n", 100*res.EventsPerSecond()/dec)
 	if stats.Commits > 0 {
 		fmt.Fprintf(out, "  commits              %10d   (%.0f messages each on average, %d failed)\n", stats.Commits, float64(stats.Inserted)/float64(stats.Commits), stats.CommitErrors)
