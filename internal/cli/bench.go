@@ -163,7 +163,9 @@ func benchIngest(ctx context.Context, e *env, st store.Store, d, warmup, decodeF
 	fmt.Fprintf(out, "  decode-only events/s %10.0f   (all cores, same payloads; %.0f per CPU-second)\n", dec, dec*dwall.Seconds()/dcpu.Seconds())
 	fmt.Fprintf(out, "  ingest ÷ decode      %10.1f %%\n", 100*res.EventsPerSecond()/dec)
 	if stats.Commits > 0 {
-		fmt.Fprintf(out, "  commits              %10d   (%.0f messages each on average, %d failed)\n", stats.Commits, float64(stats.Inserted)/float64(stats.Commits), stats.CommitErrors)
+		fmt.Fprintf(out, "  commits              %10d   (%.0f messages each on average, %.1f ms each, %.1f µs a message; %d failed)\n", stats.Commits,
+			float64(stats.Inserted)/float64(stats.Commits), float64(stats.CommitTime.Microseconds())/1000/float64(stats.Commits),
+			float64(stats.CommitTime.Microseconds())/float64(max(stats.Inserted, 1)), stats.CommitErrors)
 	}
 	fmt.Fprintf(out, "  stored               %10d messages, %d events rolled up\n", tot.Messages, tot.RolledUp)
 	if res.FirstError != "" {

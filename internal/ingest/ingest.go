@@ -104,6 +104,8 @@ type Service struct {
 type Stats struct {
 	Requests, Messages, Inserted, Duplicates, Rejected int64
 	Commits, CommitErrors, Attributed                  int64
+	// CommitTime is the wall time spent in the store's transactions.
+	CommitTime time.Duration
 }
 
 // request is one HTTP request (or import chunk) waiting for a commit.
@@ -447,10 +449,13 @@ func (s *Service) commit(reqs []*request) {
 	}
 	c.Log = append(c.Log, s.dropLog...)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	began := time.Now()
 	err := s.st.CommitUsage(ctx, c)
+	took := time.Since(began)
 	cancel()
 	s.mu.Lock()
 	s.stats.Commits++
+	s.stats.CommitTime += took
 	if err != nil {
 		s.stats.CommitErrors++
 	} else {
