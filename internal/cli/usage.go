@@ -11,8 +11,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tendhq/tend/internal/auth"
 	"github.com/tendhq/tend/internal/adoption"
+	"github.com/tendhq/tend/internal/auth"
 	"github.com/tendhq/tend/internal/usage"
 )
 
