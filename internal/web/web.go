@@ -88,6 +88,7 @@ func (s *server) routes() http.Handler {
 	mux.Handle("POST /admin/ingestion/keys/{id}/revoke", s.handle(s.revokeWriteKey))
 	mux.Handle("GET /accounts", s.handle(s.accountsPage))
 	mux.Handle("GET /accounts/{id}", s.handle(s.accountPage))
+	mux.Handle("GET /accounts/{id}/usage", s.handle(s.accountUsagePage))
 	mux.Handle("GET /dashboard", s.handle(s.dashboardPage))
 	mux.Handle("GET /static/", staticHandler())
 	mux.Handle("GET /", s.handle(func(http.ResponseWriter, *http.Request) error {
