@@ -72,6 +72,10 @@ Tend never touches real data.`,
 	return cmd
 }
 
+// demoUsageDays is how many days of product usage the demo company gets:
+// enough for the 30-day metrics and their trend against the 30 before.
+const demoUsageDays = 60
+
 func loadDemo(ctx context.Context, e *env, st store.Store, seed int64) error {
 	n, err := st.Accounts().Count(ctx, store.Query{})
 	if err != nil {
@@ -82,10 +86,16 @@ func loadDemo(ctx context.Context, e *env, st store.Store, seed int64) error {
 	}
 	start := time.Now()
 	e.log.Info("building the demo company", "seed", seed)
-	sum, err := demo.Generate(ctx, st, demo.Options{Seed: seed})
+	c := demo.Build(demo.Options{Seed: seed})
+	sum, err := demo.Load(ctx, st, c)
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
+	events, err := demo.LoadUsage(ctx, st, c, demoUsageDays)
+	if err != nil {
+		return err
+	}
+	e.log.Info("demo product usage loaded", "events", events, "days", demoUsageDays)
 	if err := st.Analyze(ctx); err != nil {
 		return err
 	}
