@@ -12,7 +12,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -286,6 +288,22 @@ func (s *Service) Screen(keyID int64, b *usage.Batch, now time.Time) ([]usage.Me
 		log = append(log, store.LogEntry{At: now, WriteKeyID: keyID, MessageID: r.MessageID, Type: r.Type, Index: r.Index,
 			Reason: string(r.Reason), Detail: r.Detail, Bytes: r.Bytes})
 	}
+	// PostgreSQL cannot store a NUL character in text: refuse such a
+	// message here rather than fail the transaction it would share.
+	if slices.ContainsFunc(b.Messages, hasNUL) {
+		kept := b.Messages[:0:0]
+		for j := range b.Messages {
+			m := &b.Messages[j]
+			if hasNUL(*m) {
+				log = append(log, store.LogEntry{At: now, WriteKeyID: keyID, MessageID: strings.ToValidUTF8(strings.ReplaceAll(m.MessageID, "\x00", ""), ""),
+					Type: m.Type.String(), Index: m.Index, Reason: string(usage.ReasonBadField),
+					Detail: "an id or name contains a NUL character (\\u0000), which Tend cannot store", Bytes: len(m.Raw)})
+				continue
+			}
+			kept = append(kept, *m)
+		}
+		b.Messages = kept
+	}
 	sc := s.dedupe.Check(strconv.FormatInt(keyID, 10), b.Messages, now)
 	msgs := b.Messages
 	if len(sc.Duplicates) > 0 {
@@ -305,6 +323,15 @@ func (s *Service) Screen(keyID int64, b *usage.Batch, now time.Time) ([]usage.Me
 	s.stats.Duplicates += int64(len(sc.Duplicates))
 	s.mu.Unlock()
 	return msgs, sc.Keys, log
+}
+
+func hasNUL(m usage.Message) bool {
+	for _, f := range [...]string{m.MessageID, m.UserID, m.AnonymousID, m.Event, m.Name, m.GroupID, m.PreviousID, m.ContextGroupID} {
+		if strings.IndexByte(f, 0) >= 0 {
+			return true
+		}
+	}
+	return false
 }
 
 func duplicate(keyID int64, m *usage.Message, now time.Time) store.LogEntry {
@@ -397,8 +424,20 @@ func (s *Service) prune() {
 }
 
 // commit writes reqs (and what links released) in one transaction and
-// answers each request.
+// answers each request. If a transaction of several requests fails, each
+// is tried alone, so one request the database refuses cannot fail the
+// others it was grouped with (nor keep failing them on every retry).
 func (s *Service) commit(reqs []*request) {
+	if err := s.commitOnce(reqs); err != nil && len(reqs) > 1 {
+		for _, r := range reqs {
+			s.commitOnce([]*request{r})
+		}
+	}
+}
+
+// commitOnce is one transaction; on failure it answers nothing and
+// changes nothing.
+func (s *Service) commitOnce(reqs []*request) error {
 	now := s.opt.Now()
 	c := &store.UsageCommit{Now: now, Catalog: s.cat, Released: s.released}
 	bySource := map[int64]int{}
@@ -464,11 +503,15 @@ func (s *Service) commit(reqs []*request) {
 	}
 	s.mu.Unlock()
 	if err != nil {
-		s.log.Error("usage: commit failed; the requests are answered 503 and will be retried by their senders", "err", err, "requests", len(reqs))
+		if len(reqs) > 1 {
+			s.log.Warn("usage: group commit failed; committing its requests one by one", "err", err, "requests", len(reqs))
+			return err
+		}
+		s.log.Error("usage: commit failed; answered 503, the sender will retry", "err", err, "requests", len(reqs))
 		for _, r := range reqs {
 			r.done <- fmt.Errorf("%w: %v", errCommit, err)
 		}
-		return
+		return err
 	}
 	s.released, s.dropLog = usage.Released{}, nil
 	s.dedupe.Remember(now, keys...)
@@ -478,6 +521,7 @@ func (s *Service) commit(reqs []*request) {
 	for _, r := range reqs {
 		r.done <- nil
 	}
+	return nil
 }
 
 var errCommit = errors.New("could not store the messages")

@@ -222,6 +222,19 @@ func testEndpoints(t *testing.T, st store.Store) {
 		t.Fatalf("log: %+v %v", log, err)
 	}
 
+	// A NUL in an id (PostgreSQL cannot store it) refuses that message only.
+	a = r.post(t, "/v1/batch", secret, []byte(`{"batch":[{"type":"track","userId":"a\u0000b","event":"E","messageId":"nul1"},{"type":"track","userId":"u1","event":"E","messageId":"t5"}]}`))
+	if a.status != 200 {
+		t.Fatalf("batch with a NUL: %d %v", a.status, a.body)
+	}
+	log, err = st.IngestionLog(ctx, store.LogQuery{Reason: string(usage.ReasonBadField)})
+	if err != nil || len(log) != 1 || log[0].MessageID != "nul1" {
+		t.Fatalf("NUL logged: %+v %v", log, err)
+	}
+	if tot := totals(t, st); tot.Messages != 10 {
+		t.Fatalf("after the NUL batch: %+v", tot)
+	}
+
 	// Whole-request errors: status and a sentence naming the problem.
 	big := `{"batch":[` + strings.Repeat(`{"type":"track","userId":"u","event":"e"},`, 13000) + `{}]}`
 	for _, c := range []struct {
