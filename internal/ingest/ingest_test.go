@@ -223,7 +223,7 @@ func testEndpoints(t *testing.T, st store.Store) {
 	}
 
 	// A NUL in an id (PostgreSQL cannot store it) refuses that message only.
-	a = r.post(t, "/v1/batch", secret, []byte(`{"batch":[{"type":"track","userId":"a\u0000b","event":"E","messageId":"nul1"},{"type":"track","userId":"u1","event":"E","messageId":"t5"}]}`))
+	a = r.post(t, "/v1/batch", secret, []byte(`{"batch":[{"type":"track","userId":"a\u0000b","event":"E","messageId":"nul1"},{"type":"track","userId":"u1","event":"E","messageId":"t5"},{"type":"identify","userId":"u1","traits":{"title":"C\u0000TO"},"messageId":"i2"}]}`))
 	if a.status != 200 {
 		t.Fatalf("batch with a NUL: %d %v", a.status, a.body)
 	}
@@ -231,7 +231,7 @@ func testEndpoints(t *testing.T, st store.Store) {
 	if err != nil || len(log) != 1 || log[0].MessageID != "nul1" {
 		t.Fatalf("NUL logged: %+v %v", log, err)
 	}
-	if tot := totals(t, st); tot.Messages != 10 {
+	if tot := totals(t, st); tot.Messages != 11 {
 		t.Fatalf("after the NUL batch: %+v", tot)
 	}
 

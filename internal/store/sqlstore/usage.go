@@ -449,7 +449,7 @@ func (db *DB) writeLog(ctx context.Context, tx *sql.Tx, log []store.LogEntry) er
 			if e.WriteKeyID > 0 {
 				wk = e.WriteKeyID
 			}
-			return append(a, db.D.TimeArg(e.At), wk, clip(e.MessageID, 1024), clip(e.Type, 64), e.Index, e.Reason, clip(e.Detail, 1000), e.Bytes)
+			return append(a, db.D.TimeArg(e.At), wk, clip(e.MessageID, 1024), clip(e.Type, 64), e.Index, clip(e.Reason, 64), clip(e.Detail, 1000), e.Bytes)
 		}, nil)
 	if err != nil {
 		return fmt.Errorf("write ingestion log: %w", err)
@@ -457,11 +457,21 @@ func (db *DB) writeLog(ctx context.Context, tx *sql.Tx, log []store.LogEntry) er
 	return nil
 }
 
+// clip shortens s to at most n bytes of valid UTF-8 without NUL
+// characters (which PostgreSQL cannot store in text).
 func clip(s string, n int) string {
+	s = noNUL(s)
 	if len(s) <= n {
 		return s
 	}
 	return strings.ToValidUTF8(s[:n], "")
+}
+
+func noNUL(s string) string {
+	if strings.IndexByte(s, 0) < 0 {
+		return s
+	}
+	return strings.ReplaceAll(s, "\x00", "")
 }
 
 // applyContacts decides and applies identify calls: candidates are read in
@@ -508,6 +518,7 @@ func (db *DB) applyContacts(ctx context.Context, tx *sql.Tx, c *store.UsageCommi
 		c.Log = append(c.Log, store.LogEntry{At: c.Now, MessageID: u.MessageID, Type: "identify", Reason: reason, Detail: detail})
 	}
 	for _, u := range ups {
+		u.Traits = usage.ContactTraits{Email: noNUL(u.Traits.Email), Name: noNUL(u.Traits.Name), Title: noNUL(u.Traits.Title), Phone: noNUL(u.Traits.Phone)}
 		var list []usage.ExistingContact
 		for _, x := range cands {
 			if (u.UserID != "" && x.ExternalID == u.UserID) || (u.Traits.Email != "" && strings.EqualFold(x.Email, u.Traits.Email)) {
