@@ -174,7 +174,8 @@ func (s *Service) load(ctx context.Context) error {
 			}
 		}
 	}
-	held, err := s.st.HeldEvents(ctx, now.Add(-s.linker.PendingEvents().Limits().MaxAge), s.cat)
+	lim := s.linker.PendingEvents().Limits()
+	held, err := s.st.HeldEvents(ctx, now.Add(-lim.MaxAge), lim.Total, s.cat)
 	if err != nil {
 		return err
 	}

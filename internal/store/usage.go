@@ -40,8 +40,9 @@ type Usage interface {
 	// usage.Directory at start.
 	UsageLinks(ctx context.Context) ([]usage.Link, []usage.AliasLink, error)
 	// HeldEvents lists the usage events received since then that have no
-	// account yet, classified with cat, for usage.Linker.Hold at start.
-	HeldEvents(ctx context.Context, since time.Time, cat *usage.Catalog) ([]usage.Event, error)
+	// account yet, at most limit of them (the most recent), oldest first,
+	// classified with cat, for usage.Linker.Hold at start.
+	HeldEvents(ctx context.Context, since time.Time, limit int, cat *usage.Catalog) ([]usage.Event, error)
 
 	// AccountUsage reads an account's rollup rows for the days from..to
 	// (inclusive); feature keys are mapped through cat (keys it does not

@@ -686,9 +686,9 @@ func scanEvent(rows *sql.Rows, cat *usage.Catalog, withAccount bool) (usage.Even
 }
 
 // HeldEvents lists unattributed usage events received since then.
-func (db *DB) HeldEvents(ctx context.Context, since time.Time, cat *usage.Catalog) ([]usage.Event, error) {
+func (db *DB) HeldEvents(ctx context.Context, since time.Time, limit int, cat *usage.Catalog) ([]usage.Event, error) {
 	rows, err := db.R.QueryContext(ctx, db.D.rebind(`SELECT write_key_id, message_id, type, identity, anonymous, name, at
-		FROM usage_messages WHERE account_id IS NULL AND type IN `+usageTypes+` AND received_at >= ? ORDER BY received_at`), db.D.TimeArg(since))
+		FROM usage_messages WHERE account_id IS NULL AND type IN `+usageTypes+` AND received_at >= ? ORDER BY received_at DESC LIMIT ?`), db.D.TimeArg(since), limit)
 	if err != nil {
 		return nil, fmt.Errorf("held events: %w", err)
 	}
@@ -701,6 +701,7 @@ func (db *DB) HeldEvents(ctx context.Context, since time.Time, cat *usage.Catalo
 		}
 		out = append(out, e)
 	}
+	slices.Reverse(out)
 	return out, rows.Err()
 }
 

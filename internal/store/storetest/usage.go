@@ -85,7 +85,7 @@ func testUsage(t *testing.T, st store.Store) {
 	if tot.Messages != 2 || tot.Unattributed != 1 || tot.RolledUp != 1 {
 		t.Fatalf("after first commit: %+v", tot)
 	}
-	held, err := st.HeldEvents(ctx, now.Add(-time.Hour), cat)
+	held, err := st.HeldEvents(ctx, now.Add(-time.Hour), 10, cat)
 	must(t, err)
 	if len(held) != 1 || held[0].MessageID != "m1" || held[0].Features.Len() != 1 {
 		t.Fatalf("held events: %+v", held)

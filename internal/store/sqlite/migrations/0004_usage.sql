@@ -3,6 +3,10 @@
 -- who belongs to which group, and the ingestion log. Times are fixed-width
 -- UTC text; days are days since 1970-01-01 (usage.Day).
 
+-- Ingestion re-reads accounts whose match field may have changed every
+-- few seconds (a groupId may name an account created after its usage).
+CREATE INDEX accounts_updated ON accounts (updated_at);
+
 CREATE TABLE write_keys (
     id           INTEGER PRIMARY KEY,
     name         TEXT NOT NULL,
