@@ -84,6 +84,7 @@ type Service struct {
 	log     *slog.Logger
 	opt     Options
 	cat     *usage.Catalog
+	catText string // the features setting cat was compiled from
 	linker  *usage.Linker
 	dedupe  *usage.Dedupe
 	keys    *keyCache
@@ -127,10 +128,6 @@ type request struct {
 // committer.
 func New(ctx context.Context, st store.Store, log *slog.Logger, opt Options) (*Service, error) {
 	opt = opt.withDefaults()
-	cat, err := adoption.LoadCatalog(ctx, st)
-	if err != nil {
-		return nil, err
-	}
 	l, err := usage.NewLinker(opt.Link)
 	if err != nil {
 		return nil, err
@@ -139,7 +136,7 @@ func New(ctx context.Context, st store.Store, log *slog.Logger, opt Options) (*S
 	if err != nil {
 		return nil, err
 	}
-	s := &Service{st: st, log: log, opt: opt, cat: cat, linker: l, dedupe: d, keys: newKeyCache(st, opt.Now),
+	s := &Service{st: st, log: log, opt: opt, linker: l, dedupe: d, keys: newKeyCache(st, opt.Now),
 		queue: make(chan *request, opt.QueueRequests), stop: make(chan struct{}), stopped: make(chan struct{})}
 	drop := func(identity, what, id string, cause usage.DropCause) {
 		s.dropLog = append(s.dropLog, store.LogEntry{At: s.opt.Now(), MessageID: id, Type: what, Reason: "held_dropped",
@@ -147,11 +144,33 @@ func New(ctx context.Context, st store.Store, log *slog.Logger, opt Options) (*S
 	}
 	l.PendingEvents().OnDrop = func(id string, e usage.Event, c usage.DropCause) { drop(id, e.Type.String(), e.MessageID, c) }
 	l.PendingContacts().OnDrop = func(id string, u usage.ContactUpdate, c usage.DropCause) { drop(id, "identify", u.MessageID, c) }
+	if err := s.reloadCatalog(ctx); err != nil {
+		return nil, err
+	}
 	if err := s.load(ctx); err != nil {
 		return nil, err
 	}
 	go s.loop()
 	return s, nil
+}
+
+// reloadCatalog compiles the feature definitions when they changed (an
+// administrator saved new ones); events are classified with them from the
+// next commit.
+func (s *Service) reloadCatalog(ctx context.Context) error {
+	v, err := s.st.UsageSetting(ctx, adoption.FeaturesSetting)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	if s.cat != nil && v == s.catText {
+		return nil
+	}
+	cat, err := adoption.LoadCatalog(ctx, s.st)
+	if err != nil {
+		return err
+	}
+	s.cat, s.catText = cat, v
+	return nil
 }
 
 // load fills the directory and holds the events waiting for a link.
@@ -209,9 +228,6 @@ func (s *Service) addReleased(r usage.Released) {
 	s.released.Events = append(s.released.Events, r.Events...)
 	s.released.Contacts = append(s.released.Contacts, r.Contacts...)
 }
-
-// Catalog is the feature catalog events are classified with.
-func (s *Service) Catalog() *usage.Catalog { return s.cat }
 
 // Stats reports counters.
 func (s *Service) Stats() Stats {
@@ -395,6 +411,9 @@ func (s *Service) housekeeping() {
 	if err := s.refreshAccounts(ctx, now); err != nil {
 		s.log.Error("usage: reading accounts for attribution", "err", err)
 	}
+	if err := s.reloadCatalog(ctx); err != nil {
+		s.log.Error("usage: reading the feature definitions", "err", err)
+	}
 	if len(s.released.Events)+len(s.released.Contacts)+len(s.dropLog) > 0 {
 		s.commit(nil)
 	}
@@ -440,6 +459,12 @@ func (s *Service) commit(reqs []*request) {
 // changes nothing.
 func (s *Service) commitOnce(reqs []*request) error {
 	now := s.opt.Now()
+	// Held events were classified when they arrived; the catalog may have
+	// changed since.
+	for i := range s.released.Events {
+		e := &s.released.Events[i]
+		e.Features = s.cat.Classify(e.Type, e.Name)
+	}
 	c := &store.UsageCommit{Now: now, Catalog: s.cat, Released: s.released}
 	bySource := map[int64]int{}
 	seen := map[int64]map[string]bool{}

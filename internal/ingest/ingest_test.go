@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tendhq/tend/internal/adoption"
 	"github.com/tendhq/tend/internal/auth"
 	"github.com/tendhq/tend/internal/customer"
 	"github.com/tendhq/tend/internal/ingest"
@@ -307,5 +308,37 @@ func TestHeldUntilAccountExists(t *testing.T) {
 			t.Fatalf("held events not attributed: %+v", tot)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestFeaturesReloaded: feature definitions saved while the service runs
+// classify the next events.
+func TestFeaturesReloaded(t *testing.T) {
+	t.Parallel()
+	st := sqlitetest.Open(t)
+	a := &customer.Account{ExternalID: "x", ProductID: "g", Name: "X"}
+	if err := st.Accounts().Create(ctx, a); err != nil {
+		t.Fatal(err)
+	}
+	r := newRig(t, st)
+	_, secret := r.key(t, "web")
+	if err := st.SetUsageSetting(ctx, adoption.FeaturesSetting, `{"features":[{"key":"reports","events":["Report *"]}]}`, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond) // the rig re-reads every 50 ms
+	if a := r.post(t, "/v1/track", secret, []byte(`{"userId":"u","event":"Report Saved","context":{"groupId":"g"},"messageId":"f1"}`)); a.status != 200 {
+		t.Fatal(a)
+	}
+	cat, err := adoption.LoadCatalog(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := usage.DayOf(r.clock.Now())
+	au, err := st.AccountUsage(ctx, a.ID, day-1, day+1, cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ad := au.Adoption(cat, day, 0); ad.FeaturesUsed != 1 {
+		t.Fatalf("the new feature did not count: %+v", ad)
 	}
 }

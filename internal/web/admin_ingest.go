@@ -1,13 +1,19 @@
 package web
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 
+	"github.com/tendhq/tend/internal/adoption"
 	"github.com/tendhq/tend/internal/auth"
 	"github.com/tendhq/tend/internal/store"
+	"github.com/tendhq/tend/internal/usage"
 	"github.com/tendhq/tend/internal/validate"
 )
 
@@ -29,6 +35,12 @@ type adminIngestView struct {
 	Errors  map[string]string
 	Secret  string // a key just made
 	Host    string // where to point the libraries
+	// Features is the feature definitions as JSON (the form's text);
+	// FeatureErrors lists every problem with the text posted.
+	Features      string
+	FeatureCount  int
+	FeatureErrors []string
+	Notice        string
 }
 
 const ingestLogPage = 50
@@ -44,6 +56,22 @@ func (s *server) ingestView(ctx context.Context, r *http.Request) (adminIngestVi
 	}
 	if v.Totals, err = s.st.UsageTotals(ctx); err != nil {
 		return v, err
+	}
+	cat, err := adoption.LoadCatalog(ctx, s.st)
+	if err != nil {
+		return v, err
+	}
+	v.FeatureCount = cat.Len()
+	raw, err := s.st.UsageSetting(ctx, adoption.FeaturesSetting)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return v, err
+	}
+	v.Features = exampleFeatures
+	if raw != "" {
+		var pretty bytes.Buffer
+		if json.Indent(&pretty, []byte(raw), "", "  ") == nil {
+			v.Features = pretty.String()
+		}
 	}
 	q := r.URL.Query()
 	v.Reason = strings.TrimSpace(q.Get("reason"))
@@ -113,4 +141,56 @@ func (s *server) revokeWriteKey(w http.ResponseWriter, r *http.Request) error {
 	s.log.InfoContext(r.Context(), "write key revoked", "by", p.Email, "write_key_id", id)
 	http.Redirect(w, r, "/admin/ingestion", http.StatusSeeOther)
 	return nil
+}
+
+const exampleFeatures = `{"features": [
+  {"key": "reports", "name": "Reports", "events": ["Report Created", "Report Exported"], "high_value": true},
+  {"key": "dashboards", "events": ["Dashboard *", "page:Dashboards*"]}
+]}`
+
+// saveFeatures replaces the feature definitions, refusing text with any
+// problem and listing every one.
+func (s *server) saveFeatures(w http.ResponseWriter, r *http.Request) error {
+	p, err := s.admin(r)
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return badForm(err)
+	}
+	ctx := r.Context()
+	text := r.PostForm.Get("features")
+	var problems []string
+	var cfg usage.FeatureConfig
+	dec := json.NewDecoder(strings.NewReader(text))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&cfg); err != nil {
+		problems = append(problems, "not valid feature JSON: "+err.Error())
+	} else if _, err := cfg.Compile(); err != nil {
+		var ce usage.ConfigErrors
+		if errors.As(err, &ce) {
+			for _, e := range ce {
+				problems = append(problems, e.Error())
+			}
+		} else {
+			problems = append(problems, err.Error())
+		}
+	}
+	if len(problems) == 0 {
+		norm, _ := json.Marshal(cfg)
+		if err := s.st.SetUsageSetting(ctx, adoption.FeaturesSetting, string(norm), s.now()); err != nil {
+			return err
+		}
+		s.log.InfoContext(ctx, "feature definitions saved", "by", p.Email, "features", len(cfg.Features))
+	}
+	v, err := s.ingestView(ctx, r)
+	if err != nil {
+		return err
+	}
+	if len(problems) > 0 {
+		v.Features, v.FeatureErrors = text, problems
+		return s.render(w, r, http.StatusUnprocessableEntity, "admin_ingest", v)
+	}
+	v.Notice = fmt.Sprintf("Saved %d features. New events are classified with them within seconds; run `tend usage rebuild` to reclassify past usage.", len(cfg.Features))
+	return s.render(w, r, http.StatusOK, "admin_ingest", v)
 }

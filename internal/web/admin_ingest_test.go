@@ -69,6 +69,25 @@ func TestAdminIngestion(t *testing.T) {
 		t.Fatalf("log filtered by reason:\n%s", body)
 	}
 
+	// Features: every problem listed at once, nothing saved; then saved.
+	code, body, _ = post(t, h, admin, "/admin/ingestion/features", url.Values{"features": {`{"features":[{"key":"a","events":["x"]},{"key":"a","events":[""]}]}`}})
+	if code != http.StatusUnprocessableEntity || !strings.Contains(body, "repeats the key") || !strings.Contains(body, "events[0]") {
+		t.Fatalf("bad features: %d\n%s", code, body)
+	}
+	if _, err := f.st.UsageSetting(ctx, "features"); err == nil {
+		t.Fatal("bad features were saved")
+	}
+	code, body, _ = post(t, h, admin, "/admin/ingestion/features", url.Values{"features": {`{"features":[{"key":"reports","events":["Report *"],"high_value":true}]}`}})
+	if code != 200 || !strings.Contains(body, "Saved 1 features") {
+		t.Fatalf("save features: %d\n%s", code, body)
+	}
+	if v, err := f.st.UsageSetting(ctx, "features"); err != nil || !strings.Contains(v, `"reports"`) {
+		t.Fatalf("saved features: %q %v", v, err)
+	}
+	if code, _, _ := post(t, h, ada, "/admin/ingestion/features", url.Values{"features": {`{"features":[]}`}}); code != http.StatusForbidden {
+		t.Fatalf("CSM saving features: %d", code)
+	}
+
 	code, _, hdr := post(t, h, admin, "/admin/ingestion/keys/"+strconv.FormatInt(k.ID, 10)+"/revoke", nil)
 	if code != http.StatusSeeOther || hdr.Get("Location") != "/admin/ingestion" {
 		t.Fatalf("revoke: %d %v", code, hdr)

@@ -86,6 +86,7 @@ func (s *server) routes() http.Handler {
 	mux.Handle("GET /admin/ingestion", s.handle(s.adminIngestPage))
 	mux.Handle("POST /admin/ingestion/keys", s.handle(s.createWriteKey))
 	mux.Handle("POST /admin/ingestion/keys/{id}/revoke", s.handle(s.revokeWriteKey))
+	mux.Handle("POST /admin/ingestion/features", s.handle(s.saveFeatures))
 	mux.Handle("GET /accounts", s.handle(s.accountsPage))
 	mux.Handle("GET /accounts/{id}", s.handle(s.accountPage))
 	mux.Handle("GET /accounts/{id}/usage", s.handle(s.accountUsagePage))

@@ -421,9 +421,12 @@ func (db *DB) writeDelta(ctx context.Context, tx *sql.Tx, d usage.Delta, cat *us
 	if err != nil {
 		return fmt.Errorf("roll up names: %w", err)
 	}
-	err = db.bulk(ctx, tx, &featuresSpec, len(d.Features),
+	// Only features of cat (an event classified with an older catalog
+	// could name one it no longer has).
+	feats := slices.DeleteFunc(d.Features, func(r usage.FeatureRow) bool { return int(r.Feature) >= cat.Len() })
+	err = db.bulk(ctx, tx, &featuresSpec, len(feats),
 		func(i int, a []any) []any {
-			r := &d.Features[i]
+			r := &feats[i]
 			return append(a, accountArg(r.Account), int64(r.Day), cat.Feature(r.Feature).Key, r.Events)
 		}, nil)
 	if err != nil {
