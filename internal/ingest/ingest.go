@@ -37,6 +37,9 @@ type Options struct {
 	// CommitMessages is the most messages one transaction takes. Default
 	// 20,000.
 	CommitMessages int
+	// Writers is how many transactions may run at once: 1 on SQLite (one
+	// writer connection), 4 on PostgreSQL by default.
+	Writers int
 	// RawRetention is how long a message's raw JSON is kept (default 90
 	// days); Retention how long the message rows are kept (default 400
 	// days, never less than the dedupe window); LogRetention how long the
@@ -128,6 +131,12 @@ type request struct {
 // committer.
 func New(ctx context.Context, st store.Store, log *slog.Logger, opt Options) (*Service, error) {
 	opt = opt.withDefaults()
+	if opt.Writers <= 0 {
+		opt.Writers = 1
+		if st.Engine() == "postgres" {
+			opt.Writers = 4
+		}
+	}
 	l, err := usage.NewLinker(opt.Link)
 	if err != nil {
 		return nil, err
@@ -356,21 +365,64 @@ func duplicate(keyID int64, m *usage.Message, now time.Time) store.LogEntry {
 		Reason: "duplicate", Detail: "a message with this messageId was already received from this write key; not counted again", Bytes: len(m.Raw)}
 }
 
-// loop is the committer: it takes every request queued, commits them in
-// one transaction, and answers them.
+// loop is the committer: it takes every request queued, prepares one
+// transaction of them (routing them through the Linker, which only it
+// touches), hands it to a writer, and once the writer is done answers the
+// requests and tells the Linker. With one writer (SQLite: one writer
+// connection) requests queue while a transaction runs and the next one
+// takes them all; with several (PostgreSQL) up to Writers transactions run
+// at once.
 func (s *Service) loop() {
 	defer close(s.stopped)
 	tick := time.NewTicker(s.opt.RefreshEvery)
 	defer tick.Stop()
 	s.prune()
+	n := s.opt.Writers
+	work := make(chan *pass)
+	done := make(chan *pass, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for p := range work {
+				s.write(p)
+				done <- p
+			}
+		}()
+	}
+	defer func() {
+		close(work)
+		wg.Wait()
+	}()
+	busy := 0
+	settle := func(p *pass) {
+		busy--
+		if err := s.finish(p); err != nil && len(p.reqs) > 1 {
+			for _, r := range p.reqs {
+				s.commitOnce([]*request{r})
+			}
+		}
+	}
 	for {
-		var first *request
+		var queue <-chan *request
+		if busy < n {
+			queue = s.queue
+		}
 		select {
-		case first = <-s.queue:
+		case first := <-queue:
+			busy++
+			work <- s.prepare(s.gather(first))
+		case p := <-done:
+			settle(p)
 		case <-tick.C:
-			s.housekeeping()
-			continue
+			if busy == 0 {
+				s.housekeeping()
+			}
 		case <-s.stop:
+			for busy > 0 {
+				settle(<-done)
+			}
 			for {
 				select {
 				case r := <-s.queue:
@@ -383,7 +435,6 @@ func (s *Service) loop() {
 				}
 			}
 		}
-		s.commit(s.gather(first))
 	}
 }
 
@@ -455,9 +506,28 @@ func (s *Service) commit(reqs []*request) {
 	}
 }
 
-// commitOnce is one transaction; on failure it answers nothing and
-// changes nothing.
+// commitOnce is one transaction, run here; on failure it answers
+// nothing (unless it held a single request) and changes nothing.
 func (s *Service) commitOnce(reqs []*request) error {
+	p := s.prepare(reqs)
+	s.write(p)
+	return s.finish(p)
+}
+
+// pass is one transaction on its way: the requests, the commit built from
+// them, and its outcome.
+type pass struct {
+	reqs  []*request
+	c     *store.UsageCommit
+	keys  []usage.DedupeKey
+	drops []store.LogEntry
+	now   time.Time
+	err   error
+}
+
+// prepare builds the commit of reqs, taking what links released and the
+// drop log with it (given back if it fails).
+func (s *Service) prepare(reqs []*request) *pass {
 	now := s.opt.Now()
 	// Held events were classified when they arrived; the catalog may have
 	// changed since.
@@ -465,14 +535,16 @@ func (s *Service) commitOnce(reqs []*request) error {
 		e := &s.released.Events[i]
 		e.Features = s.cat.Classify(e.Type, e.Name)
 	}
-	c := &store.UsageCommit{Now: now, Catalog: s.cat, Released: s.released}
+	p := &pass{reqs: reqs, now: now, drops: s.dropLog,
+		c: &store.UsageCommit{Now: now, Catalog: s.cat, Released: s.released}}
+	s.released, s.dropLog = usage.Released{}, nil
+	c := p.c
 	bySource := map[int64]int{}
 	seen := map[int64]map[string]bool{}
 	override := map[int64]map[string]string{}
-	var keys []usage.DedupeKey
 	for _, r := range reqs {
 		c.Log = append(c.Log, r.log...)
-		keys = append(keys, r.dk...)
+		p.keys = append(p.keys, r.dk...)
 		i, ok := bySource[r.key]
 		if !ok {
 			i = len(c.Sources)
@@ -512,39 +584,53 @@ func (s *Service) commitOnce(reqs []*request) error {
 			}
 		}
 	}
-	c.Log = append(c.Log, s.dropLog...)
+	c.Log = append(c.Log, p.drops...)
+	return p
+}
+
+// write runs the transaction (in a writer goroutine: it touches nothing
+// but the store and the counters).
+func (s *Service) write(p *pass) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	began := time.Now()
-	err := s.st.CommitUsage(ctx, c)
+	p.err = s.st.CommitUsage(ctx, p.c)
 	took := time.Since(began)
 	cancel()
 	s.mu.Lock()
 	s.stats.Commits++
 	s.stats.CommitTime += took
-	if err != nil {
+	if p.err != nil {
 		s.stats.CommitErrors++
 	} else {
-		s.stats.Inserted += int64(c.Inserted)
-		s.stats.Attributed += int64(c.Attributed)
+		s.stats.Inserted += int64(p.c.Inserted)
+		s.stats.Attributed += int64(p.c.Attributed)
 	}
 	s.mu.Unlock()
-	if err != nil {
-		if len(reqs) > 1 {
-			s.log.Warn("usage: group commit failed; committing its requests one by one", "err", err, "requests", len(reqs))
+}
+
+// finish answers a pass's requests and tells the Linker; a failed pass
+// gives back what it took and answers only if it held one request (the
+// caller retries the others one by one).
+func (s *Service) finish(p *pass) error {
+	if err := p.err; err != nil {
+		s.released.Events = append(p.c.Released.Events, s.released.Events...)
+		s.released.Contacts = append(p.c.Released.Contacts, s.released.Contacts...)
+		s.dropLog = append(p.drops, s.dropLog...)
+		if len(p.reqs) > 1 {
+			s.log.Warn("usage: group commit failed; committing its requests one by one", "err", err, "requests", len(p.reqs))
 			return err
 		}
-		s.log.Error("usage: commit failed; answered 503, the sender will retry", "err", err, "requests", len(reqs))
-		for _, r := range reqs {
+		s.log.Error("usage: commit failed; answered 503, the sender will retry", "err", err, "requests", len(p.reqs))
+		for _, r := range p.reqs {
 			r.done <- fmt.Errorf("%w: %v", errCommit, err)
 		}
 		return err
 	}
-	s.released, s.dropLog = usage.Released{}, nil
-	s.dedupe.Remember(now, keys...)
-	for i := range c.Sources {
-		s.addReleased(s.linker.Commit(&c.Sources[i].Routing, now))
+	s.dedupe.Remember(p.now, p.keys...)
+	for i := range p.c.Sources {
+		s.addReleased(s.linker.Commit(&p.c.Sources[i].Routing, p.now))
 	}
-	for _, r := range reqs {
+	for _, r := range p.reqs {
 		r.done <- nil
 	}
 	return nil
