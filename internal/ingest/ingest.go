@@ -416,9 +416,7 @@ func (s *Service) loop() {
 		case p := <-done:
 			settle(p)
 		case <-tick.C:
-			if busy == 0 {
-				s.housekeeping()
-			}
+			s.housekeeping(busy == 0)
 		case <-s.stop:
 			for busy > 0 {
 				settle(<-done)
@@ -455,7 +453,10 @@ func (s *Service) gather(first *request) []*request {
 	return reqs
 }
 
-func (s *Service) housekeeping() {
+// housekeeping re-reads accounts and feature definitions, applies the
+// retention hourly, and when idle commits what links released (under load
+// that rides with the next transaction).
+func (s *Service) housekeeping(idle bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	now := s.opt.Now()
@@ -465,7 +466,7 @@ func (s *Service) housekeeping() {
 	if err := s.reloadCatalog(ctx); err != nil {
 		s.log.Error("usage: reading the feature definitions", "err", err)
 	}
-	if len(s.released.Events)+len(s.released.Contacts)+len(s.dropLog) > 0 {
+	if idle && len(s.released.Events)+len(s.released.Contacts)+len(s.dropLog) > 0 {
 		s.commit(nil)
 	}
 	if now.Sub(s.pruned) > time.Hour {
