@@ -97,6 +97,9 @@ Exit status: 0 when every row was imported, 2 when some were rejected,
 			if show <= 0 {
 				opts.KeepRejects = -1
 			}
+			if events && !cmd.Flags().Changed("batch-size") {
+				opts.BatchSize = 10000 // events are small and go through one committer: fewer, larger commits
+			}
 			var ef *rejectFile
 			if errorsFile != "" {
 				if ef, err = newRejectFile(errorsFile); err != nil {

@@ -81,15 +81,37 @@ func ImportEvents(ctx context.Context, st store.Store, sink EventSink, in io.Rea
 		}
 		return nil
 	}
+	// One batch is written while the next is read and decoded.
+	type chunk struct {
+		msgs     []usage.Message
+		accounts map[string]string
+	}
+	chunks := make(chan chunk, 1)
+	written := make(chan error, 1)
+	go func() {
+		var first error
+		for c := range chunks {
+			if first == nil && !opts.DryRun {
+				first = sink.SubmitAttributed(ctx, keyID, c.msgs, c.accounts)
+			}
+		}
+		written <- first
+	}()
+	closed := false
+	wait := func() error {
+		if closed {
+			return nil
+		}
+		closed = true
+		close(chunks)
+		return <-written
+	}
+	defer wait()
 	flush := func(force bool) error {
 		if len(msgs) == 0 || (!force && len(msgs) < opts.BatchSize) {
 			return nil
 		}
-		if !opts.DryRun {
-			if err := sink.SubmitAttributed(ctx, keyID, msgs, accounts); err != nil {
-				return err
-			}
-		}
+		chunks <- chunk{msgs, accounts}
 		msgs, accounts = nil, map[string]string{}
 		return nil
 	}
@@ -212,6 +234,9 @@ func ImportEvents(ctx context.Context, st store.Store, sink EventSink, in io.Rea
 		return rep, fmt.Errorf("format %q is not csv, tsv or jsonl", opts.Format)
 	}
 	if err := flush(true); err != nil {
+		return rep, err
+	}
+	if err := wait(); err != nil {
 		return rep, err
 	}
 	progress()
