@@ -124,6 +124,16 @@ func (s *Service) serve(r *http.Request, buf *bytes.Buffer) error {
 			limit = usage.MaxMessageBytes
 		}
 	}
+	// A key in the Authorization header is checked before the body is
+	// read: an unknown sender costs no decoding.
+	var key *auth.WriteKey
+	if secret, _, ok := r.BasicAuth(); ok && secret != "" {
+		k, err := s.keys.lookup(r.Context(), secret)
+		if err != nil {
+			return err
+		}
+		key = &k
+	}
 	var body io.Reader = r.Body
 	switch enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding"))); enc {
 	case "", "identity":
@@ -158,17 +168,17 @@ func (s *Service) serve(r *http.Request, buf *bytes.Buffer) error {
 	if err != nil {
 		return err
 	}
-	secret, _, hasBasic := r.BasicAuth()
-	if !hasBasic || secret == "" {
-		secret = b.WriteKey
+	if key == nil {
+		if b.WriteKey == "" {
+			return fail(http.StatusUnauthorized, "no write key: send it as the HTTP basic-auth user name with an empty password, or as \"writeKey\" in the body")
+		}
+		k, err := s.keys.lookup(r.Context(), b.WriteKey)
+		if err != nil {
+			return err
+		}
+		key = &k
 	}
-	if secret == "" {
-		return fail(http.StatusUnauthorized, "no write key: send it as the HTTP basic-auth user name with an empty password, or as \"writeKey\" in the body")
-	}
-	k, err := s.keys.lookup(r.Context(), secret)
-	if err != nil {
-		return err
-	}
+	k := *key
 	msgs, dk, log := s.Screen(k.ID, b, now)
 	return s.Submit(r.Context(), k.ID, msgs, dk, log)
 }

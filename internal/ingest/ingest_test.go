@@ -249,6 +249,7 @@ func testEndpoints(t *testing.T, st store.Store) {
 		{"oversize message", "/v1/track", secret, `{"userId":"u","event":"` + strings.Repeat("x", 33000) + `"}`, 413, "at most 32768"},
 		{"no key", "/v1/batch", "", `{"batch":[]}`, 401, "no write key"},
 		{"unknown key", "/v1/batch", "tendwk_nope", `{"batch":[]}`, 401, "unknown write key"},
+		{"unknown key before the body is read", "/v1/batch", "tendwk_nope", `{"batch":[`, 401, "unknown write key"},
 		{"unknown path", "/v1/nothing", secret, `{}`, 404, "/v1/batch"},
 	} {
 		a := r.post(t, c.path, c.key, []byte(c.body))
