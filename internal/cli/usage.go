@@ -197,6 +197,65 @@ count no more.`,
 			return nil
 		},
 	}
-	cmd.AddCommand(features, rebuild)
+	var asOf string
+	var asJSON bool
+	account := &cobra.Command{
+		Use:   "account EXTERNAL_ID",
+		Short: "Show an account's product adoption (DAU/WAU/MAU, seats, breadth, depth, trend, features)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			day := usage.DayOf(time.Now())
+			if asOf != "" {
+				d, err := usage.ParseDay(asOf)
+				if err != nil {
+					return fmt.Errorf("--as-of: want YYYY-MM-DD, got %q", asOf)
+				}
+				day = d
+			}
+			st, err := e.openStore(ctx, true)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			a, err := st.Accounts().GetByExternalID(ctx, args[0])
+			if err != nil {
+				return fmt.Errorf("account %q: %w", args[0], err)
+			}
+			cat, err := adoption.LoadCatalog(ctx, st)
+			if err != nil {
+				return err
+			}
+			rep, err := adoption.Measure(ctx, st, cat, a.ID, day, 0)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				enc := json.NewEncoder(e.out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(rep)
+			}
+			pct := func(f *float64) string {
+				if f == nil {
+					return "—"
+				}
+				return fmt.Sprintf("%.0f%%", *f*100)
+			}
+			fmt.Fprintf(e.out, "%s (%s), as of %s\n", a.Name, a.ExternalID, rep.AsOf)
+			fmt.Fprintf(e.out, "  active users     DAU %d  WAU %d  MAU %d (previous 30 days %d)\n", rep.DAU, rep.WAU, rep.MAU, rep.MAUPrev)
+			fmt.Fprintf(e.out, "  seats            %s of %d\n", pct(rep.SeatUtilisation), rep.Seats)
+			fmt.Fprintf(e.out, "  breadth          %s (%d of %d features)\n", pct(rep.Breadth), rep.FeaturesUsed, rep.FeaturesDefined)
+			fmt.Fprintf(e.out, "  depth            %s (%d users of high-value features)\n", pct(rep.Depth), rep.HighValueUsers)
+			fmt.Fprintf(e.out, "  trend            %s (%d events in 30 days, %d before)\n", pct(rep.Trend), rep.Events, rep.EventsPrev)
+			fmt.Fprintf(e.out, "  stickiness       %s\n", pct(rep.Stickiness))
+			for _, f := range rep.Features {
+				fmt.Fprintf(e.out, "  %-16s %d events, %d users\n", f.Key, f.Events, f.Users)
+			}
+			return nil
+		},
+	}
+	account.Flags().StringVar(&asOf, "as-of", "", "the last day of the 30-day window (YYYY-MM-DD, UTC; default today)")
+	account.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	cmd.AddCommand(features, rebuild, account)
 	return cmd
 }

@@ -66,4 +66,11 @@ func TestWriteKeyAndUsageCommands(t *testing.T) {
 	if out, _, err = run(t, data, "usage", "rebuild"); err != nil || !strings.Contains(out, "1 events over 1 accounts") {
 		t.Fatalf("rebuild: %v %s", err, out)
 	}
+	out, _, err = run(t, data, "usage", "account", "a1", "--as-of", "2026-11-10")
+	if err != nil || !strings.Contains(out, "MAU 1") || !strings.Contains(out, "1 of 1 features") || !strings.Contains(out, "saves") {
+		t.Fatalf("usage account: %v\n%s", err, out)
+	}
+	if _, _, err := run(t, data, "usage", "account", "nobody"); err == nil || !strings.Contains(err.Error(), "nobody") {
+		t.Fatalf("unknown account: %v", err)
+	}
 }
