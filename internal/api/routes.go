@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"reflect"
 
+	"github.com/tendhq/tend/internal/adoption"
 	"github.com/tendhq/tend/internal/customer"
 	"github.com/tendhq/tend/internal/retention"
 	"github.com/tendhq/tend/internal/revenue"
@@ -182,6 +183,28 @@ func (s *server) routeTable() []route {
 			Query: []param{asOfParam, {Name: "months", Desc: "How many start months, ending with as_of's (1–120). Default: 24.", Schema: map[string]any{"type": "integer"}}},
 			OK:    []reply{{Status: 200, Type: reflect.TypeFor[CohortReport]()}},
 			Fails: []int{http.StatusBadRequest, http.StatusUnprocessableEntity}}},
+
+		// Product usage (issue 4); handlers in usage.go.
+		route{"GET", Prefix + "/accounts/{id}/usage", s.getAccountUsage, operation{
+			ID: "getAccountUsage", Tag: "usage", Summary: "An account's product adoption",
+			Notes: "DAU, WAU, MAU, stickiness, seat utilisation (MAU ÷ seats of live paid subscriptions), breadth " +
+				"(features used in 30 days ÷ features defined), depth (users of high-value features ÷ MAU) and trend " +
+				"(events in 30 days vs the 30 before) as of a day, the features used, and DAU/WAU/MAU per day. " +
+				"Ratios are null when undefined. `values` holds the named numbers health scorecards read.",
+			Query: []param{
+				{Name: "as_of", Desc: "The last day of the window (YYYY-MM-DD, UTC). Default: today.", Schema: map[string]any{"type": "string", "format": "date"}},
+				{Name: "days", Desc: "Days of activity to list (0 to 730). Default 90.", Schema: map[string]any{"type": "integer"}},
+			},
+			OK: []reply{{Status: 200, Type: reflect.TypeFor[adoption.Report]()}}, Fails: readFails}},
+		route{"GET", Prefix + "/ingestion/log", s.getIngestionLog, operation{
+			ID: "getIngestionLog", Tag: "usage", Summary: "Messages ingestion refused, dropped or did not count, newest first (administrators)",
+			Notes: "Reasons: the decoder's (missing_event, bad_timestamp, too_large…), duplicate, held_dropped, contact_ambiguous, contact_invalid.",
+			Query: []param{
+				{Name: "reason", Desc: "Only entries with this reason.", Schema: str},
+				{Name: "before", Desc: "Entries older than this id (next_before of the previous page).", Schema: map[string]any{"type": "integer"}},
+				{Name: "limit", Desc: "At most this many (1 to 1000, default 100).", Schema: map[string]any{"type": "integer"}},
+			},
+			OK: []reply{{Status: 200, Type: reflect.TypeFor[ingestionLogPage]()}}, Fails: listFails}},
 
 		route{"GET", Prefix + "/openapi.json", s.serveOpenAPI, operation{
 			ID: "getOpenAPI", Tag: "meta", Summary: "This API's OpenAPI 3.1 document", Public: true,

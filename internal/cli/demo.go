@@ -13,9 +13,10 @@ import (
 
 func demoCmd(e *env) *cobra.Command {
 	var (
-		seed     int64
-		accounts int
-		force    bool
+		seed      int64
+		accounts  int
+		force     bool
+		usageDays int
 	)
 	cmd := &cobra.Command{
 		Use:   "demo",
@@ -56,6 +57,12 @@ again updates its objects in place.`,
 			if err != nil {
 				return err
 			}
+			events := 0
+			if usageDays > 0 {
+				if events, err = demo.LoadUsage(ctx, st, c, usageDays); err != nil {
+					return err
+				}
+			}
 			fmt.Fprintf(e.out, "Loaded the demo company %s (seed %d, as of %s) into %s in %s.\n",
 				sum.Company, sum.Seed, sum.AsOf, st.Engine(), time.Since(start).Round(time.Millisecond))
 			fmt.Fprintf(e.out, "  %d accounts: %d live (%d at risk now), %d churned\n",
@@ -64,6 +71,9 @@ again updates its objects in place.`,
 				dollars(sum.MRR), dollars(sum.MRR*12), len(c.Products), sum.Top10Share*100)
 			fmt.Fprintf(e.out, "  %d CSMs among %d users; %d contacts, %d subscriptions, %d invoices, %d tickets, %d survey answers, %d timeline entries\n",
 				sum.CSMs, sum.Users, sum.Contacts, sum.Subscriptions, sum.Invoices, sum.Tickets, sum.Surveys, sum.Activities)
+			if events > 0 {
+				fmt.Fprintf(e.out, "  %d product usage events over %d days (usage fades before churn, rises before expansion)\n", events, usageDays)
+			}
 			fmt.Fprintln(e.out, "All of it is invented: no real company, person or number.")
 			return nil
 		},
@@ -71,6 +81,7 @@ again updates its objects in place.`,
 	cmd.Flags().Int64Var(&seed, "seed", 1, "which demo company: the same seed gives the same data")
 	cmd.Flags().IntVar(&accounts, "accounts", demo.DefaultAccounts, "how many customer accounts to invent")
 	cmd.Flags().BoolVar(&force, "force", false, "load even if the database already has accounts")
+	cmd.Flags().IntVar(&usageDays, "usage-days", demoUsageDays, "days of product usage to invent (0: none)")
 	return cmd
 }
 

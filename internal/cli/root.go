@@ -63,6 +63,9 @@ func New() *cobra.Command {
 		ratesCmd(e),
 		userCmd(e),
 		tokenCmd(e),
+		writeKeyCmd(e),
+		usageCmd(e),
+		benchCmd(e),
 		configCmd(e),
 		versionCmd(e),
 	)

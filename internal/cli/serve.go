@@ -15,8 +15,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tendhq/tend/internal/demo"
+	"github.com/tendhq/tend/internal/ingest"
 	"github.com/tendhq/tend/internal/server"
 	"github.com/tendhq/tend/internal/store"
+	"github.com/tendhq/tend/internal/usage"
 )
 
 func serveCmd(e *env) *cobra.Command {
@@ -70,6 +72,10 @@ Tend never touches real data.`,
 	return cmd
 }
 
+// demoUsageDays is how many days of product usage the demo company gets:
+// enough for the 30-day metrics and their trend against the 30 before.
+const demoUsageDays = 60
+
 func loadDemo(ctx context.Context, e *env, st store.Store, seed int64) error {
 	n, err := st.Accounts().Count(ctx, store.Query{})
 	if err != nil {
@@ -80,10 +86,16 @@ func loadDemo(ctx context.Context, e *env, st store.Store, seed int64) error {
 	}
 	start := time.Now()
 	e.log.Info("building the demo company", "seed", seed)
-	sum, err := demo.Generate(ctx, st, demo.Options{Seed: seed})
+	c := demo.Build(demo.Options{Seed: seed})
+	sum, err := demo.Load(ctx, st, c)
 	if err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
+	events, err := demo.LoadUsage(ctx, st, c, demoUsageDays)
+	if err != nil {
+		return err
+	}
+	e.log.Info("demo product usage loaded", "events", events, "days", demoUsageDays)
 	if err := st.Analyze(ctx); err != nil {
 		return err
 	}
@@ -96,6 +108,12 @@ func serve(ctx context.Context, e *env, st store.Store, opts server.Options) err
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", e.cfg.Listen, err)
 	}
+	svc, err := ingest.New(ctx, st, e.log, e.ingestOptions())
+	if err != nil {
+		return fmt.Errorf("usage ingestion: %w", err)
+	}
+	defer svc.Close() // after Shutdown: requests in flight wait for their commit
+	opts.Ingest = svc
 	srv := &http.Server{
 		Handler:           server.New(st, e.log, opts),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -121,6 +139,16 @@ func serve(ctx context.Context, e *env, st store.Store, opts server.Options) err
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// ingestOptions is the ingestion service's configuration.
+func (e *env) ingestOptions() ingest.Options {
+	return ingest.Options{
+		Link:         usage.LinkConfig{MatchField: usage.MatchField(e.cfg.UsageMatchField)},
+		Dedupe:       usage.DedupeOptions{Window: e.cfg.UsageDedupeWindow},
+		RawRetention: e.cfg.UsageRawRetention,
+		Retention:    e.cfg.UsageRetention,
+	}
 }
 
 // isLoopback reports whether addr listens only on this machine.

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/tendhq/tend/internal/ingest"
 	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/transfer"
 )
@@ -31,7 +32,7 @@ func importCmd(e *env) *cobra.Command {
 	)
 	cmd := &cobra.Command{
 		Use:   "import <object> FILE",
-		Short: "Import " + strings.Join(transfer.Names(), ", ") + " from CSV or JSON lines",
+		Short: "Import " + strings.Join(transfer.Names(), ", ") + " or events from CSV or JSON lines",
 		Long: `Import objects from a CSV or JSON lines file ("-" reads standard input).
 
 Columns are matched to fields by name (case, spaces, underscores and dashes
@@ -42,18 +43,29 @@ nothing: bad rows are reported with their line and column, good rows are
 imported, and rows that match an existing object by external id (email
 for users) update it, so a rerun after fixing the file is safe.
 
+Events (product usage) come as Segment JSON lines (one message per line, as
+Segment and warehouses export them; receivedAt is trusted) or as CSV: columns
+map to message_id, type, event, name, user_id, anonymous_id, group_id,
+account or subscription (an external id naming the account), timestamp and
+count (the event repeated); other columns become properties. A re-import
+is deduplicated by message id.
+
 Exit status: 0 when every row was imported, 2 when some were rejected,
 1 on any other failure. See docs/import.md.`,
 		Example: `  tend import accounts accounts.csv
   tend import subscriptions subs.csv --map account_id=account_external_id --set product=RavenStack
-  tend import accounts crm.csv --map "Plan=attributes.plan,Seats=attributes.seats:number" --dry-run`,
+  tend import accounts crm.csv --map "Plan=attributes.plan,Seats=attributes.seats:number" --dry-run
+  tend import events segment-export.jsonl
+  tend import events ravenstack_feature_usage.csv \
+    --map usage_id=message_id,subscription_id=subscription,usage_date=timestamp,feature_name=event,usage_count=count`,
 		Args: usageArgs(2, "tend import <object> FILE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			events := args[0] == "events"
 			obj, err := transfer.Lookup(args[0])
-			if err != nil {
-				return err
+			if err != nil && !events {
+				return fmt.Errorf("%w (or events)", err)
 			}
 			path := args[1]
 			if format == "" {
@@ -85,6 +97,9 @@ Exit status: 0 when every row was imported, 2 when some were rejected,
 			if show <= 0 {
 				opts.KeepRejects = -1
 			}
+			if events && !cmd.Flags().Changed("batch-size") {
+				opts.BatchSize = 10000 // events are small and go through one committer: fewer, larger commits
+			}
 			var ef *rejectFile
 			if errorsFile != "" {
 				if ef, err = newRejectFile(errorsFile); err != nil {
@@ -98,7 +113,12 @@ Exit status: 0 when every row was imported, 2 when some were rejected,
 				bar = transfer.NewBar(f)
 				opts.Progress = bar.Update
 			}
-			rep, err := obj.Import(ctx, st, in, opts)
+			var rep transfer.Report
+			if events {
+				rep, err = e.importEvents(ctx, st, in, opts)
+			} else {
+				rep, err = obj.Import(ctx, st, in, opts)
+			}
 			if bar != nil {
 				bar.Done()
 			}
@@ -190,6 +210,20 @@ file again changes nothing. See docs/import.md.`,
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "", "file to write (default: standard output)")
 	return cmd
+}
+
+// importEvents imports usage through an ingestion service of its own, so
+// dedupe, linking and rollups are those of live ingestion.
+func (e *env) importEvents(ctx context.Context, st store.Store, in io.Reader, opts transfer.Options) (transfer.Report, error) {
+	if opts.DryRun {
+		return transfer.ImportEvents(ctx, st, nil, in, opts)
+	}
+	svc, err := ingest.New(ctx, st, e.log, e.ingestOptions())
+	if err != nil {
+		return transfer.Report{}, err
+	}
+	defer svc.Close()
+	return transfer.ImportEvents(ctx, st, svc, in, opts)
 }
 
 // importStore opens the store an import writes to. A dry run writes

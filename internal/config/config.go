@@ -24,6 +24,12 @@ type Config struct {
 	NoMigrate       bool
 	HTTPS           bool
 	ShutdownTimeout time.Duration
+
+	// Usage ingestion (issue 4).
+	UsageMatchField   string
+	UsageRawRetention time.Duration
+	UsageRetention    time.Duration
+	UsageDedupeWindow time.Duration
 }
 
 // option binds one field of Config to its flag and environment variable.
@@ -56,6 +62,18 @@ var options = []option{
 		bind: func(c *Config, fs *pflag.FlagSet, o option) {
 			fs.DurationVar(&c.ShutdownTimeout, o.flag, 15*time.Second, o.usage)
 		}},
+	{flag: "usage-match-field", env: "TEND_USAGE_MATCH_FIELD", def: "product_id", usage: "account field a Segment groupId names: product_id, external_id or billing_id",
+		bind: str(func(c *Config) *string { return &c.UsageMatchField })},
+	{flag: "usage-raw-retention", env: "TEND_USAGE_RAW_RETENTION", def: "2160h", usage: "how long the raw JSON of usage messages is kept for drill-down (-1s: forever)",
+		bind: dur(func(c *Config) *time.Duration { return &c.UsageRawRetention }, 90*24*time.Hour)},
+	{flag: "usage-retention", env: "TEND_USAGE_RETENTION", def: "9600h", usage: "how long usage messages are kept for `tend usage rebuild` (-1s: forever; at least the dedupe window)",
+		bind: dur(func(c *Config) *time.Duration { return &c.UsageRetention }, 400*24*time.Hour)},
+	{flag: "usage-dedupe-window", env: "TEND_USAGE_DEDUPE_WINDOW", def: "24h", usage: "a retried messageId within this window is not counted twice (at least 24h)",
+		bind: dur(func(c *Config) *time.Duration { return &c.UsageDedupeWindow }, 24*time.Hour)},
+}
+
+func dur(p func(*Config) *time.Duration, def time.Duration) func(*Config, *pflag.FlagSet, option) {
+	return func(c *Config, fs *pflag.FlagSet, o option) { fs.DurationVar(p(c), o.flag, def, o.usage) }
 }
 
 // Bind registers every option as a flag on fs, writing into c.
@@ -102,6 +120,17 @@ func (c *Config) check() error {
 	case "debug", "info", "warn", "error":
 	default:
 		return fmt.Errorf("log-level: %q is not debug, info, warn or error", c.LogLevel)
+	}
+	switch c.UsageMatchField {
+	case "", "product_id", "external_id", "billing_id":
+	default:
+		return fmt.Errorf("usage-match-field: %q is not product_id, external_id or billing_id", c.UsageMatchField)
+	}
+	if c.UsageDedupeWindow != 0 && c.UsageDedupeWindow < 24*time.Hour {
+		return fmt.Errorf("usage-dedupe-window: %s is shorter than 24h", c.UsageDedupeWindow)
+	}
+	if c.UsageRetention > 0 && c.UsageRetention < c.UsageDedupeWindow {
+		return fmt.Errorf("usage-retention: %s is shorter than the dedupe window (%s): retries could be counted twice", c.UsageRetention, c.UsageDedupeWindow)
 	}
 	switch c.LogFormat {
 	case "text", "json":

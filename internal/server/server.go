@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/tendhq/tend/internal/api"
@@ -23,6 +24,10 @@ type Options struct {
 	HTTPS bool
 	// SignInHint is shown on the sign-in page (the demo's credentials).
 	SignInHint string
+	// Ingest, when set, serves the Segment-compatible ingestion API under
+	// /v1/. It sits outside sign-in and the cross-origin check: ingestion
+	// authenticates by write key alone (package ingest).
+	Ingest http.Handler
 }
 
 // New returns the handler for the whole of Tend.
@@ -32,7 +37,8 @@ type Options struct {
 // state-changing request a browser marks as coming from another site, so
 // no form or API call can be forged from elsewhere; authentication, which
 // puts the principal in the context; then the API or the web UI, which
-// decide what that principal may do.
+// decide what that principal may do. The ingestion API (/v1/) is the
+// exception: it takes only write keys, so it skips the last three.
 func New(st store.Store, log *slog.Logger, o Options) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/", api.New(st, log))
@@ -54,7 +60,14 @@ func New(st store.Store, log *slog.Logger, o Options) http.Handler {
 			"origin", r.Header.Get("Origin"), "sec_fetch_site", r.Header.Get("Sec-Fetch-Site"), "request_id", RequestID(r.Context()))
 		http.Error(w, "cross-origin request refused: Tend only accepts changes from its own pages", http.StatusForbidden)
 	}))
-	return logRequests(log, csrf.Handler(authenticate(st, log, time.Now, mux)))
+	app := csrf.Handler(authenticate(st, log, time.Now, mux))
+	return logRequests(log, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if o.Ingest != nil && strings.HasPrefix(r.URL.Path, "/v1/") {
+			o.Ingest.ServeHTTP(w, r)
+			return
+		}
+		app.ServeHTTP(w, r)
+	}))
 }
 
 type requestIDKey struct{}

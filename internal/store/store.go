@@ -72,6 +72,8 @@ type Store interface {
 	// RetentionStamp changes whenever what the retention book is built
 	// from changes (see retention.Cache).
 	RetentionStamp(ctx context.Context) (string, error)
+	// Usage is product usage: write keys, messages, rollups, the ingestion log.
+	Usage
 
 	// Analyze refreshes the query planner's statistics; worth calling
 	// after a bulk import, before the next autovacuum would.

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"sync"
 	"time"
 
 	"github.com/tendhq/tend/internal/civil"
@@ -29,6 +30,8 @@ type DB struct {
 	// lockSQL, run first in the migration transaction, keeps two
 	// processes from migrating at once (PostgreSQL's advisory lock).
 	lockSQL string
+	// stmts caches the prepared bulk statements of usage (see bulk).
+	stmts sync.Map
 
 	accounts      *coll[customer.Account]
 	contacts      *coll[customer.Contact]
@@ -92,6 +95,10 @@ func (db *DB) Engine() string { return db.D.Name }
 
 // Close closes both pools.
 func (db *DB) Close() error {
+	db.stmts.Range(func(_, st any) bool {
+		st.(*sql.Stmt).Close()
+		return true
+	})
 	err := db.R.Close()
 	if db.W != db.R {
 		err = errors.Join(err, db.W.Close())

@@ -46,6 +46,7 @@ func Run(t *testing.T, open Opener) {
 		{"RenewalCalls", testRenewalCalls},
 		{"RetentionBook", testRetentionBook},
 		{"ExchangeRates", testExchangeRates},
+		{"Usage", testUsage},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
