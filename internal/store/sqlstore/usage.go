@@ -795,7 +795,7 @@ func (db *DB) EachAccountUsage(ctx context.Context, from, to usage.Day, cat *usa
 	}
 	var (
 		d, ev, an, typ, f0, f1, f2, f3 int64
-		name, key, user                 string
+		name, key, user                string
 	)
 	specs := []struct {
 		q    string
