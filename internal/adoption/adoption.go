@@ -103,6 +103,10 @@ func Measure(ctx context.Context, st store.Store, cat *usage.Catalog, id int64, 
 	if err != nil {
 		return Report{}, err
 	}
+	return report(id, au, cat, asOf, seats, days), nil
+}
+
+func report(id int64, au *usage.AccountUsage, cat *usage.Catalog, asOf usage.Day, seats, days int) Report {
 	ad := au.Adoption(cat, asOf, seats)
 	rep := Report{AccountID: id, AsOf: asOf.String(), DAU: ad.DAU, WAU: ad.WAU, MAU: ad.MAU, MAUPrev: ad.MAUPrev, Seats: seats,
 		Stickiness: ratio(ad.Stickiness), SeatUtilisation: ratio(ad.SeatUtilisation),
@@ -118,7 +122,22 @@ func Measure(ctx context.Context, st store.Store, cat *usage.Catalog, id int64, 
 			rep.Activity = append(rep.Activity, Day{Day: a.Day.String(), DAU: a.DAU, WAU: a.WAU, MAU: a.MAU})
 		}
 	}
-	return rep, nil
+	return rep
+}
+
+// MeasureAll computes the adoption of every account with usage in the
+// 60 days ending asOf (no activity series), in account id order, reading
+// each rollup table once: for scoring every account. each must not use
+// the store (the scans hold read connections until they end): collect,
+// then write.
+func MeasureAll(ctx context.Context, st store.Store, cat *usage.Catalog, asOf usage.Day, each func(Report) error) error {
+	seats, err := st.Seats(ctx)
+	if err != nil {
+		return err
+	}
+	return st.EachAccountUsage(ctx, asOf-usage.Window*2+1, asOf, cat, func(id int64, au *usage.AccountUsage) error {
+		return each(report(id, au, cat, asOf, seats[id], 0))
+	})
 }
 
 // AccountKey is how the usage core names an account: its store id.

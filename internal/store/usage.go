@@ -51,6 +51,13 @@ type Usage interface {
 	// AccountSeats is the seats (quantity) of the account's live, paid
 	// subscriptions.
 	AccountSeats(ctx context.Context, accountID int64) (int, error)
+	// EachAccountUsage reads the rollups of every account with usage in
+	// from..to, one account at a time in id order (four ordered scans
+	// merged, so memory holds one account), for scoring all accounts.
+	// each must not use the store: the scans hold read connections.
+	EachAccountUsage(ctx context.Context, from, to usage.Day, cat *usage.Catalog, each func(id int64, a *usage.AccountUsage) error) error
+	// Seats is AccountSeats of every account with live, paid subscriptions.
+	Seats(ctx context.Context) (map[int64]int, error)
 	// UsageTotals counts what is stored, for the admin page and tests.
 	UsageTotals(ctx context.Context) (UsageTotals, error)
 

@@ -782,6 +782,120 @@ func (db *DB) AccountUsage(ctx context.Context, accountID int64, from, to usage.
 	return a, nil
 }
 
+// EachAccountUsage streams every account's rollups for from..to.
+func (db *DB) EachAccountUsage(ctx context.Context, from, to usage.Day, cat *usage.Catalog, each func(int64, *usage.AccountUsage) error) error {
+	// One cursor per rollup table, each ordered by account; an account's
+	// rows are taken from each in turn. A cursor's current row is scanned
+	// once to learn its account, and again (Rows.Scan may be repeated)
+	// into the shared variables just before it is used.
+	type cursor struct {
+		rows *sql.Rows
+		acct int64
+		ok   bool
+	}
+	var (
+		d, ev, an, typ, f0, f1, f2, f3 int64
+		name, key, user                string
+	)
+	specs := []struct {
+		q    string
+		dst  []any
+		into func(du *usage.DayUsage)
+	}{
+		{"SELECT account_id, day, events, anonymous_events FROM usage_days", []any{&d, &ev, &an},
+			func(du *usage.DayUsage) { du.Events, du.AnonymousEvents = ev, an }},
+		{"SELECT account_id, day, type, name, events FROM usage_names", []any{&d, &typ, strScan{&name}, &ev},
+			func(du *usage.DayUsage) { du.ByName[usage.NameKey{Type: usage.Type(typ), Name: name}] = ev }},
+		{"SELECT account_id, day, feature, events FROM usage_features", []any{&d, strScan{&key}, &ev},
+			func(du *usage.DayUsage) {
+				if f, ok := cat.Lookup(key); ok {
+					du.Features[f.ID] = ev
+				}
+			}},
+		{"SELECT account_id, day, user_id, events, f0, f1, f2, f3 FROM usage_user_days", []any{&d, strScan{&user}, &ev, &f0, &f1, &f2, &f3},
+			func(du *usage.DayUsage) {
+				du.Users[user] = &usage.UserDay{Events: ev, Features: usage.FeatureSet{uint64(f0), uint64(f1), uint64(f2), uint64(f3)}}
+			}},
+	}
+	cs := make([]*cursor, len(specs))
+	defer func() {
+		for _, c := range cs {
+			if c != nil {
+				c.rows.Close()
+			}
+		}
+	}()
+	// advance moves cursor i to its next row and reads its account.
+	advance := func(i int) error {
+		c := cs[i]
+		c.ok = c.rows.Next()
+		if !c.ok {
+			return c.rows.Err()
+		}
+		return c.rows.Scan(append([]any{&c.acct}, specs[i].dst...)...)
+	}
+	for i, sp := range specs {
+		rows, err := db.R.QueryContext(ctx, db.D.rebind(sp.q+" WHERE day BETWEEN ? AND ? ORDER BY account_id"), int64(from), int64(to))
+		if err != nil {
+			return fmt.Errorf("account usage: %w", err)
+		}
+		cs[i] = &cursor{rows: rows}
+		if err := advance(i); err != nil {
+			return fmt.Errorf("account usage: %w", err)
+		}
+	}
+	for {
+		cur := int64(-1)
+		for _, c := range cs {
+			if c.ok && (cur < 0 || c.acct < cur) {
+				cur = c.acct
+			}
+		}
+		if cur < 0 {
+			return nil
+		}
+		a := &usage.AccountUsage{Account: strconv.FormatInt(cur, 10), Days: map[usage.Day]*usage.DayUsage{}}
+		for i, c := range cs {
+			for c.ok && c.acct == cur {
+				if err := c.rows.Scan(append([]any{&c.acct}, specs[i].dst...)...); err != nil {
+					return fmt.Errorf("account usage: %w", err)
+				}
+				du := a.Days[usage.Day(d)]
+				if du == nil {
+					du = &usage.DayUsage{ByName: map[usage.NameKey]int64{}, Features: map[usage.FeatureID]int64{}, Users: map[string]*usage.UserDay{}}
+					a.Days[usage.Day(d)] = du
+				}
+				specs[i].into(du)
+				if err := advance(i); err != nil {
+					return fmt.Errorf("account usage: %w", err)
+				}
+			}
+		}
+		if err := each(cur, a); err != nil {
+			return err
+		}
+	}
+}
+
+// Seats sums live, paid subscriptions' quantity per account.
+func (db *DB) Seats(ctx context.Context) (map[int64]int, error) {
+	live := "'" + strings.Join(customer.LiveStatuses, "', '") + "'"
+	rows, err := db.R.QueryContext(ctx, "SELECT account_id, SUM(quantity) FROM subscriptions WHERE NOT trial AND status IN ("+live+") GROUP BY account_id")
+	if err != nil {
+		return nil, fmt.Errorf("seats: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]int{}
+	for rows.Next() {
+		var id, n int64
+		if err := rows.Scan(intScan{&id}, intScan{&n}); err != nil {
+			return nil, fmt.Errorf("seats: %w", err)
+		}
+		out[id] = int(n)
+	}
+	return out, rows.Err()
+}
+
 // AccountSeats sums the quantity of the account's live, paid subscriptions.
 func (db *DB) AccountSeats(ctx context.Context, accountID int64) (int, error) {
 	live := "'" + strings.Join(customer.LiveStatuses, "', '") + "'"
