@@ -120,6 +120,8 @@ type accountView struct {
 	Surveys                related[surveyRow]
 	LatestNPS              *surveyRow
 	Invoices               related[invoiceRow]
+	// Usage is the product usage panel (adoption over 90 days).
+	Usage                  UsagePanel
 	Overdue                int
 	OverdueAmount          int64
 	Timeline               related[activityRow]
@@ -168,6 +170,10 @@ func (s *server) accountView(ctx context.Context, a customer.Account, p auth.Pri
 		Currency: currencyOr(a.Currency),
 		ARR:      a.MRR * 12,
 		Renewal:  renewalOf(a.RenewalOn, today),
+	}
+	var err error
+	if v.Usage, err = s.usagePanel(ctx, id, a.Name); err != nil {
+		return v, err
 	}
 	if !a.CustomerSince.IsZero() {
 		v.TenureDays = today.DaysSince(a.CustomerSince)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"html/template"
@@ -48,8 +49,7 @@ func pctOf(f *float64, signed bool) string {
 }
 
 // usagePanel builds the panel of account id as of today.
-func (s *server) usagePanel(r *http.Request, id int64, name string) (UsagePanel, error) {
-	ctx := r.Context()
+func (s *server) usagePanel(ctx context.Context, id int64, name string) (UsagePanel, error) {
 	cat, err := adoption.LoadCatalog(ctx, s.st)
 	if err != nil {
 		return UsagePanel{}, err
@@ -87,7 +87,7 @@ func (s *server) accountUsagePage(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	p, err := s.usagePanel(r, id, a.Name)
+	p, err := s.usagePanel(r.Context(), id, a.Name)
 	if err != nil {
 		return err
 	}
