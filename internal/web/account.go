@@ -121,11 +121,11 @@ type accountView struct {
 	LatestNPS              *surveyRow
 	Invoices               related[invoiceRow]
 	// Usage is the product usage panel (adoption over 90 days).
-	Usage                  UsagePanel
-	Overdue                int
-	OverdueAmount          int64
-	Timeline               related[activityRow]
-	TenureDays             int
+	Usage         UsagePanel
+	Overdue       int
+	OverdueAmount int64
+	Timeline      related[activityRow]
+	TenureDays    int
 }
 
 // accountPage is the Customer 360 of one account. Those who may change

@@ -11,8 +11,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tendhq/tend/internal/civil"
@@ -44,10 +44,10 @@ type DB struct {
 
 	// writes counts the writes this DB has committed, and cache holds the
 	// dashboard figures computed since the last change (cache.go).
-	writes atomic.Uint64
-	cache  figuresCache
-	churnRecords  *coll[customer.ChurnRecord]
-	renewalCalls  *coll[customer.RenewalCall]
+	writes       atomic.Uint64
+	cache        figuresCache
+	churnRecords *coll[customer.ChurnRecord]
+	renewalCalls *coll[customer.RenewalCall]
 }
 
 // New wraps open pools. migrations is the engine's folder of numbered
