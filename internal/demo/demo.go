@@ -61,6 +61,9 @@ type Company struct {
 	Tickets       []customer.Ticket
 	Surveys       []customer.SurveyResponse
 	Activities    []customer.Activity
+	// ChurnRecords are the reasons the CSMs recorded for churned accounts:
+	// most of them, as in a real team, not all.
+	ChurnRecords []customer.ChurnRecord
 
 	// Truth is what the generator decided for each account, in the same
 	// order as Accounts. It is not loaded into the store.
@@ -219,6 +222,7 @@ func (g *gen) company() *Company {
 		c.Surveys = append(c.Surveys, a.surveys...)
 		c.Activities = append(c.Activities, a.activities...)
 	}
+	c.ChurnRecords = churnRecords(c.Accounts, c.Truth)
 	// External ids are unique, so these orders are total and the result
 	// does not depend on the sort algorithm.
 	slices.SortFunc(c.Invoices, func(x, y customer.Invoice) int {
@@ -235,4 +239,32 @@ func (g *gen) company() *Company {
 		c.Tickets[i].ExternalID = fmt.Sprint(40001 + i)
 	}
 	return c
+}
+
+// churnRecords are the churn reasons the team recorded: one per churned
+// account, for its last churn, with the reason the generator chose. One
+// churn in eight goes unrecorded, so the retention page has gaps to show.
+func churnRecords(accounts []customer.Account, truth []Truth) []customer.ChurnRecord {
+	var out []customer.ChurnRecord
+	n := 0
+	for i, t := range truth {
+		if t.ChurnedOn.IsZero() || t.Reason == "" {
+			continue
+		}
+		n++
+		if n%8 == 0 {
+			continue
+		}
+		a := accounts[i]
+		ctl := "no"
+		if t.Controllable {
+			ctl = "yes"
+		}
+		out = append(out, customer.ChurnRecord{
+			ExternalID: "churn-" + a.ExternalID, AccountExternalID: a.ExternalID, ChurnedOn: t.ChurnedOn,
+			Reason: t.Reason, Controllable: ctl, RecordedBy: a.CSMEmail,
+			Note: "Recorded at the exit call.",
+		})
+	}
+	return out
 }

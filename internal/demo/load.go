@@ -132,6 +132,9 @@ func Load(ctx context.Context, st store.Store, c *Company) (Summary, error) {
 		func() error {
 			return importAll(ctx, "activities", st.Activities(), c.Activities, func(v *customer.Activity) string { return v.ExternalID })
 		},
+		func() error {
+			return importAll(ctx, "churn records", st.ChurnRecords(), c.ChurnRecords, func(v *customer.ChurnRecord) string { return v.ExternalID })
+		},
 	} {
 		if err := step(); err != nil {
 			return sum, err
