@@ -177,17 +177,6 @@ func (s *server) getContributors(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, http.StatusOK, out)
 }
 
-// ChurnReport is the answer of GET /metrics/retention/churn: the period's
-// churns by reason in every slice, and the churns themselves.
-type ChurnReport struct {
-	Period    revenue.Period          `json:"period"`
-	Dimension string                  `json:"dimension"`
-	AsOf      civil.Date              `json:"as_of"`
-	Currency  string                  `json:"currency"`
-	Slices    []revenue.ChurnAnalysis `json:"slices"`
-	Events    []revenue.ChurnEvent    `json:"events"`
-}
-
 // getChurn is GET /metrics/retention/churn.
 func (s *server) getChurn(w http.ResponseWriter, r *http.Request) error {
 	m, err := parseMetricsQuery(r, "period", "by", "as_of")
@@ -202,29 +191,11 @@ func (s *server) getChurn(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	dim, err := revenue.DimensionByName(m.by, accounts)
+	out, err := retention.Churn(book, accounts, records, m.period, m.by)
 	if err != nil {
 		return badParam("by", err)
 	}
-	out := ChurnReport{Period: m.period, Dimension: dim.Name, AsOf: book.AsOf(), Currency: book.Currency(),
-		Slices: book.ChurnBySlice(m.period, records, dim), Events: book.ChurnEvents(m.period, records)}
-	if out.Slices == nil {
-		out.Slices = []revenue.ChurnAnalysis{}
-	}
-	if out.Events == nil {
-		out.Events = []revenue.ChurnEvent{}
-	}
 	return writeJSON(w, http.StatusOK, out)
-}
-
-// PipelineReport is the answer of GET /metrics/retention/pipeline: the
-// renewals due after as_of by month, with their forecasts, and the
-// retention the forecast implies for the quarter.
-type PipelineReport struct {
-	AsOf     civil.Date                `json:"as_of"`
-	Currency string                    `json:"currency"`
-	Pipeline revenue.Pipeline          `json:"pipeline"`
-	Forecast revenue.ForecastRetention `json:"forecast"`
 }
 
 // getPipeline is GET /metrics/retention/pipeline.
@@ -249,22 +220,7 @@ func (s *server) getPipeline(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	asOf := book.AsOf()
-	first := civil.Date{Year: asOf.Year, Month: asOf.Month, Day: 1}
-	out := PipelineReport{AsOf: asOf, Currency: book.Currency(),
-		Pipeline: book.Pipeline(asOf, first.AddMonths(months-1), calls),
-		Forecast: book.ForecastRetention(revenue.QuarterOf(asOf), calls)}
-	if out.Pipeline.Renewals == nil {
-		out.Pipeline.Renewals = []revenue.Renewal{}
-	}
-	return writeJSON(w, http.StatusOK, out)
-}
-
-// CohortReport is the answer of GET /metrics/retention/cohorts.
-type CohortReport struct {
-	AsOf     civil.Date          `json:"as_of"`
-	Currency string              `json:"currency"`
-	Cohorts  revenue.CohortTable `json:"cohorts"`
+	return writeJSON(w, http.StatusOK, retention.PipelineFor(book, calls, months))
 }
 
 // getCohorts is GET /metrics/retention/cohorts.
@@ -285,16 +241,5 @@ func (s *server) getCohorts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	since := make(map[int64]civil.Date, len(accounts))
-	for _, a := range accounts {
-		since[a.ID] = a.CustomerSince
-	}
-	asOf := book.AsOf()
-	first := civil.Date{Year: asOf.Year, Month: asOf.Month, Day: 1}.AddMonths(1 - months)
-	out := CohortReport{AsOf: asOf, Currency: book.Currency(),
-		Cohorts: book.Cohorts(first, asOf, func(id int64) civil.Date { return since[id] })}
-	if out.Cohorts.Rows == nil {
-		out.Cohorts.Rows = []revenue.CohortRow{}
-	}
-	return writeJSON(w, http.StatusOK, out)
+	return writeJSON(w, http.StatusOK, retention.CohortsFor(book, accounts, months))
 }

@@ -166,7 +166,7 @@ func (s *server) routeTable() []route {
 				"nearest churn record of the same account within 180 days; shares by reason by count and by MRR lost, and the " +
 				"controllable and hard-to-affect shares. A churn with no record has reason `unknown` and counts as controllable.",
 			Query: []param{periodParam, byParam, asOfParam},
-			OK:    []reply{{Status: 200, Type: reflect.TypeFor[ChurnReport]()}},
+			OK:    []reply{{Status: 200, Type: reflect.TypeFor[retention.ChurnReport]()}},
 			Fails: []int{http.StatusBadRequest, http.StatusUnprocessableEntity}}},
 		route{"GET", Prefix + "/metrics/retention/pipeline", s.getPipeline, operation{
 			ID: "getRetentionPipeline", Tag: "metrics", Summary: "Renewal pipeline by month, and the quarter's forecast retention",
@@ -174,14 +174,14 @@ func (s *server) routeTable() []route {
 				"otherwise from the data (churn when every line is cancelled, renew or expand at what is signed). `forecast` is the " +
 				"GRR/NRR of as_of's quarter if every renewal lands as forecast, and with the at-risk ones churning (`downside`).",
 			Query: []param{asOfParam, {Name: "months", Desc: "How many months, from as_of's (1–36). Default: 6.", Schema: map[string]any{"type": "integer"}}},
-			OK:    []reply{{Status: 200, Type: reflect.TypeFor[PipelineReport]()}},
+			OK:    []reply{{Status: 200, Type: reflect.TypeFor[retention.PipelineReport]()}},
 			Fails: []int{http.StatusBadRequest, http.StatusUnprocessableEntity}}},
 		route{"GET", Prefix + "/metrics/retention/cohorts", s.getCohorts, operation{
 			ID: "getRetentionCohorts", Tag: "metrics", Summary: "Cohort table of revenue and logo retention",
 			Notes: "Accounts grouped by the month they became customers (customer_since, else their first paid day), followed to " +
 				"as_of's month: `mrr[k]` and `logos[k]` at the end of the k-th month after the cohort's own.",
 			Query: []param{asOfParam, {Name: "months", Desc: "How many start months, ending with as_of's (1–120). Default: 24.", Schema: map[string]any{"type": "integer"}}},
-			OK:    []reply{{Status: 200, Type: reflect.TypeFor[CohortReport]()}},
+			OK:    []reply{{Status: 200, Type: reflect.TypeFor[retention.CohortReport]()}},
 			Fails: []int{http.StatusBadRequest, http.StatusUnprocessableEntity}}},
 
 		// Product usage (issue 4); handlers in usage.go.

@@ -23,7 +23,7 @@ func metricsCmd(e *env) *cobra.Command {
 		Short: "Show retention metrics computed from the subscriptions",
 		Args:  cobra.NoArgs,
 	}
-	cmd.AddCommand(retentionCmd(e))
+	cmd.AddCommand(retentionCmd(e), churnCmd(e), pipelineCmd(e), cohortsCmd(e))
 	return cmd
 }
 

@@ -8,7 +8,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tendhq/tend/internal/civil"
+	"github.com/tendhq/tend/internal/retention"
 	"github.com/tendhq/tend/internal/retention/retentiontest"
+	"github.com/tendhq/tend/internal/revenue"
 	"github.com/tendhq/tend/internal/store/sqlite"
 )
 
@@ -176,5 +179,63 @@ func TestMetricsRetentionOpen(t *testing.T) {
 	}
 	if _, _, err := run(t, dir, "metrics", "retention", "--as-of", "2025-12-31", "--open", "everything"); err == nil || !strings.Contains(err.Error(), "--open") {
 		t.Errorf("bad component: %v", err)
+	}
+}
+
+// TestMetricsReports: churn, pipeline and cohorts print the same reports
+// the API answers (compared as JSON), and tables a person can read.
+func TestMetricsReports(t *testing.T) {
+	t.Parallel()
+	dir := seededDir(t, false)
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "tend.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	day, _ := civil.Parse("2025-12-31")
+	book, accounts, err := retention.Load(ctx, st, day)
+	if err != nil {
+		t.Fatal(err)
+	}
+	records, err := retention.ChurnRecords(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls, err := retention.RenewalCalls(ctx, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q3, _ := revenue.ParsePeriod("2025-Q3")
+	churn, err := retention.Churn(book, accounts, records, q3, "tier")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	for _, tc := range []struct {
+		args []string
+		want any
+	}{
+		{[]string{"churn", "--period", "2025-Q3", "--by", "tier"}, churn},
+		{[]string{"pipeline", "--months", "4"}, retention.PipelineFor(book, calls, 4)},
+		{[]string{"cohorts", "--months", "12"}, retention.CohortsFor(book, accounts, 12)},
+	} {
+		args := append(append([]string{"metrics"}, tc.args...), "--as-of", "2025-12-31")
+		out, _, err := run(t, dir, append(args, "--format", "json")...)
+		if err != nil {
+			t.Fatalf("%v: %v", tc.args, err)
+		}
+		want, _ := json.MarshalIndent(tc.want, "", "  ")
+		if strings.TrimSpace(out) != string(want) {
+			t.Errorf("%v --format json differs from the report:\n%s\nwant\n%s", tc.args, out, want)
+		}
+		if out, _, err := run(t, dir, args...); err != nil || !strings.Contains(out, "2025-12-31") {
+			t.Errorf("%v as a table: %v\n%s", tc.args, err, out)
+		}
+	}
+	if _, _, err := run(t, dir, "metrics", "churn", "--by", "colour"); err == nil || !strings.Contains(err.Error(), "--by") {
+		t.Errorf("a bad --by: %v", err)
+	}
+	if _, _, err := run(t, dir, "metrics", "pipeline", "--months", "0"); err == nil {
+		t.Error("--months 0 was accepted")
 	}
 }
