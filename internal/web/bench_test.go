@@ -417,7 +417,8 @@ func BenchmarkPortfolio(b *testing.B) {
 // BenchmarkRetentionPage measures GET /retention (the whole dashboard: the
 // waterfall by tier, 24 months of trailing GRR/NRR, 24 cohorts, churn,
 // pipeline and details) over the same 100,000 accounts: "cached" with the
-// book kept between requests (retention.Cache, nothing changed), and
+// book and the built page kept between requests (retention.Cache and
+// retentionViews, nothing changed; the first request builds both), and
 // "rebuilt" with the cache emptied before each request, so each reads every
 // subscription and account and builds the book again.
 func BenchmarkRetentionPage(b *testing.B) {

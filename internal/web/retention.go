@@ -409,7 +409,7 @@ func (s *server) retentionPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v, err := buildRetention(d, p)
+	v, err := s.retViews.get(retentionKey(d, p, s.today()), d.book, func() (*retentionView, error) { return buildRetention(d, p) })
 	if err != nil {
 		return err
 	}

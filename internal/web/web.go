@@ -44,10 +44,12 @@ type server struct {
 	signInHint string
 	// books keeps the retention book between subscription changes, and
 	// index its accounts by id (for the book indexOf).
-	books   retention.Cache
-	indexMu sync.Mutex
-	indexOf *revenue.Book
-	index   map[int64]customer.Account
+	books retention.Cache
+	// retViews keeps built retention pages while their inputs are unchanged.
+	retViews retentionViews
+	indexMu  sync.Mutex
+	indexOf  *revenue.Book
+	index    map[int64]customer.Account
 }
 
 // Options are the web UI's settings.
