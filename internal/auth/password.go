@@ -142,3 +142,24 @@ func NewPassword() string {
 	}
 	return string(b)
 }
+
+// Whether a user can sign in, as the admin page and `tend user list` show it.
+const (
+	SignInActive     = "active"   // has a password of their own
+	SignInOneTime    = "one_time" // has a one-time password to replace
+	SignInNoPassword = "none"     // no password yet: cannot sign in
+	SignInDisabled   = "disabled" // disabled: cannot sign in
+)
+
+// SignInState is a user's sign-in state from what the store holds.
+func SignInState(disabled bool, hash string, mustChange bool) string {
+	switch {
+	case disabled:
+		return SignInDisabled
+	case hash == "":
+		return SignInNoPassword
+	case mustChange:
+		return SignInOneTime
+	}
+	return SignInActive
+}

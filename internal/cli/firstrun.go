@@ -50,25 +50,18 @@ func demoSignIns(ctx context.Context, e *env, st store.Store) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	users, err := store.All(ctx, st.Users(), store.Query{Sort: "email", Limit: 1000})
+	if err != nil {
+		return "", err
+	}
 	pick := map[string]string{}
-	q := store.Query{Sort: "email", Limit: 1000}
-	for {
-		page, err := st.Users().List(ctx, q)
-		if err != nil {
+	for _, u := range users {
+		if err := st.SetPassword(ctx, u.ID, hash, false, nil); err != nil {
 			return "", err
 		}
-		for _, u := range page.Items {
-			if err := st.SetPassword(ctx, u.ID, hash, false, nil); err != nil {
-				return "", err
-			}
-			if pick[u.Role] == "" {
-				pick[u.Role] = u.Email
-			}
+		if pick[u.Role] == "" {
+			pick[u.Role] = u.Email
 		}
-		if page.NextCursor == "" {
-			break
-		}
-		q.Cursor = page.NextCursor
 	}
 	fmt.Fprintf(e.errOut, "\n  Demo sign-in (for this demo only), password %q for everyone:\n", DemoPassword)
 	for _, role := range customer.Roles {

@@ -96,37 +96,25 @@ func userListCmd(e *env) *cobra.Command {
 			defer st.Close()
 			tw := tabwriter.NewWriter(e.out, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "EMAIL\tNAME\tROLE\tSIGN-IN")
-			q := store.Query{Sort: "email", Limit: 1000}
-			for {
-				page, err := st.Users().List(ctx, q)
+			users, err := store.All(ctx, st.Users(), store.Query{Sort: "email", Limit: 1000})
+			if err != nil {
+				return err
+			}
+			for _, u := range users {
+				_, hash, mustChange, err := st.Password(ctx, u.Email)
 				if err != nil {
 					return err
 				}
-				for _, u := range page.Items {
-					_, hash, mustChange, err := st.Password(ctx, u.Email)
-					if err != nil {
-						return err
-					}
-					state := "yes"
-					switch {
-					case u.Disabled:
-						state = "disabled"
-					case hash == "":
-						state = "no password"
-					case mustChange:
-						state = "one-time password"
-					}
-					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", u.Email, u.Name, u.Role, state)
-				}
-				if page.NextCursor == "" {
-					break
-				}
-				q.Cursor = page.NextCursor
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", u.Email, u.Name, u.Role, signInWords[auth.SignInState(u.Disabled, hash, mustChange)])
 			}
 			return tw.Flush()
 		},
 	}
 }
+
+// signInWords say in `tend user list` whether a user can sign in.
+var signInWords = map[string]string{auth.SignInActive: "yes", auth.SignInOneTime: "one-time password",
+	auth.SignInNoPassword: "no password", auth.SignInDisabled: "disabled"}
 
 func userResetCmd(e *env) *cobra.Command {
 	var stdin bool
@@ -214,19 +202,11 @@ func userDisableCmd(e *env, disable bool) *cobra.Command {
 
 // keepOneAdmin refuses to disable the last active administrator.
 func keepOneAdmin(ctx context.Context, st store.Store, except int64) error {
-	page, err := st.Users().List(ctx, store.Query{Filters: []store.Filter{
-		{Field: "role", Op: store.Eq, Value: customer.RoleAdmin},
-		{Field: "disabled", Op: store.Eq, Value: "false"},
-	}, Limit: 2})
-	if err != nil {
-		return err
+	ok, err := store.OtherActiveAdmin(ctx, st, except)
+	if err == nil && !ok {
+		err = errors.New("that is the last active administrator; make another user admin first")
 	}
-	for _, u := range page.Items {
-		if u.ID != except {
-			return nil
-		}
-	}
-	return errors.New("that is the last active administrator; make another user admin first")
+	return err
 }
 
 // newPassword is a one-time password, or one read from in.

@@ -64,21 +64,9 @@ func Load(ctx context.Context, st store.Store, asOf civil.Date) (*revenue.Book, 
 	return book, accounts, nil
 }
 
-// all pages through c with the keyset cursor.
+// all is every row of c, read pageSize at a time.
 func all[T any](ctx context.Context, c store.Collection[T]) ([]T, error) {
-	var out []T
-	q := store.Query{Limit: pageSize}
-	for {
-		p, err := c.List(ctx, q)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p.Items...)
-		if p.NextCursor == "" {
-			return out, nil
-		}
-		q.Cursor = p.NextCursor
-	}
+	return store.All(ctx, c, store.Query{Limit: pageSize})
 }
 
 // checkCurrencies finds the first currency other than the reporting one

@@ -290,6 +290,42 @@ type Overdue struct {
 	Accounts int // distinct accounts owing them
 }
 
+// All lists every object q selects, following the cursor page by page
+// (q.Limit is the page size) — for reads that need the whole set.
+func All[T any](ctx context.Context, c Collection[T], q Query) ([]T, error) {
+	var out []T
+	for {
+		p, err := c.List(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p.Items...)
+		if p.NextCursor == "" {
+			return out, nil
+		}
+		q.Cursor = p.NextCursor
+	}
+}
+
+// OtherActiveAdmin reports whether some enabled administrator other than
+// user except exists — what must stay true when an administrator is
+// disabled or loses the role, so that Tend is never left without one.
+func OtherActiveAdmin(ctx context.Context, st Store, except int64) (bool, error) {
+	page, err := st.Users().List(ctx, Query{Filters: []Filter{
+		{Field: "role", Op: Eq, Value: customer.RoleAdmin},
+		{Field: "disabled", Op: Eq, Value: "false"},
+	}, Limit: 2})
+	if err != nil {
+		return false, err
+	}
+	for _, u := range page.Items {
+		if u.ID != except {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 // ImportAll imports vs and fails on the first object the store rejects,
 // naming its position — for loads that must land whole (demo data,
 // benchmarks).

@@ -158,6 +158,21 @@ func (s *server) pathAccount(r *http.Request) (customer.Account, error) {
 	return a, err
 }
 
+// editableAccount is the account in r's path and the principal, who must
+// be allowed to change it (auth.Principal.RequireAccount): the start of
+// every form that writes to an account.
+func (s *server) editableAccount(r *http.Request) (auth.Principal, customer.Account, error) {
+	p, err := s.principal(r)
+	if err != nil {
+		return p, customer.Account{}, err
+	}
+	a, err := s.pathAccount(r)
+	if err != nil {
+		return p, a, err
+	}
+	return p, a, p.RequireAccount(a.CSMID)
+}
+
 // accountView reads everything the account page shows about a, as p sees
 // it.
 func (s *server) accountView(ctx context.Context, a customer.Account, p auth.Principal) (accountView, error) {
@@ -397,15 +412,8 @@ var activityRenames = map[string]string{"occurred_at": "occurred_on"}
 // with what was typed and each message beside its field; success goes
 // back to the timeline, where the entry now is.
 func (s *server) logActivity(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.principal(r)
+	p, a, err := s.editableAccount(r)
 	if err != nil {
-		return err
-	}
-	a, err := s.pathAccount(r)
-	if err != nil {
-		return err
-	}
-	if err := p.RequireAccount(a.CSMID); err != nil {
 		return err
 	}
 	if err := parseForm(w, r); err != nil {

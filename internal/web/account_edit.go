@@ -38,15 +38,8 @@ var editRenames = map[string]string{
 // editAccountPage shows the form that edits an account's fields, owners
 // and custom attributes, to those who may change it.
 func (s *server) editAccountPage(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.principal(r)
+	p, a, err := s.editableAccount(r)
 	if err != nil {
-		return err
-	}
-	a, err := s.pathAccount(r)
-	if err != nil {
-		return err
-	}
-	if err := p.RequireAccount(a.CSMID); err != nil {
 		return err
 	}
 	v, err := s.editView(r.Context(), a, p, nil)
@@ -61,15 +54,8 @@ func (s *server) editAccountPage(w http.ResponseWriter, r *http.Request) error {
 // re-show the form (422) with what was typed and each message beside its
 // field; success goes back to the account.
 func (s *server) editAccount(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.principal(r)
+	p, a, err := s.editableAccount(r)
 	if err != nil {
-		return err
-	}
-	a, err := s.pathAccount(r)
-	if err != nil {
-		return err
-	}
-	if err := p.RequireAccount(a.CSMID); err != nil {
 		return err
 	}
 	if err := parseForm(w, r); err != nil {

@@ -82,20 +82,12 @@ func (s *server) admin(r *http.Request) (auth.Principal, error) {
 
 // allUsers lists every user by email.
 func (s *server) allUsers(ctx context.Context) ([]customer.User, error) {
-	var out []customer.User
-	q := store.Query{Sort: "email", Limit: 1000}
-	for {
-		page, err := s.st.Users().List(ctx, q)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, page.Items...)
-		if page.NextCursor == "" {
-			return out, nil
-		}
-		q.Cursor = page.NextCursor
-	}
+	return store.All(ctx, s.st.Users(), store.Query{Sort: "email", Limit: 1000})
 }
+
+// signInLabels name the sign-in states on the users page.
+var signInLabels = map[string]string{auth.SignInActive: "Active", auth.SignInOneTime: "One-time password",
+	auth.SignInNoPassword: "No password", auth.SignInDisabled: "Disabled"}
 
 func (s *server) usersView(ctx context.Context, p auth.Principal) (adminUsersView, error) {
 	v := adminUsersView{Page: Page{Title: "Users", Section: "admin"}, Roles: customer.Roles, Form: customer.User{Role: customer.RoleCSM}}
@@ -108,16 +100,8 @@ func (s *server) usersView(ctx context.Context, p auth.Principal) (adminUsersVie
 		if err != nil {
 			return v, err
 		}
-		row := userRow{User: u, SignIn: "Active", SignInCode: "active", Self: u.ID == p.UserID}
-		switch {
-		case u.Disabled:
-			row.SignIn, row.SignInCode = "Disabled", "disabled"
-		case hash == "":
-			row.SignIn, row.SignInCode = "No password", "none"
-		case mustChange:
-			row.SignIn, row.SignInCode = "One-time password", "one_time"
-		}
-		v.Users = append(v.Users, row)
+		code := auth.SignInState(u.Disabled, hash, mustChange)
+		v.Users = append(v.Users, userRow{User: u, SignIn: signInLabels[code], SignInCode: code, Self: u.ID == p.UserID})
 	}
 	return v, nil
 }
@@ -141,8 +125,8 @@ func (s *server) createUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := r.ParseForm(); err != nil {
-		return badForm(err)
+	if err := parseForm(w, r); err != nil {
+		return err
 	}
 	f := r.PostForm
 	u := customer.User{Email: f.Get("email"), Name: f.Get("name"), Role: f.Get("role"), Title: f.Get("title")}
@@ -196,8 +180,8 @@ func (s *server) changeUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return notFound("No such user", "There is no user at this address.")
 	}
-	if err := r.ParseForm(); err != nil {
-		return badForm(err)
+	if err := parseForm(w, r); err != nil {
+		return err
 	}
 	ctx := r.Context()
 	u, err := s.st.Users().Get(ctx, id)
@@ -264,19 +248,11 @@ func (s *server) changeUser(w http.ResponseWriter, r *http.Request) error {
 
 // keepAnAdmin refuses a change that would leave no active administrator.
 func (s *server) keepAnAdmin(ctx context.Context, except int64) error {
-	page, err := s.st.Users().List(ctx, store.Query{Filters: []store.Filter{
-		{Field: "role", Op: store.Eq, Value: customer.RoleAdmin},
-		{Field: "disabled", Op: store.Eq, Value: "false"},
-	}, Limit: 2})
-	if err != nil {
-		return err
+	ok, err := store.OtherActiveAdmin(ctx, s.st, except)
+	if err == nil && !ok {
+		err = auth.Forbid("that would leave Tend without an active administrator; make someone else admin first")
 	}
-	for _, u := range page.Items {
-		if u.ID != except {
-			return nil
-		}
-	}
-	return auth.Forbid("that would leave Tend without an active administrator; make someone else admin first")
+	return err
 }
 
 func (s *server) tokensView(ctx context.Context) (adminTokensView, error) {
@@ -309,8 +285,8 @@ func (s *server) createToken(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := r.ParseForm(); err != nil {
-		return badForm(err)
+	if err := parseForm(w, r); err != nil {
+		return err
 	}
 	ctx := r.Context()
 	f := tokenForm{Name: strings.TrimSpace(r.PostForm.Get("name")), Scope: r.PostForm.Get("scope"), Days: strings.TrimSpace(r.PostForm.Get("days"))}
@@ -399,8 +375,8 @@ func (s *server) putAttribute(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := r.ParseForm(); err != nil {
-		return badForm(err)
+	if err := parseForm(w, r); err != nil {
+		return err
 	}
 	ctx := r.Context()
 	f := r.PostForm

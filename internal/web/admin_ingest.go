@@ -102,8 +102,8 @@ func (s *server) createWriteKey(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := r.ParseForm(); err != nil {
-		return badForm(err)
+	if err := parseForm(w, r); err != nil {
+		return err
 	}
 	ctx := r.Context()
 	k, secret := auth.NewWriteKey(r.PostForm.Get("name"), s.now())
@@ -155,8 +155,8 @@ func (s *server) saveFeatures(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := r.ParseForm(); err != nil {
-		return badForm(err)
+	if err := parseForm(w, r); err != nil {
+		return err
 	}
 	ctx := r.Context()
 	text := r.PostForm.Get("features")

@@ -62,15 +62,8 @@ func churnForm(v url.Values) *formState {
 // churnPage is GET /accounts/{id}/churn: the form, filled from the query
 // (the drill-down links here with the churn's date and product).
 func (s *server) churnPage(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.principal(r)
+	_, a, err := s.editableAccount(r)
 	if err != nil {
-		return err
-	}
-	a, err := s.pathAccount(r)
-	if err != nil {
-		return err
-	}
-	if err := p.RequireAccount(a.CSMID); err != nil {
 		return err
 	}
 	q := r.URL.Query()
@@ -89,15 +82,8 @@ func (s *server) churnView(a customer.Account, f *formState, ret string) retenti
 
 // recordChurn is POST /accounts/{id}/churn.
 func (s *server) recordChurn(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.principal(r)
+	p, a, err := s.editableAccount(r)
 	if err != nil {
-		return err
-	}
-	a, err := s.pathAccount(r)
-	if err != nil {
-		return err
-	}
-	if err := p.RequireAccount(a.CSMID); err != nil {
 		return err
 	}
 	if err := parseForm(w, r); err != nil {
@@ -156,15 +142,8 @@ func (s *server) forecastView(a customer.Account, f *formState, ret string) rete
 // forecastPage is GET /accounts/{id}/forecast?due_on=…, filled with the
 // call already made for that renewal, if any.
 func (s *server) forecastPage(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.principal(r)
+	_, a, err := s.editableAccount(r)
 	if err != nil {
-		return err
-	}
-	a, err := s.pathAccount(r)
-	if err != nil {
-		return err
-	}
-	if err := p.RequireAccount(a.CSMID); err != nil {
 		return err
 	}
 	q := r.URL.Query()
@@ -199,15 +178,8 @@ func (s *server) renewalCall(r *http.Request, account int64, due civil.Date) (cu
 // setForecast is POST /accounts/{id}/forecast: one call per renewal, made
 // or changed.
 func (s *server) setForecast(w http.ResponseWriter, r *http.Request) error {
-	p, err := s.principal(r)
+	p, a, err := s.editableAccount(r)
 	if err != nil {
-		return err
-	}
-	a, err := s.pathAccount(r)
-	if err != nil {
-		return err
-	}
-	if err := p.RequireAccount(a.CSMID); err != nil {
 		return err
 	}
 	if err := parseForm(w, r); err != nil {

@@ -92,8 +92,8 @@ func (s *server) signInPage(w http.ResponseWriter, r *http.Request) error {
 // a disabled one, a wrong password — the answer is the same and takes the
 // same time, so the form does not reveal who has an account.
 func (s *server) signIn(w http.ResponseWriter, r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
-		return badForm(err)
+	if err := parseForm(w, r); err != nil {
+		return err
 	}
 	email := strings.ToLower(strings.TrimSpace(r.PostForm.Get("email")))
 	password := r.PostForm.Get("password")
@@ -180,8 +180,8 @@ func (s *server) changePassword(w http.ResponseWriter, r *http.Request) error {
 	if p.TokenID != 0 {
 		return auth.Forbid("an API token cannot change a password")
 	}
-	if err := r.ParseForm(); err != nil {
-		return badForm(err)
+	if err := parseForm(w, r); err != nil {
+		return err
 	}
 	f := r.PostForm
 	v := passwordView{Page: Page{Title: "Change your password", Section: "settings"}, Next: safeNext(f.Get("next"))}
@@ -242,7 +242,3 @@ func fieldMessages(errs validate.Errors) map[string]string {
 	return out
 }
 
-// badForm is a form body that could not be read.
-func badForm(err error) error {
-	return &httpError{status: http.StatusBadRequest, title: "That form could not be read", message: err.Error()}
-}
