@@ -241,4 +241,3 @@ func fieldMessages(errs validate.Errors) map[string]string {
 	}
 	return out
 }
-
