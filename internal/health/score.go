@@ -48,6 +48,8 @@ type Result struct {
 	// Explanation is the measures by the size of their effect on the
 	// score, largest first (indexes into Measures).
 	Explanation []int `json:"explanation"`
+
+	card *Scorecard // the scorecard that filled the names, for ScoreInto
 }
 
 // GroupResult is one group's score.
@@ -93,7 +95,7 @@ func (r *Result) NoData() []string {
 }
 
 // Score scores v by the scorecard that applies to p.
-func (s *Set) Score(p Profile, v *Values) Result {
+func (s *Set) Score(p *Profile, v *Values) Result {
 	var r Result
 	sc, why := s.Choose(p)
 	if sc == nil {
@@ -104,6 +106,17 @@ func (s *Set) Score(p Profile, v *Values) Result {
 	return r
 }
 
+// ScoreInto is Score into r, reusing its slices (see Scorecard.ScoreInto).
+func (s *Set) ScoreInto(p *Profile, v *Values, r *Result) {
+	sc, why := s.Choose(p)
+	if sc == nil {
+		*r = Result{Colour: NotEnoughData, Reason: why}
+		return
+	}
+	sc.ScoreInto(v, r)
+	r.Why = why
+}
+
 // Score scores v.
 func (sc *Scorecard) Score(v *Values) Result {
 	var r Result
@@ -111,16 +124,29 @@ func (sc *Scorecard) Score(v *Values) Result {
 	return r
 }
 
-// ScoreInto scores v into r, reusing r's slices: the allocation-free form
-// for scoring many accounts.
+// ScoreInto scores v into r, reusing r's slices (and, when r last held
+// this scorecard's result, its names): the allocation-free form for
+// scoring many accounts.
 func (sc *Scorecard) ScoreInto(v *Values, r *Result) {
-	r.Scorecard, r.Why = sc.Name, ""
 	n := len(sc.measures)
-	r.Groups = slices.Grow(r.Groups[:0], len(sc.Groups))[:len(sc.Groups)]
-	r.Measures = slices.Grow(r.Measures[:0], n)[:n]
-	r.Explanation = slices.Grow(r.Explanation[:0], n)[:n]
-	for gi, g := range sc.Groups {
-		r.Groups[gi] = GroupResult{Name: g.Name}
+	if r.card != sc || len(r.Measures) != n || len(r.Groups) != len(sc.Groups) {
+		r.card = sc
+		r.Scorecard = sc.Name
+		r.Groups = slices.Grow(r.Groups[:0], len(sc.Groups))[:len(sc.Groups)]
+		r.Measures = slices.Grow(r.Measures[:0], n)[:n]
+		r.Explanation = slices.Grow(r.Explanation[:0], n)[:n]
+		for gi, g := range sc.Groups {
+			r.Groups[gi] = GroupResult{Name: g.Name}
+		}
+		for i := range sc.measures {
+			cm := &sc.measures[i]
+			r.Measures[i] = MeasureResult{Name: cm.m.Name, Group: sc.Groups[cm.group].Name, Metric: cm.m.Metric, Formula: cm.m.Formula}
+		}
+	}
+	r.Why = ""
+	for gi := range r.Groups {
+		g := &r.Groups[gi]
+		g.Points, g.Weight, g.Skipped = 0, 0, false
 	}
 	// Pass 1: each measure's value and points; per group, the weight used.
 	var used [64]float64 // measure weight used per group (share of the group's)
@@ -129,10 +155,11 @@ func (sc *Scorecard) ScoreInto(v *Values, r *Result) {
 		usedG = make([]float64, len(sc.Groups))
 	}
 	data := 0.0
+	var skipped uint64 // bit i: measure i skipped (Compile caps measures at 64)
 	for i := range sc.measures {
 		cm := &sc.measures[i]
 		mr := &r.Measures[i]
-		*mr = MeasureResult{Name: cm.m.Name, Group: sc.Groups[cm.group].Name, Metric: cm.m.Metric, Formula: cm.m.Formula}
+		mr.Value, mr.HasValue, mr.Points, mr.Weight, mr.Contribution = 0, false, 0, 0, 0
 		x, ok := cm.value(v)
 		var p float64
 		if ok {
@@ -145,6 +172,7 @@ func (sc *Scorecard) ScoreInto(v *Values, r *Result) {
 			data += cm.nominal
 		case cm.skip:
 			mr.Scored = ScoredSkipped
+			skipped |= 1 << uint(i&63)
 			continue
 		default:
 			mr.Scored, mr.Points = ScoredDefault, cm.deflt
@@ -163,76 +191,105 @@ func (sc *Scorecard) ScoreInto(v *Values, r *Result) {
 	for gi := range r.Groups {
 		g := &r.Groups[gi]
 		if usedG[gi] == 0 || totalG == 0 {
-			g.Points, g.Skipped = 0, true
+			g.Skipped = true
 			continue
 		}
 		g.Points /= usedG[gi]
 		g.Weight = sc.groupW[gi] / totalG
 		score += g.Weight * g.Points
-		usedG[gi] = g.Weight / usedG[gi] // now: factor from a measure's weight in its group to its overall share
+		usedG[gi] = g.Weight / usedG[gi] // now: from a measure's share of its group to its share of the score
+	}
+	// Contributions, and the explanation by their size: an insertion sort
+	// of (size, index) pairs on the stack — few measures, no allocation.
+	type key struct {
+		size float64
+		i    int
+	}
+	var buf [64]key
+	keys := buf[:0]
+	if n > len(buf) {
+		keys = make([]key, 0, n)
 	}
 	for i := range sc.measures {
 		cm := &sc.measures[i]
 		mr := &r.Measures[i]
-		if mr.Scored != ScoredSkipped && !r.Groups[cm.group].Skipped {
+		if skipped&(1<<uint(i&63)) == 0 && !r.Groups[cm.group].Skipped {
 			mr.Weight = cm.weight * usedG[cm.group]
 			mr.Contribution = mr.Weight * (mr.Points - Neutral)
 		}
-		r.Explanation[i] = i
-	}
-	// Insertion sort: few measures, and no allocation.
-	e := r.Explanation
-	for i := 1; i < len(e); i++ {
-		for j := i; j > 0 && impactLess(r.Measures, e[j], e[j-1]); j-- {
-			e[j], e[j-1] = e[j-1], e[j]
+		k := key{math.Abs(mr.Contribution), i}
+		j := len(keys)
+		keys = append(keys, k)
+		for ; j > 0 && keys[j-1].size < k.size; j-- {
+			keys[j] = keys[j-1]
 		}
+		keys[j] = k
+	}
+	e := r.Explanation
+	for i, k := range keys {
+		e[i] = k.i
 	}
 	r.DataShare = min(data, 1)
 	if totalG == 0 || data < sc.MinData-1e-9 {
-		r.Score, r.Colour = 0, NotEnoughData
-		r.Reason = "not enough data: " + pct(data) + " of the weight has data, " + pct(sc.MinData) + " needed"
+		r.Score, r.Colour, r.Reason = 0, NotEnoughData, sc.reasons.noData
 		return
 	}
 	r.Score = math.Round(score*10) / 10
+	top := -1
+	if n > 0 {
+		top = e[0]
+	}
 	switch {
 	case r.Score < sc.Colours.RedBelow:
-		r.Colour = Red
-		r.Reason = "score " + num(r.Score) + " is below " + num(sc.Colours.RedBelow)
+		r.Colour, r.Reason = Red, sc.reasons.pick(sc.reasons.red, r, top, -1)
 	case r.Score >= sc.Colours.GreenFrom:
-		r.Colour = Green
-		r.Reason = "score " + num(r.Score) + " is at least " + num(sc.Colours.GreenFrom)
+		r.Colour, r.Reason = Green, sc.reasons.pick(sc.reasons.green, r, top, +1)
 	default:
-		r.Colour = Yellow
-		r.Reason = "score " + num(r.Score) + " is from " + num(sc.Colours.RedBelow) + " to below " + num(sc.Colours.GreenFrom)
+		r.Colour, r.Reason = Yellow, sc.reasons.pick(sc.reasons.yellow, r, top, -1)
 	}
-	// Name the measure that pushed hardest toward the colour.
-	if len(e) > 0 {
-		top := &r.Measures[e[0]]
-		if top.Contribution < 0 && r.Colour != Green || top.Contribution > 0 && r.Colour == Green {
-			r.Reason += "; most moved by " + top.Name + " (" + signed(top.Contribution) + ")"
+}
+
+// reasons are a scorecard's colour reasons, made once so that scoring
+// builds no strings: per colour, the bare reason and one naming each
+// measure as the one that moved the score most.
+type reasons struct {
+	noData             string
+	red, yellow, green []string // [0]: bare; [1+i]: naming measure i
+}
+
+func (sc *Scorecard) makeReasons() {
+	c := sc.Colours
+	sc.reasons.noData = "not enough data: measures with values carry less than " + pct(sc.MinData) + " of the weight"
+	base := [3]string{
+		"score below " + num(c.RedBelow),
+		"score from " + num(c.RedBelow) + " to below " + num(c.GreenFrom),
+		"score " + num(c.GreenFrom) + " or more",
+	}
+	lists := [3]*[]string{&sc.reasons.red, &sc.reasons.yellow, &sc.reasons.green}
+	for k, l := range lists {
+		*l = []string{base[k]}
+		verb := "; most lowered by "
+		if k == 2 {
+			verb = "; most raised by "
+		}
+		for _, cm := range sc.measures {
+			*l = append(*l, base[k]+verb+cm.m.Name)
 		}
 	}
 }
 
-// impactLess orders measures by the size of their contribution, then by
-// position for ties.
-func impactLess(ms []MeasureResult, a, b int) bool {
-	x, y := math.Abs(ms[a].Contribution), math.Abs(ms[b].Contribution)
-	if x != y {
-		return x > y
+// pick is the reason naming the top measure when it pushed the score in
+// direction dir (−1 down, +1 up).
+func (rs *reasons) pick(list []string, r *Result, top, dir int) string {
+	if top >= 0 {
+		if c := r.Measures[top].Contribution; c < 0 && dir < 0 || c > 0 && dir > 0 {
+			return list[1+top]
+		}
 	}
-	return a < b
+	return list[0]
 }
 
 func num(x float64) string { return strconv.FormatFloat(x, 'f', -1, 64) }
-
-func signed(x float64) string {
-	s := strconv.FormatFloat(math.Round(x*10)/10, 'f', -1, 64)
-	if x >= 0 {
-		return "+" + s
-	}
-	return s
-}
 
 func pct(x float64) string { return strconv.FormatFloat(math.Round(x*100), 'f', 0, 64) + "%" }
 

@@ -34,9 +34,11 @@ type Scorecard struct {
 	Groups  []*Group `yaml:"groups" json:"groups"`
 
 	applies  *vm.Program
+	cond     func(*Profile) bool // applies as a closure, when it can be
 	why      string
 	measures []compiledMeasure
 	groupW   []float64 // normalised group weights
+	reasons  reasons
 }
 
 // Colours are the score thresholds: red below RedBelow, green from
@@ -273,7 +275,10 @@ func (s *Set) Compile() error {
 		case sc.Applies != "" && last:
 			add(path+".applies", "the last scorecard is the fallback and has no applies condition")
 		case sc.Applies != "":
-			prog, err := expr.Compile(sc.Applies, expr.Env(Profile{}), expr.AsBool())
+			prog, err := expr.Compile(sc.Applies, expr.Env(Profile{}), expr.AsBool(), expr.Optimize(false))
+			if err == nil {
+				sc.cond, _ = condClosure(prog.Node())
+			}
 			if err != nil {
 				fe := exprError(sc.Applies, err).(*FormulaError)
 				ps = append(ps, Problem{Path: path + ".applies", Message: fe.Message, offLine: fe.Line, offCol: fe.Column})
@@ -348,6 +353,9 @@ func (sc *Scorecard) compile(path string) Problems {
 			}
 		}
 	}
+	if len(sc.measures) > 64 {
+		add(path+".groups", "a scorecard has at most 64 measures, not %d", len(sc.measures))
+	}
 	if len(sc.Groups) > 0 && groupSum == 0 {
 		add(path+".groups", "the group weights are all zero")
 	}
@@ -359,6 +367,7 @@ func (sc *Scorecard) compile(path string) Problems {
 	for i := range sc.measures {
 		sc.measures[i].nominal = sc.groupW[sc.measures[i].group] * sc.measures[i].weight
 	}
+	sc.makeReasons()
 	return ps
 }
 
@@ -447,12 +456,18 @@ func (cm *compiledMeasure) compile(m *Measure, mp string) Problems {
 
 // Choose is the scorecard that applies to an account with profile p, and
 // why. s must be compiled.
-func (s *Set) Choose(p Profile) (*Scorecard, string) {
+func (s *Set) Choose(p *Profile) (*Scorecard, string) {
 	for _, sc := range s.Scorecards {
 		if sc.applies == nil {
 			return sc, sc.why
 		}
-		if ok, err := expr.Run(sc.applies, p); err == nil && ok == true {
+		if sc.cond != nil {
+			if sc.cond(p) {
+				return sc, sc.why
+			}
+			continue
+		}
+		if ok, err := expr.Run(sc.applies, *p); err == nil && ok == true {
 			return sc, sc.why
 		}
 	}

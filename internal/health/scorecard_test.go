@@ -276,14 +276,14 @@ func TestScore(t *testing.T) {
 		}
 	}
 	r := sc.Score(vals("usage.seat_utilisation", 0.1, "support.open_tickets", 9.0))
-	if r.Reason != "score 0 is below 40; most moved by m1 (-25)" {
+	if r.Reason != "score below 40; most lowered by m1" {
 		t.Errorf("reason = %q", r.Reason)
 	}
 	if nd := r.NoData(); !reflect.DeepEqual(nd, []string{"m3"}) {
 		t.Errorf("NoData = %v", nd)
 	}
 	r = sc.Score(vals())
-	if r.Reason != "not enough data: 0% of the weight has data, 30% needed" {
+	if r.Reason != "not enough data: measures with values carry less than 30% of the weight" {
 		t.Errorf("reason = %q", r.Reason)
 	}
 }
@@ -294,10 +294,15 @@ func TestExplanation(t *testing.T) {
 	t.Parallel()
 	s := Default()
 	rng := rand.New(rand.NewPCG(3, 4))
+	var reused Result
 	for range 2000 {
 		v := randomValues(rng)
 		for _, sc := range s.Scorecards {
 			r := sc.Score(&v)
+			sc.ScoreInto(&v, &reused)
+			if !reflect.DeepEqual(r, reused) {
+				t.Fatalf("ScoreInto into a used Result differs:\n%+v\n%+v", reused, r)
+			}
 			if r.Colour == NotEnoughData {
 				continue
 			}
@@ -342,11 +347,11 @@ func randomValues(rng *rand.Rand) Values {
 func TestChoose(t *testing.T) {
 	t.Parallel()
 	s := Default()
-	r := s.Score(Profile{TouchModel: "tech"}, vals("usage.seat_utilisation", 0.5))
+	r := s.Score(&Profile{TouchModel: "tech"}, vals("usage.seat_utilisation", 0.5))
 	if r.Scorecard != "tech touch" || r.Why != `scorecard "tech touch" applies: touch_model == "tech"` {
 		t.Errorf("tech: %s, %q", r.Scorecard, r.Why)
 	}
-	r = s.Score(Profile{TouchModel: "high"}, vals("usage.seat_utilisation", 0.5))
+	r = s.Score(&Profile{TouchModel: "high"}, vals("usage.seat_utilisation", 0.5))
 	if r.Scorecard != "default" || !strings.Contains(r.Why, "fallback") {
 		t.Errorf("high: %s, %q", r.Scorecard, r.Why)
 	}
@@ -365,8 +370,39 @@ func TestChoose(t *testing.T) {
     groups: [{name: G, weight: 1, measures: [{name: M, metric: pulse, weight: 1, linear: {at_risk: 0, healthy: 100}}]}]
 `)
 	for mrr, want := range map[float64]string{5000: "first", 500: "second", 50: "last"} {
-		if sc, _ := two.Choose(Profile{MRR: mrr}); sc.Name != want {
+		if sc, _ := two.Choose(&Profile{MRR: mrr}); sc.Name != want {
 			t.Errorf("mrr %v: %s, want %s", mrr, sc.Name, want)
+		}
+	}
+}
+
+// TestConditionClosures checks the condition closures against expr's VM.
+func TestConditionClosures(t *testing.T) {
+	t.Parallel()
+	profiles := []Profile{{}, {Tier: "enterprise", TouchModel: "high", MRR: 5000}, {Tier: "smb", TouchModel: "tech", Lifecycle: "onboarding", MRR: 99.5},
+		{Industry: "retail", Region: "emea", Currency: "EUR", MRR: 100}}
+	for _, src := range []string{
+		`tier == "enterprise"`, `touch_model != "tech" and mrr >= 100`, `not (lifecycle in ["onboarding", "adopting"])`,
+		`region not in ["emea"] || currency == "EUR"`, `mrr < 100 or mrr > 1000 && industry == "retail"`, `mrr <= 99.5`, `true`,
+		`tier startsWith "ent"`, // the VM only
+	} {
+		s := &Set{Scorecards: []*Scorecard{{Name: "a", Applies: src}, {Name: "b"}}}
+		s.Compile() // the empty scorecards are problems; the condition still compiles
+		sc := s.Scorecards[0]
+		if sc.applies == nil {
+			t.Fatalf("%s did not compile", src)
+		}
+		if (sc.cond == nil) != strings.Contains(src, "startsWith") {
+			t.Errorf("%s: closure %v", src, sc.cond != nil)
+		}
+		for _, p := range profiles {
+			want, err := expr.Run(sc.applies, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sc.cond != nil && sc.cond(&p) != want.(bool) {
+				t.Errorf("%s on %+v: closure %v, VM %v", src, p, !want.(bool), want)
+			}
 		}
 	}
 }
@@ -448,12 +484,13 @@ func TestRollUp(t *testing.T) {
 
 func TestResultJSON(t *testing.T) {
 	t.Parallel()
-	r := Default().Score(Profile{}, vals("usage.seat_utilisation", 0.5, "pulse", 100.0))
+	r := Default().Score(&Profile{}, vals("usage.seat_utilisation", 0.5, "pulse", 100.0))
 	b, err := json.Marshal(r)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var back Result
+	r.card = nil
 	if err := json.Unmarshal(b, &back); err != nil || !reflect.DeepEqual(back, r) {
 		t.Errorf("JSON round trip: %v\n%+v\n%+v", err, back, r)
 	}
