@@ -2,6 +2,8 @@ package health
 
 import (
 	"math/rand/v2"
+	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -211,5 +213,21 @@ func TestValuesJSON(t *testing.T) {
 	}
 	if err := w.UnmarshalJSON([]byte(`{"nope":1}`)); err == nil {
 		t.Error("unknown metric accepted")
+	}
+}
+
+// TestDocsListEveryMetric keeps docs/health.md's catalogue table in step
+// with the code.
+func TestDocsListEveryMetric(t *testing.T) {
+	t.Parallel()
+	doc, err := os.ReadFile("../../docs/health.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range Catalogue() {
+		row := "| `" + m.Name + "` | " + m.Unit + " | " + m.Window + " | " + m.Description + " |"
+		if !strings.Contains(string(doc), row) {
+			t.Errorf("docs/health.md lacks the row %s", row)
+		}
 	}
 }

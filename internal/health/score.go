@@ -149,7 +149,7 @@ func (sc *Scorecard) ScoreInto(v *Values, r *Result) {
 		g.Points, g.Weight, g.Skipped = 0, 0, false
 	}
 	// Pass 1: each measure's value and points; per group, the weight used.
-	var used [64]float64 // measure weight used per group (share of the group's)
+	var used [16]float64 // measure weight used per group (share of the group's)
 	usedG := used[:]
 	if len(sc.Groups) > len(used) {
 		usedG = make([]float64, len(sc.Groups))
@@ -205,7 +205,7 @@ func (sc *Scorecard) ScoreInto(v *Values, r *Result) {
 		size float64
 		i    int
 	}
-	var buf [64]key
+	var buf [32]key
 	keys := buf[:0]
 	if n > len(buf) {
 		keys = make([]key, 0, n)
