@@ -83,6 +83,16 @@ func TestParseErrors(t *testing.T) {
             wieght: 1
             linear: {at_risk: 1, healthy: 2}
 `), []string{`11:13: unknown field "wieght"`}},
+		{"wrong type", card(`          - name: M
+            metric: usage.mau
+            weight: lots
+            linear: {at_risk: 1, healthy: 2}
+`), []string{`11:21: cannot unmarshal string into Go struct field`}},
+		{"not YAML", card(`          - name: M
+            metric: [usage.mau
+`), []string{`10:21: `}},
+		{"go-yaml panics", card(`         !- {name: M, formula: 'usage.mau %/ (]sage.dau - 1)', weSght: 1, bands: [{to: 1, points: 3}]}
+`), []string{`0:0: invalid YAML`}},
 		{"bad missing", card(`          - name: M
             metric: usage.mau
             weight: 1

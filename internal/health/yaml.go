@@ -4,6 +4,7 @@ import (
 	"cmp"
 	_ "embed"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -33,7 +34,7 @@ func Default() *Set {
 // (inside a formula or condition: of the offending token).
 func Parse(src []byte) (*Set, error) {
 	var s Set
-	if err := yaml.UnmarshalWithOptions(src, &s, yaml.DisallowUnknownField()); err != nil {
+	if err := decode(src, &s); err != nil {
 		p := Problem{Message: err.Error()}
 		var ye yaml.Error
 		if errors.As(err, &ye) {
@@ -59,6 +60,18 @@ func Parse(src []byte) (*Set, error) {
 	}
 	slices.SortStableFunc(ps, func(a, b Problem) int { return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column)) })
 	return nil, ps
+}
+
+// decode reads src into s. go-yaml v1.19.2 panics on some malformed
+// input (a nil sequence behind a tag, found by FuzzParse); that is
+// reported as a problem rather than taking the caller down.
+func decode(src []byte, s *Set) (err error) {
+	defer func() {
+		if e := recover(); e != nil {
+			err = fmt.Errorf("invalid YAML (the YAML reader failed: %v)", e)
+		}
+	}()
+	return yaml.UnmarshalWithOptions(src, s, yaml.DisallowUnknownField())
 }
 
 // position is where p is in the YAML: the node at its path, or the
