@@ -47,6 +47,11 @@ func Run(t *testing.T, open Opener) {
 		{"RetentionBook", testRetentionBook},
 		{"ExchangeRates", testExchangeRates},
 		{"Usage", testUsage},
+		{"HealthFacts", testHealthFacts},
+		{"HealthFactsDemo", testHealthFactsDemo},
+		{"HealthScores", testHealthScores},
+		{"Pulses", testPulses},
+		{"Scorecards", testScorecards},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
