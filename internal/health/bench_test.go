@@ -118,3 +118,23 @@ func report(b *testing.B, cpu0 time.Duration) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "accounts/s")
 	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
 }
+
+// BenchmarkScoreParallel is BenchmarkScore on every core (GOMAXPROCS), one
+// Result per goroutine: the rate a full recompute's scoring can reach.
+func BenchmarkScoreParallel(b *testing.B) {
+	s := Default()
+	sc := s.Scorecards[len(s.Scorecards)-1]
+	vs := benchValues(1024)
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu := cpuTime()
+	b.RunParallel(func(pb *testing.PB) {
+		var r Result
+		i := 0
+		for pb.Next() {
+			sc.ScoreInto(&vs[i&1023], &r)
+			i++
+		}
+	})
+	report(b, cpu)
+}
