@@ -82,7 +82,15 @@ func TestParseErrors(t *testing.T) {
             metric: usage.mau
             wieght: 1
             linear: {at_risk: 1, healthy: 2}
-`), []string{`11:13: unknown field "wieght"`}},
+`), []string{`11:13: unknown key "wieght"`}},
+		{"every unknown key", card(`          - name: M
+            metric: usage.mau
+            wieght: 1
+            linear: {at_risk: 1, healty: 2}
+            bands:
+              - {from: 1, points: 3, colour: red}
+`) + `    treshold: 3
+`, []string{`11:13: unknown key "wieght"`, `12:34: unknown key "healty"`, `14:38: unknown key "colour"`, `15:5: unknown key "treshold"`}},
 		{"wrong type", card(`          - name: M
             metric: usage.mau
             weight: lots
