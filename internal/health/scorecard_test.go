@@ -199,6 +199,17 @@ func TestDefaultRoundTrip(t *testing.T) {
 	if string(j1) != string(j2) {
 		t.Errorf("round trip changed the set:\n%s\n%s", j1, j2)
 	}
+	// JSON too: a set read back from its JSON compiles to the same set.
+	var s3 Set
+	if err := json.Unmarshal(j1, &s3); err != nil {
+		t.Fatal(err)
+	}
+	if err := s3.Compile(); err != nil {
+		t.Fatal(err)
+	}
+	if j3, _ := json.Marshal(&s3); string(j3) != string(j1) {
+		t.Errorf("JSON round trip changed the set:\n%s\n%s", j1, j3)
+	}
 }
 
 func mustParse(t testing.TB, src string) *Set {
