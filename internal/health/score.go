@@ -119,7 +119,8 @@ func (s *Set) ScoreInto(p *Profile, v *Values, r *Result) {
 	r.Why = why
 }
 
-// Score scores v.
+// Score scores v. The scorecard must have been compiled (Parse and
+// Set.Compile do it); an uncompiled one gives not enough data.
 func (sc *Scorecard) Score(v *Values) Result {
 	var r Result
 	sc.ScoreInto(v, &r)
