@@ -524,3 +524,25 @@ func TestResultJSON(t *testing.T) {
 		t.Errorf("JSON round trip: %v\n%+v\n%+v", err, back, r)
 	}
 }
+
+// TestManyGroups takes the paths for more groups and measures than the
+// stack buffers of ScoreInto hold.
+func TestManyGroups(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString("scorecards:\n  - name: big\n    colours: {red_below: 40, green_from: 70}\n    groups:\n")
+	for g := range 20 {
+		fmt.Fprintf(&b, "      - name: G%d\n        weight: 1\n        measures:\n", g)
+		for m := range 2 {
+			// Measure m of group g scores 2g + 50m points.
+			fmt.Fprintf(&b, "          - {name: M%d.%d, formula: 'pulse * %d / 100 + %d', weight: 1, linear: {at_risk: 0, healthy: 100}}\n", g, m, 0, 2*g+50*m)
+		}
+	}
+	s := mustParse(t, b.String())
+	r := s.Scorecards[0].Score(vals("pulse", 100.0))
+	// Group g: (2g + 2g+50)/2 = 2g + 25; the mean over g = 0…19 is 44.
+	// M0.0 (0 points) moves the score most.
+	if r.Score != 44 || r.Colour != Yellow || len(r.Explanation) != 40 || r.Measures[r.Explanation[0]].Name != "M0.0" {
+		t.Errorf("score %v %s, explanation %v", r.Score, r.Colour, r.Explanation)
+	}
+}
