@@ -118,3 +118,45 @@ func report(b *testing.B, cpu0 time.Duration) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "accounts/s")
 	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
 }
+
+// BenchmarkScoreParallel is BenchmarkScore on every core (GOMAXPROCS), one
+// Result per goroutine: the rate a full recompute's scoring can reach.
+func BenchmarkScoreParallel(b *testing.B) {
+	s := Default()
+	sc := s.Scorecards[len(s.Scorecards)-1]
+	vs := benchValues(1024)
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu := cpuTime()
+	b.RunParallel(func(pb *testing.PB) {
+		var r Result
+		i := 0
+		for pb.Next() {
+			sc.ScoreInto(&vs[i&1023], &r)
+			i++
+		}
+	})
+	report(b, cpu)
+}
+
+// BenchmarkFormula compares the closure of the default set's formula with
+// expr's VM running the same program.
+func BenchmarkFormula(b *testing.B) {
+	f, err := compileFormula("support.open_tickets + 2 * support.escalations_90d")
+	if err != nil {
+		b.Fatal(err)
+	}
+	v := vals("support.open_tickets", 3.0, "support.escalations_90d", 1.0)
+	vm := *f
+	vm.fn = nil
+	for name, f := range map[string]*formula{"closure": f, "vm": &vm} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for range b.N {
+				if x, ok := f.eval(v); !ok || x != 5 {
+					b.Fatal(x, ok)
+				}
+			}
+		})
+	}
+}

@@ -36,7 +36,9 @@ type Result struct {
 	Scorecard string `json:"scorecard"`
 	// Why says why this scorecard applied (set by Set.Score).
 	Why string `json:"why,omitempty"`
-	// Score is the overall score 0–100 (0 when not enough data).
+	// Score is the overall score 0–100. With not enough data it is 0,
+	// and the measures' weights and contributions are those of the
+	// partial score the measures with values (or defaults) would give.
 	Score  float64 `json:"score"`
 	Colour Colour  `json:"colour"`
 	Reason string  `json:"reason"`
@@ -117,7 +119,8 @@ func (s *Set) ScoreInto(p *Profile, v *Values, r *Result) {
 	r.Why = why
 }
 
-// Score scores v.
+// Score scores v. The scorecard must have been compiled (Parse and
+// Set.Compile do it); an uncompiled one gives not enough data.
 func (sc *Scorecard) Score(v *Values) Result {
 	var r Result
 	sc.ScoreInto(v, &r)

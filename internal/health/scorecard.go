@@ -2,6 +2,7 @@ package health
 
 import (
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -125,6 +126,21 @@ func (m Missing) MarshalJSON() ([]byte, error) {
 		return fmt.Appendf(nil, `{"default":%v}`, *m.Default), nil
 	}
 	return []byte(`"skip"`), nil
+}
+
+// UnmarshalJSON reads "skip" or {"default": N}; Compile checks it.
+func (m *Missing) UnmarshalJSON(b []byte) error {
+	var raw any
+	if err := json.Unmarshal(b, &raw); err != nil {
+		return err
+	}
+	*m = Missing{raw: raw}
+	if mp, ok := raw.(map[string]any); ok && len(mp) == 1 {
+		if d, ok := toFloat(mp["default"]); ok {
+			m.Default = &d
+		}
+	}
+	return nil
 }
 
 func toFloat(x any) (float64, bool) {

@@ -82,7 +82,15 @@ func TestParseErrors(t *testing.T) {
             metric: usage.mau
             wieght: 1
             linear: {at_risk: 1, healthy: 2}
-`), []string{`11:13: unknown field "wieght"`}},
+`), []string{`11:13: unknown key "wieght"`}},
+		{"every unknown key", card(`          - name: M
+            metric: usage.mau
+            wieght: 1
+            linear: {at_risk: 1, healty: 2}
+            bands:
+              - {from: 1, points: 3, colour: red}
+`) + `    treshold: 3
+`, []string{`11:13: unknown key "wieght"`, `12:34: unknown key "healty"`, `14:38: unknown key "colour"`, `15:5: unknown key "treshold"`}},
 		{"wrong type", card(`          - name: M
             metric: usage.mau
             weight: lots
@@ -190,6 +198,17 @@ func TestDefaultRoundTrip(t *testing.T) {
 	j2, _ := json.Marshal(s2)
 	if string(j1) != string(j2) {
 		t.Errorf("round trip changed the set:\n%s\n%s", j1, j2)
+	}
+	// JSON too: a set read back from its JSON compiles to the same set.
+	var s3 Set
+	if err := json.Unmarshal(j1, &s3); err != nil {
+		t.Fatal(err)
+	}
+	if err := s3.Compile(); err != nil {
+		t.Fatal(err)
+	}
+	if j3, _ := json.Marshal(&s3); string(j3) != string(j1) {
+		t.Errorf("JSON round trip changed the set:\n%s\n%s", j1, j3)
 	}
 }
 
@@ -503,5 +522,27 @@ func TestResultJSON(t *testing.T) {
 	r.card = nil
 	if err := json.Unmarshal(b, &back); err != nil || !reflect.DeepEqual(back, r) {
 		t.Errorf("JSON round trip: %v\n%+v\n%+v", err, back, r)
+	}
+}
+
+// TestManyGroups takes the paths for more groups and measures than the
+// stack buffers of ScoreInto hold.
+func TestManyGroups(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString("scorecards:\n  - name: big\n    colours: {red_below: 40, green_from: 70}\n    groups:\n")
+	for g := range 20 {
+		fmt.Fprintf(&b, "      - name: G%d\n        weight: 1\n        measures:\n", g)
+		for m := range 2 {
+			// Measure m of group g scores 2g + 50m points.
+			fmt.Fprintf(&b, "          - {name: M%d.%d, formula: 'pulse * %d / 100 + %d', weight: 1, linear: {at_risk: 0, healthy: 100}}\n", g, m, 0, 2*g+50*m)
+		}
+	}
+	s := mustParse(t, b.String())
+	r := s.Scorecards[0].Score(vals("pulse", 100.0))
+	// Group g: (2g + 2g+50)/2 = 2g + 25; the mean over g = 0…19 is 44.
+	// M0.0 (0 points) moves the score most.
+	if r.Score != 44 || r.Colour != Yellow || len(r.Explanation) != 40 || r.Measures[r.Explanation[0]].Name != "M0.0" {
+		t.Errorf("score %v %s, explanation %v", r.Score, r.Colour, r.Explanation)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -34,6 +35,14 @@ func Default() *Set {
 // (inside a formula or condition: of the offending token).
 func Parse(src []byte) (*Set, error) {
 	var s Set
+	if f, err := parser.ParseBytes(src, 0); err == nil && len(f.Docs) > 0 {
+		// Every unknown key at once; the decoder would stop at the first.
+		var ps Problems
+		unknownKeys(f.Docs[0].Body, reflect.TypeFor[Set](), &ps)
+		if len(ps) > 0 {
+			return nil, ps
+		}
+	}
 	if err := decode(src, &s); err != nil {
 		p := Problem{Message: err.Error()}
 		var ye yaml.Error
@@ -72,6 +81,60 @@ func decode(src []byte, s *Set) (err error) {
 		}
 	}()
 	return yaml.UnmarshalWithOptions(src, s, yaml.DisallowUnknownField())
+}
+
+// unknownKeys reports every mapping key under n that the type t it
+// decodes into does not have.
+func unknownKeys(n ast.Node, t reflect.Type, ps *Problems) {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Slice:
+		if seq, ok := n.(*ast.SequenceNode); ok {
+			for _, v := range seq.Values {
+				unknownKeys(v, t.Elem(), ps)
+			}
+		}
+	case reflect.Struct:
+		if t == reflect.TypeFor[Missing]() {
+			return
+		}
+		var pairs []*ast.MappingValueNode
+		switch m := n.(type) {
+		case *ast.MappingNode:
+			pairs = m.Values
+		case *ast.MappingValueNode:
+			pairs = []*ast.MappingValueNode{m}
+		}
+		for _, kv := range pairs {
+			key := kv.Key.GetToken()
+			if key == nil {
+				continue
+			}
+			f, ok := fieldByTag(t, key.Value)
+			if !ok {
+				p := Problem{Message: fmt.Sprintf("unknown key %q", key.Value)}
+				if key.Position != nil {
+					p.Line, p.Column = key.Position.Line, key.Position.Column
+				}
+				*ps = append(*ps, p)
+				continue
+			}
+			unknownKeys(kv.Value, f.Type, ps)
+		}
+	}
+}
+
+func fieldByTag(t reflect.Type, name string) (reflect.StructField, bool) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		if f.IsExported() && tag == name {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
 }
 
 // position is where p is in the YAML: the node at its path, or the
