@@ -20,14 +20,13 @@ import (
 	"github.com/tendhq/tend/internal/auth"
 	"github.com/tendhq/tend/internal/customer"
 	"github.com/tendhq/tend/internal/ingest"
+	"github.com/tendhq/tend/internal/publicdata"
 	"github.com/tendhq/tend/internal/server"
 	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/store/postgres/pgtest"
 	"github.com/tendhq/tend/internal/store/sqlite/sqlitetest"
 	"github.com/tendhq/tend/internal/usage"
 )
-
-const fixtureDir = "../../../shared/data/segment-go-fixtures"
 
 var ctx = context.Background()
 
@@ -120,8 +119,9 @@ func TestFixturesPostgres(t *testing.T) {
 // messages land: one row each, except the repeated messageId of
 // test-many-track.json, which is one message and two logged duplicates.
 func testFixtures(t *testing.T, st store.Store) {
+	dir := publicdata.Dir(t, "segment-go-fixtures")
 	r := newRig(t, st)
-	files, _ := filepath.Glob(filepath.Join(fixtureDir, "*.json"))
+	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
 	if len(files) != 12 {
 		t.Fatalf("expected the 12 analytics-go fixtures, found %d", len(files))
 	}
