@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -326,20 +327,29 @@ func TestFeaturesReloaded(t *testing.T) {
 	if err := st.SetUsageSetting(ctx, adoption.FeaturesSetting, `{"features":[{"key":"reports","events":["Report *"]}]}`, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond) // the rig re-reads every 50 ms
-	if a := r.post(t, "/v1/track", secret, []byte(`{"userId":"u","event":"Report Saved","context":{"groupId":"g"},"messageId":"f1"}`)); a.status != 200 {
-		t.Fatal(a)
-	}
 	cat, err := adoption.LoadCatalog(ctx, st)
 	if err != nil {
 		t.Fatal(err)
 	}
 	day := usage.DayOf(r.clock.Now())
-	au, err := st.AccountUsage(ctx, a.ID, day-1, day+1, cat)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ad := au.Adoption(cat, day, 0); ad.FeaturesUsed != 1 {
-		t.Fatalf("the new feature did not count: %+v", ad)
+	// The rig re-reads the definitions every 50 ms: send until an event
+	// counts as the new feature (those sent before the reload do not).
+	for i, deadline := 0, time.Now().Add(10*time.Second); ; i++ {
+		body := fmt.Sprintf(`{"userId":"u","event":"Report Saved","context":{"groupId":"g"},"messageId":"f%d"}`, i)
+		if a := r.post(t, "/v1/track", secret, []byte(body)); a.status != 200 {
+			t.Fatal(a)
+		}
+		au, err := st.AccountUsage(ctx, a.ID, day-1, day+1, cat)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ad := au.Adoption(cat, day, 0)
+		if ad.FeaturesUsed == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the new feature did not count after %d events: %+v", i+1, ad)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
