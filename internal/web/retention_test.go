@@ -237,7 +237,10 @@ func TestChurnReasonForm(t *testing.T) {
 			t.Errorf("%s: redirected to %q", tc.name, hdr.Get("Location"))
 		}
 	}
-	recs, _ := st.ChurnRecords().List(ctx, store.Query{})
+	recs, err := st.ChurnRecords().List(ctx, store.Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(recs.Items) != 1 || recs.Items[0].Reason != "competitor" || recs.Items[0].Controllable != "yes" || recs.Items[0].RecordedBy != "pat@tend.test" {
 		t.Fatalf("stored %+v", recs.Items)
 	}
@@ -258,7 +261,10 @@ func TestForecastForm(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	h, st := retentionUIAs(t, "admin")
-	acme, _ := st.Accounts().GetByExternalID(ctx, "acme")
+	acme, err := st.Accounts().GetByExternalID(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
 	path := "/accounts/" + itoa64(acme.ID) + "/forecast"
 	_, body, _ := get(t, h, "/retention/accounts?c=renewals&period=2026-01")
 	if !strings.Contains(body, html.EscapeString(path+"?due_on=2026-01-01")) {
@@ -276,7 +282,10 @@ func TestForecastForm(t *testing.T) {
 	if code, _, _ := post(t, h, path, url.Values{"forecast": {"at_risk"}, "due_on": {"2026-01-01"}, "expected": {"1,200.00"}}); code != 303 {
 		t.Fatalf("forecast at risk: %d", code)
 	}
-	calls, _ := st.RenewalCalls().List(ctx, store.Query{})
+	calls, err := st.RenewalCalls().List(ctx, store.Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(calls.Items) != 1 || calls.Items[0].Forecast != "at_risk" || calls.Items[0].Expected != 120000 {
 		t.Fatalf("one call per renewal, changed: %+v", calls.Items)
 	}
@@ -303,7 +312,10 @@ func TestAccountPageLinksToChurnForm(t *testing.T) {
 	ctx := context.Background()
 	h, st := retentionUIAs(t, "leader")
 	ro, _ := retentionUIAs(t, "read_only")
-	bolt, _ := st.Accounts().GetByExternalID(ctx, "bolt")
+	bolt, err := st.Accounts().GetByExternalID(ctx, "bolt")
+	if err != nil {
+		t.Fatal(err)
+	}
 	path := "/accounts/" + itoa64(bolt.ID)
 	if _, body, _ := get(t, h, path); !strings.Contains(body, `href="`+path+`/churn"`) {
 		t.Error("leader sees no churn form link")
@@ -326,7 +338,10 @@ func TestRetentionByCSM(t *testing.T) {
 	if err := st.Users().Create(ctx, &ada); err != nil {
 		t.Fatal(err)
 	}
-	acme, _ := st.Accounts().GetByExternalID(ctx, "acme")
+	acme, err := st.Accounts().GetByExternalID(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
 	acme.CSMEmail, acme.CSMID = "ada@tend.test", 0
 	if err := st.Accounts().Update(ctx, &acme); err != nil {
 		t.Fatal(err)

@@ -59,6 +59,9 @@ type Options struct {
 	HTTPS bool
 	// SignInHint is shown on the sign-in page (the demo's credentials).
 	SignInHint string
+	// Today, when set, is the day pages are computed for (civil.Today when
+	// nil); tests pin it to the day they seeded for.
+	Today func() civil.Date
 }
 
 // New returns the web UI as an http.Handler serving /, /accounts,
@@ -67,6 +70,9 @@ type Options struct {
 func New(st store.Store, log *slog.Logger, o Options) http.Handler {
 	s := newServer(st, log)
 	s.httpsOnly, s.signInHint = o.HTTPS, o.SignInHint
+	if o.Today != nil {
+		s.today = o.Today
+	}
 	return s.routes()
 }
 
