@@ -33,12 +33,14 @@ type Options struct {
 // New returns the handler for the whole of Tend.
 //
 // Every request passes, in order: the edge (request id, access log,
-// recover, security headers, body limit); the cross-origin check (http.CrossOriginProtection), which refuses any
-// state-changing request a browser marks as coming from another site, so
-// no form or API call can be forged from elsewhere; authentication, which
-// puts the principal in the context; then the API or the web UI, which
-// decide what that principal may do. The ingestion API (/v1/) is the
-// exception: it takes only write keys, so it skips the last three.
+// recover, security headers, body limit); the cross-origin check
+// (http.CrossOriginProtection), which refuses any state-changing request a
+// browser marks as coming from another site, so no form or API call can be
+// forged from elsewhere; authentication, which puts the principal in the
+// context; then the API or the web UI, which decide what that principal may
+// do. The ingestion API (/v1/) passes the edge, then skips the rest: it
+// takes only write keys. A panic is answered in the shape of the surface it
+// happened in.
 func New(st store.Store, log *slog.Logger, o Options) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/", api.New(st, log))
@@ -46,7 +48,7 @@ func New(st store.Store, log *slog.Logger, o Options) http.Handler {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		if _, _, err := st.SchemaVersion(ctx); err != nil {
-			log.Error("health check", "err", err)
+			log.ErrorContext(ctx, "health check", "err", err, "request_id", edge.RequestID(ctx))
 			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
 			return
 		}
