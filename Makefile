@@ -10,13 +10,23 @@ CHROMIUM_BIN := $(or $(TEND_CHROMIUM),$(CHROMIUM),$(wildcard /usr/bin/chromium),
 
 .PHONY: run test test-sqlite vet bench build ci screenshots
 
-## run: Tend on the embedded SQLite with a fresh demo company, at http://127.0.0.1:8080
-run:
-	$(GO) run ./cmd/tend serve --demo
+# What `tend version` reports, stamped into the binary by `make build`
+# (evaluated only when a target uses them).
+VERSION = $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT = $(shell git rev-parse HEAD 2>/dev/null)
+BUILD_DATE = $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+LDFLAGS = -X github.com/tendhq/tend/internal/cli.Version=$(VERSION) \
+	-X github.com/tendhq/tend/internal/cli.Commit=$(COMMIT) \
+	-X github.com/tendhq/tend/internal/cli.BuildDate=$(BUILD_DATE)
 
-## build: the tend binary in ./bin
+## run: Tend on the embedded SQLite with a fresh demo company, at
+## http://127.0.0.1:8080; bin/tend --demo <command> works on the same data
+run: build
+	bin/tend serve --demo
+
+## build: the tend binary in ./bin, stamped with its version, commit and build date
 build:
-	$(GO) build -o bin/tend ./cmd/tend
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/tend ./cmd/tend
 
 ## test: every test, on SQLite and — when PostgreSQL is installed or
 ## TEND_TEST_DATABASE_URL is set — on PostgreSQL too; the end-to-end tests

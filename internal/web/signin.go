@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tendhq/tend/internal/auth"
+	"github.com/tendhq/tend/internal/server/edge"
 	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/validate"
 )
@@ -115,7 +116,7 @@ func (s *server) signIn(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err != nil || u.Disabled || !auth.VerifyPassword(hash, password) {
 		s.throttle.Fail(now, keys...)
-		s.log.WarnContext(r.Context(), "sign-in failed", "email", email, "ip", clientIP(r), "request_id", requestID(r.Context()))
+		s.log.WarnContext(r.Context(), "sign-in failed", "email", email, "ip", clientIP(r), "request_id", edge.RequestID(r.Context()))
 		v.Problem = "That email and password do not match an active user."
 		return s.render(w, r, http.StatusUnauthorized, "signin", v)
 	}
