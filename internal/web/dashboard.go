@@ -202,9 +202,11 @@ type bookRow struct {
 	HasLoad          bool
 	Load             int // % of capacity
 	Capacity         int64
-	// Place is where the book falls against the benchmark, PlaceLabel
-	// the word for it (Light, Typical, Heavy) and PlaceTone its colour.
-	Place, PlaceLabel, PlaceTone string
+	// Size is how full the book is (segment.SizeOf: by capacity when set,
+	// else by the benchmark), SizeTone its colour and SizeWhy what it was
+	// measured against.
+	Size              segment.Size
+	SizeTone, SizeWhy string
 }
 
 // dashboardView is what templates/dashboard.html shows.
@@ -468,9 +470,16 @@ func (v *dashboardView) books(f *figures) {
 			continue
 		}
 		row.URL = listParams{CSM: b.Owner}.url()
+		var bench *segment.Benchmark
 		if v.HasBenchmark {
-			q := v.Benchmark.Place(row.ARR)
-			row.Place, row.PlaceLabel, row.PlaceTone = q.String(), placeWords[q].label, placeWords[q].tone
+			bench = &v.Benchmark
+		}
+		row.Size, row.SizeTone = segment.SizeOf(b, bench), sizeTones[segment.SizeOf(b, bench)]
+		switch {
+		case row.HasLoad:
+			row.SizeWhy = fmt.Sprintf("%d%% of a capacity of %s ARR", row.Load, moneyShort(b.Capacity, cur))
+		case bench != nil:
+			row.SizeWhy = "no capacity set: " + bench.Place(row.ARR).String() + " of the benchmark"
 		}
 		v.Books = append(v.Books, row)
 		bar := chart.Bar{Label: b.Name, Value: row.ARR, ValueText: moneyShort(row.ARR, cur), Note: plural(b.Accounts, "account")}
@@ -500,14 +509,12 @@ func (v *dashboardView) books(f *figures) {
 	v.BooksWide, v.BooksNarrow = bc.SVG(chart.Wide), bc.SVG(chart.Narrow)
 }
 
-// placeWords name a book's place against the benchmark for the table:
-// between the 25th and 75th percentile is typical; a lighter book may be
-// spare capacity, a heavier one a CSM stretched too thin.
-var placeWords = map[segment.Quartile]struct{ label, tone string }{
-	segment.BelowP25: {"Light", "mid"},
-	segment.P25toP50: {"Typical", "good"},
-	segment.P50toP75: {"Typical", "good"},
-	segment.AboveP75: {"Heavy", "bad"},
+// sizeTones colour a book's size: a typical book is good, a light one
+// may be spare capacity, a heavy one a CSM stretched too thin.
+var sizeTones = map[segment.Size]string{
+	segment.Light:   "mid",
+	segment.Typical: "good",
+	segment.Heavy:   "bad",
 }
 
 // plural writes a count of a noun: "1 account", "2,400 accounts".

@@ -85,7 +85,7 @@ func TestDashboard(t *testing.T) {
 		{"benchmark band", "Company ARR up to $10M"},
 		{"ACV benchmark", "Solution (ACV $25K–$75K)"},
 		{"ACV", "(yours: $42,840)"},
-		{"light books", `<span class="badge place-mid" title="below the 25th percentile of the benchmark">Light</span>`},
+		{"light books", `<span class="badge place-mid" title="no capacity set: below the 25th percentile of the benchmark">Light</span>`},
 	} {
 		if !strings.Contains(body, tc.want) && !strings.Contains(text, tc.want) {
 			t.Errorf("%s: page lacks %q", tc.what, tc.want)
@@ -118,6 +118,30 @@ func TestDashboard(t *testing.T) {
 		}
 		if got := rowNames(list); strings.Join(got, "|") != strings.Join(tc.want, "|") {
 			t.Errorf("GET %s: rows %q, want %q", tc.link, got, tc.want)
+		}
+	}
+}
+
+// TestDashboardBookSize: a book's size word follows its CSM's capacity
+// when one is set, as the load beside it does — a book at 81% of capacity
+// is typical even though the company benchmark would call it light — and
+// the benchmark only when no capacity is set.
+func TestDashboardBookSize(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ada := f.users["ada@tend.test"]
+	ada.CapacityARR = 20_000_000 // $200K; her book is $162K ARR, 81%
+	if err := f.st.Users().Update(t.Context(), &ada); err != nil {
+		t.Fatal(err)
+	}
+	_, body, _ := get(t, f.handler(0), "/dashboard")
+	for _, want := range []string{
+		`<span title="of $200K ARR">81%</span>`,
+		`<span class="badge place-good" title="81% of a capacity of $200K ARR">Typical</span>`,
+		`<span class="badge place-mid" title="no capacity set: below the 25th percentile of the benchmark">Light</span>`,
+	} {
+		if !strings.Contains(html.UnescapeString(body), want) {
+			t.Errorf("the books table lacks %q", want)
 		}
 	}
 }
