@@ -11,8 +11,9 @@ type Book struct {
 	// Owner is the CSM's email; "" collects the accounts nobody owns.
 	Owner string
 	Name  string
-	// Accounts and AtRisk count the accounts in the book (churned ones
-	// left out) and those of them at risk.
+	// Accounts and AtRisk count the customers in the book
+	// (customer.IsCustomer: churned accounts and prospects left out) and
+	// those of them at risk.
 	Accounts, AtRisk int
 	// MRR is what the book's accounts pay a month, in the reporting
 	// currency.

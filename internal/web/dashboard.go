@@ -216,11 +216,17 @@ type dashboardView struct {
 	Currency string
 	Empty    bool
 
-	Accounts, Churned, Paying int
-	MRR, ARR                  int64
-	AtRisk                    kpi
-	Renewals                  []renewalKPI
-	Overdue                   struct {
+	// Customers counts the customers (customer.IsCustomer); Others the
+	// other accounts, Churned of them churned and the rest prospects.
+	// Paying counts the accounts of the reporting currency with MRR, the
+	// population of the Pareto curve; Billed the customers billed in it.
+	Customers, Others, Churned int
+	Paying, Billed             int
+	MRR, ARR                   int64
+	// AtRisk is the customers at the at-risk lifecycle stage.
+	AtRisk   kpi
+	Renewals []renewalKPI
+	Overdue  struct {
 		Invoices, Accounts int
 		Amount             int64
 		Other              int // overdue invoices in other currencies
@@ -273,22 +279,24 @@ func buildDashboard(f *figures, today civil.Date) (dashboardView, error) {
 	}
 	var atRiskMRR int64
 	for _, g := range f.groups {
+		v.Customers += g.Customers
+		v.Others += g.Accounts - g.Customers
 		if g.Lifecycle == customer.StageChurned {
 			v.Churned += g.Accounts
 			continue
 		}
-		v.Accounts += g.Accounts
 		if g.Lifecycle == customer.StageAtRisk {
-			v.AtRisk.Accounts += g.Accounts
+			v.AtRisk.Accounts += g.Customers
 		}
 		if g.Currency == cur {
+			v.Billed += g.Customers
 			v.MRR += g.MRR
 			if g.Lifecycle == customer.StageAtRisk {
 				atRiskMRR += g.MRR
 			}
 		}
 	}
-	v.Empty = v.Accounts+v.Churned == 0
+	v.Empty = v.Customers+v.Others == 0
 	v.ARR = 12 * v.MRR
 	v.AtRisk.ARR = 12 * atRiskMRR
 	v.AtRisk.Share = segment.Share{Part: atRiskMRR, Whole: v.MRR}.Percent()
@@ -435,9 +443,9 @@ func (v *dashboardView) books(f *figures) {
 			continue
 		}
 		b := book(g.CSMEmail)
-		b.Accounts += g.Accounts
+		b.Accounts += g.Customers
 		if g.Lifecycle == customer.StageAtRisk {
-			b.AtRisk += g.Accounts
+			b.AtRisk += g.Customers
 		}
 		if g.Currency == v.Currency {
 			b.MRR += g.MRR
@@ -452,7 +460,7 @@ func (v *dashboardView) books(f *figures) {
 
 	v.HasBenchmark = v.Currency == "USD" && v.ARR > 0
 	if v.HasBenchmark {
-		v.ACV = segment.ACV(v.ARR, v.Paying)
+		v.ACV = segment.ACV(v.ARR, v.Billed)
 		v.Benchmark = segment.ByCompanyARR(v.ARR)
 		v.ByACV = segment.ByACV(v.ACV)
 	}
@@ -482,13 +490,13 @@ func (v *dashboardView) books(f *figures) {
 			row.SizeWhy = "no capacity set: " + bench.Place(row.ARR).String() + " of the benchmark"
 		}
 		v.Books = append(v.Books, row)
-		bar := chart.Bar{Label: b.Name, Value: row.ARR, ValueText: moneyShort(row.ARR, cur), Note: plural(b.Accounts, "account")}
+		bar := chart.Bar{Label: b.Name, Value: row.ARR, ValueText: moneyShort(row.ARR, cur), Note: plural(b.Accounts, "customer")}
 		if b.Capacity > 0 {
 			bar.Marker = b.Capacity
 			bar.MarkerText = fmt.Sprintf("%s: capacity %s ARR, %d%% used", b.Name, moneyShort(b.Capacity, cur), row.Load)
 		}
 		bars = append(bars, bar)
-		desc = append(desc, fmt.Sprintf("%s %s (%s)", b.Name, moneyShort(row.ARR, cur), plural(b.Accounts, "account")))
+		desc = append(desc, fmt.Sprintf("%s %s (%s)", b.Name, moneyShort(row.ARR, cur), plural(b.Accounts, "customer")))
 	}
 	if len(bars) == 0 {
 		return
