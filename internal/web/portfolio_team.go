@@ -27,10 +27,10 @@ type teamBook struct {
 	// Customers counts the customers (customer.IsCustomer), Others the
 	// CSM's other accounts (churned or prospects).
 	Customers, Others int
-	ARR                int64
-	Renewing           int
-	RenewingARR        int64
-	AtRisk             int
+	ARR               int64
+	Renewing          int
+	RenewingARR       int64
+	AtRisk            int
 }
 
 // teamView is the team part of templates/portfolio.html.
@@ -63,7 +63,10 @@ func (s *server) teamView(ctx context.Context, today civil.Date) (*teamView, err
 	)
 	err := parallel(ctx,
 		func(ctx context.Context) (err error) { groups, err = s.st.AccountGroups(ctx); return err },
-		func(ctx context.Context) (err error) { renewals, err = s.st.RenewalsByCSM(ctx, today, until); return err },
+		func(ctx context.Context) (err error) {
+			renewals, err = s.st.RenewalsByCSM(ctx, today, until)
+			return err
+		},
 		func(ctx context.Context) (err error) { users, err = s.users(ctx); return err },
 	)
 	if err != nil {
