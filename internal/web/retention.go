@@ -583,10 +583,20 @@ func (v *retentionView) kpis(m *revenue.Metrics, cur string, link func(revenue.C
 		{Label: "Quick ratio", Value: ratioX(m.QuickRatio()), Def: retention.Definitions["quick_ratio"],
 			Parts: []retPart{{"gained", short(m.New + m.Expansion + m.Reactivation), ""}, {"lost", short(m.Contraction + m.Churn), ""}}},
 		{Label: "ARPA", Value: arpa(m.ARPA(), cur), Def: retention.Definitions["arpa"],
-			Parts: []retPart{{"MRR", short(m.End), link(revenue.CompEnd)}, {"accounts", thousands(m.CustomersEnd), link(revenue.CompEnd)}}},
+			Parts: []retPart{{"MRR", short(m.End), link(revenue.CompEnd)}, {"customers", thousands(m.CustomersEnd), link(revenue.CompEnd)}},
+			Note:  "paying on " + displayDate(v.periodEnd(m.Period))},
 		{Label: "Ending MRR", Value: short(m.End), Note: short(12*m.End) + " ARR", Def: retention.Definitions["end"],
 			Parts: []retPart{{"from", short(m.Start), link(revenue.CompStart)}}},
 	}
+}
+
+// periodEnd is the day a period's ending figures are read on: its last
+// day, or the book's as-of day while the period is still running.
+func (v *retentionView) periodEnd(p revenue.Period) civil.Date {
+	if end := p.Last(); !v.AsOf.IsZero() && v.AsOf.Before(end) {
+		return v.AsOf
+	}
+	return p.Last()
 }
 
 // ratioX writes a quick ratio: "3.2×", or "—".

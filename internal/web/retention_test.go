@@ -48,11 +48,12 @@ func TestRetentionPages(t *testing.T) {
 	}{
 		{name: "headline figures of 2025-Q3 by hand", path: "/retention?" + q3, status: 200, want: []string{
 			`<a href="/retention" aria-current="page">Retention</a>`, "Q3 2025",
-			`<span class="kpi-value">33.3%</span>`, // GRR (3000 − 0 − 2000) / 3000
-			`<span class="kpi-value">50.0%</span>`, // NRR and logo churn
-			`<span class="kpi-value">0.0%</span>`,  // GDRR: bolt's $2,000 due, nothing renewed
-			`<span class="kpi-value">0.4×</span>`,  // quick ratio (300 + 500) / 2000
-			`<span class="kpi-value">$900</span>`,  // ARPA 1800 / 2
+			`<span class="kpi-value">33.3%</span>`,            // GRR (3000 − 0 − 2000) / 3000
+			`<span class="kpi-value">50.0%</span>`,            // NRR and logo churn
+			`<span class="kpi-value">0.0%</span>`,             // GDRR: bolt's $2,000 due, nothing renewed
+			`<span class="kpi-value">0.4×</span>`,             // quick ratio (300 + 500) / 2000
+			`<span class="kpi-value">$900</span>`,             // ARPA 1800 / 2
+			"customers <a", ">2</a> · paying on Sep 30, 2025", // ARPA's count says what and when it counts
 			`title="$3,000.00">$3K</a>`, `title="$300.00">$300</a>`, `title="$500.00">$500</a>`,
 			`title="$2,000.00">−$2K</a>`, `title="$1,800.00">$1.8K</a>`,
 			"Start $3K, New +$300, Expansion +$500, Contraction +$0, Churn −$2K, Reactivation +$0, End $1.8K.",

@@ -85,7 +85,7 @@ func newServer(st store.Store, log *slog.Logger) *server {
 // routes lists every route of the web UI.
 func (s *server) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("GET /{$}", http.RedirectHandler("/accounts", http.StatusSeeOther))
+	mux.Handle("GET /{$}", s.handle(s.home))
 	mux.Handle("GET /signin", s.handle(s.signInPage))
 	mux.Handle("POST /signin", s.handle(s.signIn))
 	mux.Handle("POST /signout", s.handle(s.signOut))

@@ -40,6 +40,7 @@ func Run(t *testing.T, open Opener) {
 		{"Distinct", testDistinct},
 		{"Figures", testFigures},
 		{"FiguresEmpty", testFiguresEmpty},
+		{"Customers", testCustomers},
 		{"Access", testAccess},
 		{"Portfolio", testPortfolio},
 		{"ChurnRecords", testChurnRecords},
@@ -583,13 +584,13 @@ func testFigures(t *testing.T, st store.Store) {
 	groups, err := st.AccountGroups(ctx)
 	must(t, err)
 	want := []store.AccountGroup{
-		{CSMID: 0, CSMEmail: "", Currency: "USD", Lifecycle: "churned", Accounts: 1, MRR: 0},
-		{CSMID: 0, CSMEmail: "", Currency: "USD", Lifecycle: "mature", Accounts: 1, MRR: 500},
-		{CSMID: 0, CSMEmail: "", Currency: "USD", Lifecycle: "onboarding", Accounts: 1, MRR: 1000},
-		{CSMID: ana.ID, CSMEmail: "ana@example.com", Currency: "USD", Lifecycle: "at_risk", Accounts: 1, MRR: 20000},
-		{CSMID: ana.ID, CSMEmail: "ana@example.com", Currency: "USD", Lifecycle: "mature", Accounts: 2, MRR: 100000},
-		{CSMID: bo.ID, CSMEmail: "bo@example.com", Currency: "EUR", Lifecycle: "at_risk", Accounts: 1, MRR: 7000},
-		{CSMID: bo.ID, CSMEmail: "bo@example.com", Currency: "USD", Lifecycle: "mature", Accounts: 1, MRR: 30000},
+		{CSMID: 0, CSMEmail: "", Currency: "USD", Lifecycle: "churned", Accounts: 1, Customers: 0, MRR: 0},
+		{CSMID: 0, CSMEmail: "", Currency: "USD", Lifecycle: "mature", Accounts: 1, Customers: 1, MRR: 500},
+		{CSMID: 0, CSMEmail: "", Currency: "USD", Lifecycle: "onboarding", Accounts: 1, Customers: 1, MRR: 1000},
+		{CSMID: ana.ID, CSMEmail: "ana@example.com", Currency: "USD", Lifecycle: "at_risk", Accounts: 1, Customers: 1, MRR: 20000},
+		{CSMID: ana.ID, CSMEmail: "ana@example.com", Currency: "USD", Lifecycle: "mature", Accounts: 2, Customers: 2, MRR: 100000},
+		{CSMID: bo.ID, CSMEmail: "bo@example.com", Currency: "EUR", Lifecycle: "at_risk", Accounts: 1, Customers: 1, MRR: 7000},
+		{CSMID: bo.ID, CSMEmail: "bo@example.com", Currency: "USD", Lifecycle: "mature", Accounts: 1, Customers: 1, MRR: 30000},
 	}
 	if fmt.Sprint(groups) != fmt.Sprint(want) {
 		t.Errorf("account groups\n got %v\nwant %v", groups, want)
@@ -668,6 +669,19 @@ func testFigures(t *testing.T, st store.Store) {
 	_, err = st.RenewalsDue(ctx, "USD", from, []civil.Date{from.AddDays(-1)})
 	fieldErr(t, err, "until")
 
+	byCSM, err := st.RenewalsByCSM(ctx, from, until[1])
+	must(t, err)
+	wantByCSM := []store.CSMRenewals{
+		{CSMID: 0, Currency: "USD", Accounts: 1, MRR: 500},        // A8
+		{CSMID: ana.ID, Currency: "USD", Accounts: 2, MRR: 70000}, // A1, A2
+		{CSMID: bo.ID, Currency: "EUR", Accounts: 1, MRR: 7000},   // A4, on the first day
+	}
+	if fmt.Sprint(byCSM) != fmt.Sprint(wantByCSM) {
+		t.Errorf("renewals by CSM\n got %v\nwant %v", byCSM, wantByCSM)
+	}
+	_, err = st.RenewalsByCSM(ctx, from, from.AddDays(-1))
+	fieldErr(t, err, "until")
+
 	for _, inv := range []customer.Invoice{
 		{AccountID: ids["A1"], Amount: 1000, Currency: "USD", DueOn: d("2030-01-15")},
 		{AccountID: ids["A1"], Amount: 2000, Currency: "USD", DueOn: d("2030-01-20")},
@@ -701,7 +715,9 @@ func testFiguresEmpty(t *testing.T, st store.Store) {
 	must(t, err)
 	over, err := st.OverdueInvoices(ctx, d("2030-01-01"))
 	must(t, err)
-	if len(curs) != 0 || len(groups) != 0 || top != (store.TopMRR{}) || len(over) != 0 ||
+	byCSM, err := st.RenewalsByCSM(ctx, d("2030-01-01"), d("2030-02-01"))
+	must(t, err)
+	if len(curs) != 0 || len(groups) != 0 || top != (store.TopMRR{}) || len(over) != 0 || len(byCSM) != 0 ||
 		fmt.Sprint(bands) != "[{100 0 0 0} {1 100 0 0}]" || fmt.Sprint(ren) != "[{2030-02-01 0 0}]" {
 		t.Errorf("empty store: %v %v %v %v %v %v", curs, groups, top, bands, ren, over)
 	}
