@@ -857,7 +857,7 @@ func (v *retentionView) pipeline(d *retentionData, cur string) {
 	pl := d.book.Pipeline(asOf, monthStart(asOf).AddMonths(pipelineMonths-1), d.calls)
 	short := func(a int64) string { return moneyShort(a, cur) }
 	for _, m := range pl.Months {
-		v.Pipeline.Rows = append(v.Pipeline.Rows, pipelineRow{Month: periodLabel(m.Month, asOf), URL: "/retention/renewals?month=" + m.Month.Name,
+		v.Pipeline.Rows = append(v.Pipeline.Rows, pipelineRow{Month: periodLabel(m.Month, asOf), URL: "/retention/accounts?" + url.Values{"c": {drillRenewals}, "period": {m.Month.Name}}.Encode(),
 			Count: m.Count, Due: short(m.Due), Expected: short(m.Expected), Renew: short(m.ByForecast.Renew), AtRisk: short(m.ByForecast.AtRisk),
 			Churn: short(m.ByForecast.Churn), Expand: short(m.ByForecast.Expand), AtRiskAmt: m.ByForecast.AtRisk, ChurnAmt: m.ByForecast.Churn})
 	}
