@@ -3,22 +3,35 @@
 
 GO ?= go
 PG_BIN := $(firstword $(wildcard /usr/lib/postgresql/*/bin))
+# The public data sets some tests read (internal/publicdata looks in the same place).
+SHARED_DATA := $(or $(TEND_SHARED_DATA),$(abspath $(CURDIR)/../shared/data))
 # The browser the end-to-end tests drive (internal/e2e looks in the same places).
 CHROMIUM_BIN := $(or $(TEND_CHROMIUM),$(CHROMIUM),$(wildcard /usr/bin/chromium),$(firstword $(shell command -v chromium chromium-browser google-chrome 2>/dev/null)))
 
 .PHONY: run test test-sqlite vet bench build ci screenshots
 
-## run: Tend on the embedded SQLite with a fresh demo company, at http://127.0.0.1:8080
-run:
-	$(GO) run ./cmd/tend serve --demo
+# What `tend version` reports, stamped into the binary by `make build`
+# (evaluated only when a target uses them).
+VERSION = $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT = $(shell git rev-parse HEAD 2>/dev/null)
+BUILD_DATE = $(shell date -u +%Y-%m-%dT%H:%M:%SZ)
+LDFLAGS = -X github.com/tendhq/tend/internal/cli.Version=$(VERSION) \
+	-X github.com/tendhq/tend/internal/cli.Commit=$(COMMIT) \
+	-X github.com/tendhq/tend/internal/cli.BuildDate=$(BUILD_DATE)
 
-## build: the tend binary in ./bin
+## run: Tend on the embedded SQLite with a fresh demo company, at
+## http://127.0.0.1:8080; bin/tend --demo <command> works on the same data
+run: build
+	bin/tend serve --demo
+
+## build: the tend binary in ./bin, stamped with its version, commit and build date
 build:
-	$(GO) build -o bin/tend ./cmd/tend
+	$(GO) build -ldflags "$(LDFLAGS)" -o bin/tend ./cmd/tend
 
 ## test: every test, on SQLite and — when PostgreSQL is installed or
 ## TEND_TEST_DATABASE_URL is set — on PostgreSQL too; the end-to-end tests
-## in headless Chromium when it is installed
+## in headless Chromium when it is installed; the tests on public data sets
+## when ../shared/data (or TEND_SHARED_DATA) holds them
 test: vet
 	@if [ -n "$$TEND_TEST_DATABASE_URL" ]; then \
 		$(GO) test ./...; \
@@ -29,6 +42,7 @@ test: vet
 		echo "NOTE: PostgreSQL tests SKIPPED: no PostgreSQL server binaries here and TEND_TEST_DATABASE_URL is not set"; \
 	fi
 	@$(if $(CHROMIUM_BIN),,echo && echo "NOTE: browser tests SKIPPED: no Chromium here (apt-get install chromium, or set TEND_CHROMIUM=/path/to/chromium)")
+	@$(if $(wildcard $(SHARED_DATA)),,echo && echo "NOTE: shared data tests SKIPPED: $(SHARED_DATA) is missing (see README.md, \"Tests and the public data sets\")")
 
 ## test-sqlite: the tests on SQLite only
 test-sqlite:

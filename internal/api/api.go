@@ -9,17 +9,14 @@ package api
 
 import (
 	"bytes"
-	"context"
-	"crypto/rand"
-	"errors"
 	"fmt"
-	"github.com/tendhq/tend/internal/retention"
 	"log/slog"
 	"net/http"
-	"runtime/debug"
 	"strings"
 	"time"
 
+	"github.com/tendhq/tend/internal/retention"
+	"github.com/tendhq/tend/internal/server/edge"
 	"github.com/tendhq/tend/internal/store"
 )
 
@@ -27,9 +24,9 @@ import (
 // handler there.
 const Prefix = "/api/v1"
 
-// MaxBodyBytes is the largest request body the API reads (1 MiB); a larger
-// one is answered 413.
-const MaxBodyBytes = 1 << 20
+// MaxBodyBytes is the largest request body the API reads (1 MiB, bounded
+// by the edge); a larger one is answered 413.
+const MaxBodyBytes = edge.MaxBodyBytes
 
 // handlerFunc is an API handler: it writes a success response itself and
 // returns any failure for writeError to answer.
@@ -83,61 +80,15 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mux.ServeHTTP(w, r)
 }
 
-type ctxKey int
-
-const requestIDKey ctxKey = 0
-
-// requestID returns the id given to the request by wrap ("" outside one).
-func requestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey).(string)
-	return id
-}
-
-// wrap adapts a handlerFunc: it gives the request an id (echoed in
-// X-Request-Id), limits the body, recovers panics and sends any error to
-// writeError.
+// wrap adapts a handlerFunc, sending any error to writeError. The request
+// id, the body limit and panic recovery come from the edge in front
+// (package edge), which internal/server puts before every surface.
 func (s *server) wrap(h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.Header.Get("X-Request-Id")
-		if !validRequestID(id) {
-			id = rand.Text()[:16]
-		}
-		w.Header().Set("X-Request-Id", id)
-		r = r.WithContext(context.WithValue(r.Context(), requestIDKey, id))
-		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
-		defer func() {
-			if v := recover(); v != nil {
-				if v == http.ErrAbortHandler {
-					panic(v)
-				}
-				s.log.ErrorContext(r.Context(), "api: panic", "request_id", id, "method", r.Method,
-					"path", r.URL.Path, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-				s.writeError(w, r, errPanic)
-			}
-		}()
 		if err := h(w, r); err != nil {
 			s.writeError(w, r, err)
 		}
 	})
-}
-
-// errPanic stands for a recovered panic; it is answered like any other
-// internal error.
-var errPanic = errors.New("handler panicked")
-
-// validRequestID accepts a caller's request id only if it is short and
-// plain, so it can be logged and echoed safely.
-func validRequestID(id string) bool {
-	if id == "" || len(id) > 64 {
-		return false
-	}
-	for _, c := range id {
-		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.'
-		if !ok {
-			return false
-		}
-	}
-	return true
 }
 
 // probeMethods are the methods tried to tell "wrong method" from "no such

@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strings"
 
 	"github.com/tendhq/tend/internal/auth"
+	"github.com/tendhq/tend/internal/server/edge"
 	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/validate"
 )
@@ -106,17 +108,35 @@ func toError(err error) *Error {
 // errors are answered 500 with only the request id; the error itself goes
 // to the log under that id.
 func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	id := requestID(r.Context())
+	id := edge.RequestID(r.Context())
 	e := toError(err)
 	if e == nil {
 		s.log.ErrorContext(r.Context(), "api: internal error", "request_id", id,
 			"method", r.Method, "path", r.URL.Path, "err", err)
-		e = &Error{Status: http.StatusInternalServerError, Code: CodeInternal,
-			Message: "internal error; the server log has the details under request id " + id}
+		e = internalError(id)
 	} else {
 		s.log.DebugContext(r.Context(), "api: request rejected", "request_id", id,
 			"method", r.Method, "path", r.URL.Path, "status", e.Status, "err", e.Message)
 	}
+	render(w, r, e, s.log)
+}
+
+// internalError is the answer to a failure the client cannot act on: only
+// the request id, under which the log has the details.
+func internalError(id string) *Error {
+	return &Error{Status: http.StatusInternalServerError, Code: CodeInternal,
+		Message: "internal error; the server log has the details under request id " + id}
+}
+
+// InternalError answers 500 in the API's error shape, quoting the request
+// id. The edge calls it when an API handler panics.
+func InternalError(w http.ResponseWriter, r *http.Request) {
+	render(w, r, internalError(edge.RequestID(r.Context())), nil)
+}
+
+// render writes e as the API's error body, with the request id.
+func render(w http.ResponseWriter, r *http.Request, e *Error, log *slog.Logger) {
+	id := edge.RequestID(r.Context())
 	out := *e
 	out.RequestID = id
 	if out.Status == http.StatusUnauthorized {
@@ -132,7 +152,9 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		Error *Error `json:"error"`
 	}{&out}); err != nil {
 		// Only a programming error can get here; keep the client's answer plain.
-		s.log.ErrorContext(r.Context(), "api: encoding an error", "request_id", id, "err", err)
+		if log != nil {
+			log.ErrorContext(r.Context(), "api: encoding an error", "request_id", id, "err", err)
+		}
 		buf.Reset()
 		buf.WriteString(`{"error":{"code":"internal","message":"internal error"}}` + "\n")
 		out.Status = http.StatusInternalServerError

@@ -16,6 +16,7 @@ import (
 
 	"github.com/tendhq/tend/internal/auth"
 	"github.com/tendhq/tend/internal/customer"
+	"github.com/tendhq/tend/internal/server/edge"
 	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/store/sqlite/sqlitetest"
 )
@@ -149,7 +150,8 @@ func (ts *testServer) run(t *testing.T, steps []step) {
 	}
 }
 
-// do sends one request through the handler.
+// do sends one request through the edge (request id, body limit, recover)
+// and the handler, as internal/server does.
 func (ts *testServer) do(t testing.TB, method, path, body string, header map[string]string) *httptest.ResponseRecorder {
 	var r io.Reader
 	if body != "" {
@@ -166,7 +168,7 @@ func (ts *testServer) do(t testing.TB, method, path, body string, header map[str
 		req = req.WithContext(auth.NewContext(req.Context(), ts.as))
 	}
 	rec := httptest.NewRecorder()
-	ts.ServeHTTP(rec, req)
+	edge.Handler(ts.server.log, ts.server, edge.Options{Internal: InternalError}).ServeHTTP(rec, req)
 	return rec
 }
 

@@ -2,8 +2,6 @@ package cli
 
 import (
 	"fmt"
-	"runtime"
-	"runtime/debug"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -39,37 +37,21 @@ func migrateCmd(e *env) *cobra.Command {
 }
 
 func configCmd(e *env) *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "config",
 		Short: "Print the effective configuration (secrets masked)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			tw := tabwriter.NewWriter(e.out, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "OPTION\tENVIRONMENT\tVALUE\tFROM")
-			for _, en := range config.Dump(cmd.Root().PersistentFlags()) {
+			for _, en := range config.Dump(cmd.Flags()) {
 				fmt.Fprintf(tw, "--%s\t%s\t%s\t%s\n", en.Flag, en.Env, en.Value, en.Source)
 			}
 			return tw.Flush()
 		},
 	}
-}
-
-func versionCmd(e *env) *cobra.Command {
-	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the version",
-		Args:  cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			v := Version
-			if bi, ok := debug.ReadBuildInfo(); ok && v == "dev" {
-				for _, s := range bi.Settings {
-					if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-						v = "dev-" + s.Value[:12]
-					}
-				}
-			}
-			fmt.Fprintf(e.out, "tend %s (%s, %s/%s)\n", v, runtime.Version(), runtime.GOOS, runtime.GOARCH)
-			return nil
-		},
-	}
+	// Every option, the server's too, so the effective value of each can
+	// be shown (and tried with a flag).
+	config.Bind(&e.cfg, cmd.Flags(), config.Server, config.Ingestion, config.Matching)
+	return cmd
 }

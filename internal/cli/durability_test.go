@@ -215,7 +215,17 @@ func killNine(t *testing.T, open func() *sqlstore.DB, env string) {
 			}
 		}()
 	}
-	time.Sleep(1500 * time.Millisecond)
+	// Kill once ten batches are acknowledged (or every client has given up,
+	// or a minute has passed: a slow machine, or the race detector, must
+	// not turn into a kill before anything was sent).
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(10 * time.Millisecond) {
+		mu.Lock()
+		enough, gaveUp := len(acked) >= 10, len(unacked) == clients
+		mu.Unlock()
+		if enough || gaveUp || time.Now().After(deadline) {
+			break
+		}
+	}
 	if err := srv.cmd.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
 	}
@@ -244,6 +254,8 @@ func killNine(t *testing.T, open func() *sqlstore.DB, env string) {
 	retry := append(append([]batch{}, unacked...), acked[:len(acked)/2]...)
 	for _, b := range retry {
 		if !send(srv.url, b) {
+			srv.cmd.Process.Kill()
+			srv.cmd.Wait() // before reading what it wrote
 			t.Fatalf("retry after restart failed\n%s", srv.out)
 		}
 	}

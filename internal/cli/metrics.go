@@ -80,7 +80,7 @@ up to the number.`,
 				return fmt.Errorf("--format: %q is not a format (want table, csv or json)", format)
 			}
 			ctx := cmd.Context()
-			st, err := e.openStore(ctx, false)
+			st, err := e.openExisting(ctx, false)
 			if err != nil {
 				return err
 			}

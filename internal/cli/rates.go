@@ -38,7 +38,7 @@ func ratesListCmd(e *env) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			st, err := e.openStore(ctx, true)
+			st, err := e.openExisting(ctx, true)
 			if err != nil {
 				return err
 			}
@@ -94,7 +94,7 @@ func ratesDeleteCmd(e *env) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			st, err := e.openStore(ctx, true)
+			st, err := e.openExisting(ctx, true)
 			if err != nil {
 				return err
 			}

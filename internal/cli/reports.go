@@ -44,7 +44,7 @@ func (f *reportFlags) open(cmd *cobra.Command, e *env, use func(store.Store, *re
 		return fmt.Errorf("--format: %q is not a format (want table or json)", f.format)
 	}
 	ctx := cmd.Context()
-	st, err := e.openStore(ctx, false)
+	st, err := e.openExisting(ctx, false)
 	if err != nil {
 		return err
 	}

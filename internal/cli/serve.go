@@ -9,11 +9,13 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/tendhq/tend/internal/config"
 	"github.com/tendhq/tend/internal/demo"
 	"github.com/tendhq/tend/internal/ingest"
 	"github.com/tendhq/tend/internal/server"
@@ -22,7 +24,6 @@ import (
 )
 
 func serveCmd(e *env) *cobra.Command {
-	var withDemo bool
 	var seed int64
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -31,20 +32,20 @@ func serveCmd(e *env) *cobra.Command {
 
 With --demo, Tend starts on a fresh demo company (a separate database file,
 tend-demo.db in the data directory, recreated on every start), so trying
-Tend never touches real data.`,
+Tend never touches real data; 'tend --demo <command>' works on it from the
+command line while it runs, or after.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			if withDemo && e.cfg.DatabaseURL == "" {
+			if e.demo && e.cfg.DatabaseURL == "" {
 				e.cfg.DataDir = filepath.Clean(e.cfg.DataDir)
-				path := filepath.Join(e.cfg.DataDir, "tend-demo.db")
+				path := e.sqlitePath()
 				for _, p := range []string{path, path + "-wal", path + "-shm"} {
 					if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
 						return fmt.Errorf("remove old demo database: %w", err)
 					}
 				}
-				e.sqliteFile = "tend-demo.db"
 			}
 			st, err := e.openStore(ctx, !e.cfg.NoMigrate)
 			if err != nil {
@@ -52,13 +53,17 @@ Tend never touches real data.`,
 			}
 			defer st.Close()
 			opts := server.Options{HTTPS: e.cfg.HTTPS}
-			if withDemo {
+			if e.demo {
 				if err := loadDemo(ctx, e, st, seed); err != nil {
 					return err
 				}
 				leader, err := demoSignIns(ctx, e, st)
 				if err != nil {
 					return err
+				}
+				if e.cfg.DatabaseURL == "" {
+					fmt.Fprintf(e.errOut, "\n  The command line works on this demo database too, for example:\n    %s\n",
+						e.demoCommand("metrics retention --by tier"))
 				}
 				opts.SignInHint = fmt.Sprintf("This is the demo company. Sign in as %s (the VP of Customer Success) with the password %s — or as any demo user; the terminal lists one per role.", leader, DemoPassword)
 			} else if err := firstAdmin(ctx, e, st); err != nil {
@@ -67,9 +72,27 @@ Tend never touches real data.`,
 			return serve(ctx, e, st, opts)
 		},
 	}
-	cmd.Flags().BoolVar(&withDemo, "demo", false, "start on a fresh demo company")
 	cmd.Flags().Int64Var(&seed, "seed", 1, "seed of the demo company (with --demo)")
+	config.Bind(&e.cfg, cmd.Flags(), config.Server, config.Ingestion, config.Matching)
 	return cmd
+}
+
+// demoCommand is how to run a tend command on the demo database, as this
+// process was started: "go run ./cmd/tend" under go run (make run),
+// otherwise the program as it was invoked, with a --data-dir other than
+// the default.
+func (e *env) demoCommand(args string) string {
+	prog := "tend"
+	if len(os.Args) > 0 {
+		prog = os.Args[0]
+		if strings.Contains(prog, "go-build") {
+			prog = "go run ./cmd/tend"
+		}
+	}
+	if dir := e.flags.PersistentFlags().Lookup("data-dir"); dir != nil && (dir.Changed || os.Getenv("TEND_DATA_DIR") != "") {
+		prog += " --data-dir " + e.cfg.DataDir
+	}
+	return prog + " --demo " + args
 }
 
 // demoUsageDays is how many days of product usage the demo company gets:
@@ -120,7 +143,7 @@ func serve(ctx context.Context, e *env, st store.Store, opts server.Options) err
 		ReadTimeout:       2 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
 	}
-	e.log.Info("tend is serving", "url", "http://"+ln.Addr().String()+"/", "engine", st.Engine(), "version", Version)
+	e.log.Info("tend is serving", "url", "http://"+ln.Addr().String()+"/", "engine", st.Engine(), "version", thisBuild().String())
 	if !isLoopback(e.cfg.Listen) && !e.cfg.HTTPS {
 		e.log.Warn("serving beyond this machine over plain HTTP: passwords and session cookies cross the network unencrypted; put Tend behind a TLS proxy and set --https")
 	}

@@ -65,7 +65,7 @@ func tokenListCmd(e *env) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			st, err := e.openStore(ctx, true)
+			st, err := e.openExisting(ctx, true)
 			if err != nil {
 				return err
 			}
@@ -106,7 +106,7 @@ func tokenRevokeCmd(e *env) *cobra.Command {
 				return fmt.Errorf("%q is not a token id (see `tend token list`)", args[0])
 			}
 			ctx := cmd.Context()
-			st, err := e.openStore(ctx, true)
+			st, err := e.openExisting(ctx, true)
 			if err != nil {
 				return err
 			}

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/tendhq/tend/internal/config"
 	"github.com/tendhq/tend/internal/ingest"
 	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/transfer"
@@ -154,6 +155,7 @@ Exit status: 0 when every row was imported, 2 when some were rejected,
 	f.StringVar(&errorsFile, "errors-file", "", "write every rejected row, with its line and error, to this CSV file")
 	f.IntVar(&batchSize, "batch-size", 1000, "rows written per transaction")
 	f.IntVar(&show, "show-errors", 20, "how many rejected rows to print")
+	config.Bind(&e.cfg, cmd.Flags(), config.Ingestion, config.Matching) // import events ingests as the server does
 	return cmd
 }
 
@@ -178,7 +180,7 @@ file again changes nothing. See docs/import.md.`,
 			if err != nil {
 				return err
 			}
-			st, err := e.openStore(ctx, false)
+			st, err := e.openExisting(ctx, false)
 			if err != nil {
 				return err
 			}
@@ -234,7 +236,7 @@ func (e *env) importStore(ctx context.Context, dryRun bool) (store.Store, error)
 		return e.openStore(ctx, true)
 	}
 	if e.cfg.DatabaseURL == "" {
-		if _, err := os.Stat(e.cfg.SQLitePath()); err != nil {
+		if _, err := os.Stat(e.sqlitePath()); err != nil {
 			return nil, nil
 		}
 	}

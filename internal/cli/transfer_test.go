@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tendhq/tend/internal/publicdata"
 )
 
 // run runs tend with args against a data directory and returns what it
@@ -26,12 +28,9 @@ func run(t *testing.T, dataDir string, args ...string) (stdout, stderr string, e
 
 func ravenFile(t *testing.T, name string) string {
 	t.Helper()
-	p, err := filepath.Abs(filepath.Join("..", "..", "..", "shared", "data", "ravenstack", "ravenstack_"+name+".csv"))
+	p, err := filepath.Abs(filepath.Join(publicdata.Dir(t, "ravenstack"), "ravenstack_"+name+".csv"))
 	if err != nil {
 		t.Fatal(err)
-	}
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("RavenStack data missing: %v", err)
 	}
 	return p
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tendhq/tend/internal/adoption"
 	"github.com/tendhq/tend/internal/auth"
+	"github.com/tendhq/tend/internal/config"
 	"github.com/tendhq/tend/internal/usage"
 )
 
@@ -54,7 +55,7 @@ The key is printed once: Tend keeps only its hash.`,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			st, err := e.openStore(ctx, true)
+			st, err := e.openExisting(ctx, true)
 			if err != nil {
 				return err
 			}
@@ -88,7 +89,7 @@ The key is printed once: Tend keeps only its hash.`,
 				return fmt.Errorf("write key id: %q is not a number (see `tend writekey list`)", args[0])
 			}
 			ctx := cmd.Context()
-			st, err := e.openStore(ctx, true)
+			st, err := e.openExisting(ctx, true)
 			if err != nil {
 				return err
 			}
@@ -126,7 +127,11 @@ servers pick the change up when restarted.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			st, err := e.openStore(ctx, true)
+			open := e.openExisting // showing them reads only
+			if len(args) == 1 {
+				open = e.openStore
+			}
+			st, err := open(ctx, true)
 			if err != nil {
 				return err
 			}
@@ -179,7 +184,7 @@ count no more.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			st, err := e.openStore(ctx, true)
+			st, err := e.openExisting(ctx, true)
 			if err != nil {
 				return err
 			}
@@ -213,7 +218,7 @@ count no more.`,
 				}
 				day = d
 			}
-			st, err := e.openStore(ctx, true)
+			st, err := e.openExisting(ctx, true)
 			if err != nil {
 				return err
 			}
@@ -256,6 +261,7 @@ count no more.`,
 	}
 	account.Flags().StringVar(&asOf, "as-of", "", "the last day of the 30-day window (YYYY-MM-DD, UTC; default today)")
 	account.Flags().BoolVar(&asJSON, "json", false, "print the report as JSON")
+	config.Bind(&e.cfg, rebuild.Flags(), config.Matching)
 	cmd.AddCommand(features, rebuild, account)
 	return cmd
 }

@@ -89,7 +89,7 @@ func userListCmd(e *env) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
-			st, err := e.openStore(ctx, true)
+			st, err := e.openExisting(ctx, true)
 			if err != nil {
 				return err
 			}
@@ -132,7 +132,7 @@ func userResetCmd(e *env) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			st, err := e.openStore(ctx, true)
+			st, err := e.openExisting(ctx, true)
 			if err != nil {
 				return err
 			}
@@ -169,7 +169,7 @@ func userDisableCmd(e *env, disable bool) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			st, err := e.openStore(ctx, true)
+			st, err := e.openExisting(ctx, true)
 			if err != nil {
 				return err
 			}

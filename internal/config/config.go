@@ -1,6 +1,9 @@
 // Package config is Tend's typed configuration: every option has a flag, a
 // TEND_* environment variable, a default and a description, in one table.
-// Secrets are masked whenever the configuration is shown.
+// Each option is a flag only of the commands that read it (its Group): the
+// server's of `tend serve`, ingestion's of the commands that ingest usage;
+// every variable works the same wherever its flag is. Secrets are masked whenever the configuration
+// is shown.
 package config
 
 import (
@@ -8,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,7 +29,7 @@ type Config struct {
 	HTTPS           bool
 	ShutdownTimeout time.Duration
 
-	// Usage ingestion (issue 4).
+	// Usage ingestion.
 	UsageMatchField   string
 	UsageRawRetention time.Duration
 	UsageRetention    time.Duration
@@ -36,8 +40,26 @@ type Config struct {
 type option struct {
 	flag, env, def, usage string
 	secret                bool
+	group                 Group
 	bind                  func(c *Config, fs *pflag.FlagSet, o option)
 }
+
+// Group says which commands take an option as a flag.
+type Group int
+
+const (
+	// Global options are flags of every command: where the data is, logging.
+	Global Group = iota
+	// Server options only `tend serve` reads: where to listen, HTTPS,
+	// shutdown, migrating on start.
+	Server
+	// Ingestion options are read wherever usage is ingested: `tend serve`
+	// and `tend import events`.
+	Ingestion
+	// Matching options say how usage is tied to accounts: read where usage
+	// is ingested and by `tend usage rebuild`.
+	Matching
+)
 
 func str(p func(*Config) *string) func(*Config, *pflag.FlagSet, option) {
 	return func(c *Config, fs *pflag.FlagSet, o option) { fs.StringVar(p(c), o.flag, o.def, o.usage) }
@@ -48,27 +70,27 @@ var options = []option{
 		bind: str(func(c *Config) *string { return &c.DataDir })},
 	{flag: "database-url", env: "TEND_DATABASE_URL", usage: "postgres://… to use PostgreSQL instead of the embedded SQLite", secret: true,
 		bind: str(func(c *Config) *string { return &c.DatabaseURL })},
-	{flag: "listen", env: "TEND_LISTEN", def: "127.0.0.1:8080", usage: "address the web UI and API listen on",
+	{flag: "listen", env: "TEND_LISTEN", def: "127.0.0.1:8080", usage: "address the web UI and API listen on", group: Server,
 		bind: str(func(c *Config) *string { return &c.Listen })},
 	{flag: "log-level", env: "TEND_LOG_LEVEL", def: "info", usage: "debug, info, warn or error",
 		bind: str(func(c *Config) *string { return &c.LogLevel })},
 	{flag: "log-format", env: "TEND_LOG_FORMAT", def: "text", usage: "text or json",
 		bind: str(func(c *Config) *string { return &c.LogFormat })},
-	{flag: "no-migrate", env: "TEND_NO_MIGRATE", def: "false", usage: "do not migrate the schema on start (refuse to run on an old one)",
+	{flag: "no-migrate", env: "TEND_NO_MIGRATE", def: "false", usage: "do not migrate the schema on start (refuse to run on an old one)", group: Server,
 		bind: func(c *Config, fs *pflag.FlagSet, o option) { fs.BoolVar(&c.NoMigrate, o.flag, false, o.usage) }},
-	{flag: "https", env: "TEND_HTTPS", def: "false", usage: "Tend is reached over HTTPS (say, behind a TLS proxy): session cookies are sent only over HTTPS",
+	{flag: "https", env: "TEND_HTTPS", def: "false", usage: "Tend is reached over HTTPS (say, behind a TLS proxy): session cookies are sent only over HTTPS", group: Server,
 		bind: func(c *Config, fs *pflag.FlagSet, o option) { fs.BoolVar(&c.HTTPS, o.flag, false, o.usage) }},
-	{flag: "shutdown-timeout", env: "TEND_SHUTDOWN_TIMEOUT", def: "15s", usage: "how long serve waits for requests in flight on SIGINT/SIGTERM",
+	{flag: "shutdown-timeout", env: "TEND_SHUTDOWN_TIMEOUT", def: "15s", usage: "how long serve waits for requests in flight on SIGINT/SIGTERM", group: Server,
 		bind: func(c *Config, fs *pflag.FlagSet, o option) {
 			fs.DurationVar(&c.ShutdownTimeout, o.flag, 15*time.Second, o.usage)
 		}},
-	{flag: "usage-match-field", env: "TEND_USAGE_MATCH_FIELD", def: "product_id", usage: "account field a Segment groupId names: product_id, external_id or billing_id",
+	{flag: "usage-match-field", env: "TEND_USAGE_MATCH_FIELD", def: "product_id", usage: "account field a Segment groupId names: product_id, external_id or billing_id", group: Matching,
 		bind: str(func(c *Config) *string { return &c.UsageMatchField })},
-	{flag: "usage-raw-retention", env: "TEND_USAGE_RAW_RETENTION", def: "2160h", usage: "how long the raw JSON of usage messages is kept for drill-down (-1s: forever)",
+	{flag: "usage-raw-retention", env: "TEND_USAGE_RAW_RETENTION", def: "2160h", usage: "how long the raw JSON of usage messages is kept for drill-down (-1s: forever)", group: Ingestion,
 		bind: dur(func(c *Config) *time.Duration { return &c.UsageRawRetention }, 90*24*time.Hour)},
-	{flag: "usage-retention", env: "TEND_USAGE_RETENTION", def: "9600h", usage: "how long usage messages are kept for `tend usage rebuild` (-1s: forever; at least the dedupe window)",
+	{flag: "usage-retention", env: "TEND_USAGE_RETENTION", def: "9600h", usage: "how long usage messages are kept, for 'tend usage rebuild' (-1s: forever; at least the dedupe window)", group: Ingestion,
 		bind: dur(func(c *Config) *time.Duration { return &c.UsageRetention }, 400*24*time.Hour)},
-	{flag: "usage-dedupe-window", env: "TEND_USAGE_DEDUPE_WINDOW", def: "24h", usage: "a retried messageId within this window is not counted twice (at least 24h)",
+	{flag: "usage-dedupe-window", env: "TEND_USAGE_DEDUPE_WINDOW", def: "24h", usage: "a retried messageId within this window is not counted twice (at least 24h)", group: Ingestion,
 		bind: dur(func(c *Config) *time.Duration { return &c.UsageDedupeWindow }, 24*time.Hour)},
 }
 
@@ -76,15 +98,19 @@ func dur(p func(*Config) *time.Duration, def time.Duration) func(*Config, *pflag
 	return func(c *Config, fs *pflag.FlagSet, o option) { fs.DurationVar(p(c), o.flag, def, o.usage) }
 }
 
-// Bind registers every option as a flag on fs, writing into c.
-func Bind(c *Config, fs *pflag.FlagSet) {
+// Bind registers the options of the groups given as flags on fs, writing
+// into c.
+func Bind(c *Config, fs *pflag.FlagSet, groups ...Group) {
 	for _, o := range options {
-		o.bind(c, fs, o)
+		if slices.Contains(groups, o.group) {
+			o.bind(c, fs, o)
+		}
 	}
 }
 
-// ApplyEnv fills every option not set by a flag from its TEND_* variable
-// (or TEND_*_FILE, for secrets kept in files), then checks the result.
+// ApplyEnv fills every option bound on fs and not set by a flag from its
+// TEND_* variable (or TEND_*_FILE, for secrets kept in files), then checks
+// the result. Options not bound on fs keep their zero value.
 func ApplyEnv(c *Config, fs *pflag.FlagSet) error {
 	for _, o := range options {
 		f := fs.Lookup(o.flag)

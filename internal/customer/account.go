@@ -99,3 +99,14 @@ func (a *Account) Check() error {
 	errs.Email("sponsor_email", a.SponsorEmail)
 	return errs.Err()
 }
+
+// IsCustomer is what Tend means by a customer, wherever it counts them: an
+// account that has not churned and pays — a live subscription gives it
+// MRR. Every other account is churned or a prospect (nothing live yet).
+// The dashboard, the portfolios and the accounts list count customers by
+// this rule; the store's figure queries write it in SQL and its
+// conformance tests hold them to it. Retention, which looks back, counts
+// the accounts paying at the end of a period from subscription history.
+func IsCustomer(lifecycle string, mrr int64) bool {
+	return lifecycle != StageChurned && mrr > 0
+}

@@ -58,3 +58,23 @@ func TestChecksNormaliseAndReport(t *testing.T) {
 		t.Fatalf("days overdue %d", n)
 	}
 }
+
+func TestIsCustomer(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		stage string
+		mrr   int64
+		want  bool
+	}{
+		{StageMature, 1, true},
+		{StageAtRisk, 50_000, true},
+		{StageOnboarding, 0, false}, // a prospect: nothing live yet
+		{StageAdopting, -1, false},
+		{StageChurned, 0, false},
+		{StageChurned, 10_000, false}, // churned, a subscription not yet ended
+	} {
+		if got := IsCustomer(tc.stage, tc.mrr); got != tc.want {
+			t.Errorf("IsCustomer(%q, %d) = %v, want %v", tc.stage, tc.mrr, got, tc.want)
+		}
+	}
+}

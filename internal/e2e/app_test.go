@@ -49,7 +49,8 @@ func startTend(t *testing.T) *app {
 	if os.Getenv("TEND_SCREENSHOTS") != "" {
 		n = demo.DefaultAccounts
 	}
-	c := demo.Build(demo.Options{Seed: 1, Accounts: n, Today: civil.Today()})
+	today := civil.Today() // one day for the demo and the pages, even across midnight
+	c := demo.Build(demo.Options{Seed: 1, Accounts: n, Today: today})
 	if _, err := demo.Load(ctx, st, c); err != nil {
 		t.Fatalf("load the demo company: %v", err)
 	}
@@ -57,7 +58,7 @@ func startTend(t *testing.T) *app {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	srv := httptest.NewServer(server.New(st, log, server.Options{}))
+	srv := httptest.NewServer(server.New(st, log, server.Options{Today: func() civil.Date { return today }}))
 	t.Cleanup(srv.Close)
 	return &app{URL: srv.URL, st: st, co: c, hasSignIn: serves(t, srv.URL+"/signin")}
 }

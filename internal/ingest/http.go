@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/tendhq/tend/internal/auth"
+	"github.com/tendhq/tend/internal/server/edge"
 	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/usage"
 )
@@ -92,9 +93,9 @@ func (s *Service) writeError(w http.ResponseWriter, r *http.Request, err error) 
 		status, msg = http.StatusServiceUnavailable, err.Error()+"; retry"
 		w.Header().Set("Retry-After", "1")
 	default:
-		id := w.Header().Get("X-Request-Id")
+		id := edge.RequestID(r.Context())
 		s.log.ErrorContext(r.Context(), "ingest", "err", err, "request_id", id, "path", r.URL.Path)
-		msg = "internal error (request " + id + ")"
+		msg = internalMessage(r)
 	}
 	if status == http.StatusMethodNotAllowed {
 		w.Header().Set("Allow", "POST")
@@ -105,6 +106,19 @@ func (s *Service) writeError(w http.ResponseWriter, r *http.Request, err error) 
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(map[string]any{"success": false, "error": msg})
+}
+
+// InternalError answers a request whose handler failed unexpectedly (the
+// edge calls it for a panic) in the ingestion API's shape, quoting the
+// request id.
+func InternalError(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusInternalServerError)
+	json.NewEncoder(w).Encode(map[string]any{"success": false, "error": internalMessage(r)})
+}
+
+func internalMessage(r *http.Request) string {
+	return "internal error (request " + edge.RequestID(r.Context()) + ")"
 }
 
 func (s *Service) serve(r *http.Request, buf *bytes.Buffer) error {
@@ -152,6 +166,10 @@ func (s *Service) serve(r *http.Request, buf *bytes.Buffer) error {
 	}
 	// Read one byte past the limit so the decoder reports the size.
 	if _, err := buf.ReadFrom(io.LimitReader(body, int64(limit)+1)); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) { // the edge's bound on what arrives, before decompression
+			return &usage.BodyError{Kind: usage.ErrBodyTooLarge, Detail: fmt.Sprintf("body is over %d bytes", mbe.Limit)}
+		}
 		return fail(http.StatusBadRequest, "reading the body: %v", err)
 	}
 	now := s.opt.Now()

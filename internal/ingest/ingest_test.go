@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -20,14 +21,13 @@ import (
 	"github.com/tendhq/tend/internal/auth"
 	"github.com/tendhq/tend/internal/customer"
 	"github.com/tendhq/tend/internal/ingest"
+	"github.com/tendhq/tend/internal/publicdata"
 	"github.com/tendhq/tend/internal/server"
 	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/store/postgres/pgtest"
 	"github.com/tendhq/tend/internal/store/sqlite/sqlitetest"
 	"github.com/tendhq/tend/internal/usage"
 )
-
-const fixtureDir = "../../../shared/data/segment-go-fixtures"
 
 var ctx = context.Background()
 
@@ -120,8 +120,9 @@ func TestFixturesPostgres(t *testing.T) {
 // messages land: one row each, except the repeated messageId of
 // test-many-track.json, which is one message and two logged duplicates.
 func testFixtures(t *testing.T, st store.Store) {
+	dir := publicdata.Dir(t, "segment-go-fixtures")
 	r := newRig(t, st)
-	files, _ := filepath.Glob(filepath.Join(fixtureDir, "*.json"))
+	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
 	if len(files) != 12 {
 		t.Fatalf("expected the 12 analytics-go fixtures, found %d", len(files))
 	}
@@ -326,20 +327,29 @@ func TestFeaturesReloaded(t *testing.T) {
 	if err := st.SetUsageSetting(ctx, adoption.FeaturesSetting, `{"features":[{"key":"reports","events":["Report *"]}]}`, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond) // the rig re-reads every 50 ms
-	if a := r.post(t, "/v1/track", secret, []byte(`{"userId":"u","event":"Report Saved","context":{"groupId":"g"},"messageId":"f1"}`)); a.status != 200 {
-		t.Fatal(a)
-	}
 	cat, err := adoption.LoadCatalog(ctx, st)
 	if err != nil {
 		t.Fatal(err)
 	}
 	day := usage.DayOf(r.clock.Now())
-	au, err := st.AccountUsage(ctx, a.ID, day-1, day+1, cat)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ad := au.Adoption(cat, day, 0); ad.FeaturesUsed != 1 {
-		t.Fatalf("the new feature did not count: %+v", ad)
+	// The rig re-reads the definitions every 50 ms: send until an event
+	// counts as the new feature (those sent before the reload do not).
+	for i, deadline := 0, time.Now().Add(10*time.Second); ; i++ {
+		body := fmt.Sprintf(`{"userId":"u","event":"Report Saved","context":{"groupId":"g"},"messageId":"f%d"}`, i)
+		if a := r.post(t, "/v1/track", secret, []byte(body)); a.status != 200 {
+			t.Fatal(a)
+		}
+		au, err := st.AccountUsage(ctx, a.ID, day-1, day+1, cat)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ad := au.Adoption(cat, day, 0)
+		if ad.FeaturesUsed == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the new feature did not count after %d events: %+v", i+1, ad)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

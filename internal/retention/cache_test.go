@@ -55,12 +55,18 @@ func TestCacheRebuildsOnWrites(t *testing.T) {
 	expect("a deleted subscription", 4, 180000, load(asOf))
 	expect("unchanged again", 4, 180000, load(asOf))
 
-	a, _ := st.Accounts().GetByExternalID(ctx, "acme")
+	a, err := st.Accounts().GetByExternalID(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
 	a.Tier = "Strategic"
 	if err := st.Accounts().Update(ctx, &a); err != nil {
 		t.Fatal(err)
 	}
-	_, list, _ := c.Load(ctx, st, asOf)
+	_, list, err := c.Load(ctx, st, asOf)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if c.Builds() != 5 || tierOf(list, a.ID) != "Strategic" {
 		t.Fatalf("an account's new tier: %d builds, tier %q", c.Builds(), tierOf(list, a.ID))
 	}

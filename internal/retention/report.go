@@ -62,7 +62,7 @@ var Definitions = map[string]string{
 	"logo_churn":   "customers lost / customers at the start",
 	"gdrr":         "gross dollar renewal rate = $ renewed / $ due, over renewals due in the period, renewed amounts capped at the amount due",
 	"quick_ratio":  "(new + expansion + reactivation) / (contraction + churn)",
-	"arpa":         "average revenue per account = ending MRR / customers at the end (minor units)",
+	"arpa":         "average revenue per account = ending MRR / customers at the end: the accounts paying on the period's last day (or as_of), read from subscription history, so it may differ from today's count of customers (minor units)",
 	"increased":    "share of the customers at the start whose MRR grew over the period",
 }
 

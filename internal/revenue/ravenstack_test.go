@@ -10,18 +10,16 @@ import (
 
 	"github.com/tendhq/tend/internal/civil"
 	"github.com/tendhq/tend/internal/customer"
+	"github.com/tendhq/tend/internal/publicdata"
 )
 
-// ravenDir is the third-party RavenStack data, beside the repository.
-var ravenDir = filepath.Join("..", "..", "..", "shared", "data", "ravenstack")
-
 // readCSV reads a RavenStack table (CRLF line endings) into records keyed
-// by column name. It fails the test when the file is missing.
+// by column name. The test skips when the data set is absent.
 func readCSV(t *testing.T, name string) []map[string]string {
 	t.Helper()
-	f, err := os.Open(filepath.Join(ravenDir, name))
+	f, err := os.Open(filepath.Join(publicdata.Dir(t, "ravenstack"), name))
 	if err != nil {
-		t.Fatalf("RavenStack data is required: %v", err)
+		t.Fatal(err)
 	}
 	defer f.Close()
 	rows, err := csv.NewReader(f).ReadAll()

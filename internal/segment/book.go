@@ -11,8 +11,9 @@ type Book struct {
 	// Owner is the CSM's email; "" collects the accounts nobody owns.
 	Owner string
 	Name  string
-	// Accounts and AtRisk count the accounts in the book (churned ones
-	// left out) and those of them at risk.
+	// Accounts and AtRisk count the customers in the book
+	// (customer.IsCustomer: churned accounts and prospects left out) and
+	// those of them at risk.
 	Accounts, AtRisk int
 	// MRR is what the book's accounts pay a month, in the reporting
 	// currency.
@@ -187,4 +188,68 @@ func ACV(arr int64, accounts int) int64 {
 		return 0
 	}
 	return arr / int64(accounts)
+}
+
+// Size is how full a book is, in one word for a table: light (room for
+// more), typical, or heavy (a CSM stretched too thin).
+type Size int
+
+// Book sizes. SizeUnknown is a book with nothing to measure it against.
+const (
+	SizeUnknown Size = iota
+	Light
+	Typical
+	Heavy
+)
+
+// String is the size's word, as the dashboard shows it.
+func (s Size) String() string {
+	switch s {
+	case Light:
+		return "Light"
+	case Typical:
+		return "Typical"
+	case Heavy:
+		return "Heavy"
+	default:
+		return "Unknown"
+	}
+}
+
+// The loads, in whole percent of a CSM's capacity, that bound a typical
+// book: under LightBelow is light, over HeavyAbove heavy.
+const (
+	LightBelow = 60
+	HeavyAbove = 100
+)
+
+// SizeOf is the one rule that sizes a book. A CSM's own capacity, when
+// set, decides: the load in whole percent, rounded as it is shown, is
+// light under LightBelow, heavy over HeavyAbove and typical from one to
+// the other, both included — so two books showing the same load always
+// get the same word. A book with no capacity is set against the staffing
+// benchmark bench, when there is one (nil: none): light under its 25th
+// percentile, heavy from its 75th, typical between.
+func SizeOf(b Book, bench *Benchmark) Size {
+	if load, ok := b.Load(); ok {
+		switch p := load.Percent(); {
+		case p < LightBelow:
+			return Light
+		case p > HeavyAbove:
+			return Heavy
+		default:
+			return Typical
+		}
+	}
+	if bench == nil {
+		return SizeUnknown
+	}
+	switch bench.Place(b.ARR()) {
+	case BelowP25:
+		return Light
+	case AboveP75:
+		return Heavy
+	default:
+		return Typical
+	}
 }

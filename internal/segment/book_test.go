@@ -121,3 +121,48 @@ func TestBookLoadAndOrder(t *testing.T) {
 		t.Errorf("ACV: %d, %d", ACV(1000, 3), ACV(1000, 0))
 	}
 }
+
+// TestSizeOf: one rule sizes every book. With a capacity the load shown
+// (whole percent) decides, at its boundaries, whatever the benchmark says;
+// without one the benchmark decides; with neither the size is unknown.
+func TestSizeOf(t *testing.T) {
+	t.Parallel()
+	const capacity = 120_000 // ARR; a load of p% is an MRR of 100·p
+	bench := &Benchmark{P25: 1200, P50: 2400, P75: 3600}
+	high := &Benchmark{P25: 1_000_000, P50: 2_000_000, P75: 3_000_000} // every book below its 25th percentile
+	for _, tc := range []struct {
+		name  string
+		book  Book
+		bench *Benchmark
+		want  Size
+	}{
+		{"empty book with capacity", Book{Capacity: capacity}, bench, Light},
+		{"59.4% shows 59%", Book{MRR: 5940, Capacity: capacity}, bench, Light},
+		{"59.5% shows 60%", Book{MRR: 5950, Capacity: capacity}, bench, Typical},
+		{"82%", Book{MRR: 8200, Capacity: capacity}, nil, Typical},
+		{"83% below the benchmark's 25th percentile", Book{MRR: 8300, Capacity: capacity}, high, Typical},
+		{"84%", Book{MRR: 8400, Capacity: capacity}, bench, Typical},
+		{"100.4% shows 100%", Book{MRR: 10040, Capacity: capacity}, bench, Typical},
+		{"100.5% shows 101%", Book{MRR: 10050, Capacity: capacity}, nil, Heavy},
+		{"no capacity, under the 25th percentile", Book{MRR: 99}, bench, Light},
+		{"no capacity, on the 25th percentile", Book{MRR: 100}, bench, Typical},
+		{"no capacity, under the 75th percentile", Book{MRR: 299}, bench, Typical},
+		{"no capacity, on the 75th percentile", Book{MRR: 300}, bench, Heavy},
+		{"no capacity, no benchmark", Book{MRR: 300}, nil, SizeUnknown},
+	} {
+		if got := SizeOf(tc.book, tc.bench); got != tc.want {
+			t.Errorf("%s: SizeOf = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	// The same shown load always gets the same word, from 0% to 150%.
+	words := map[int]Size{}
+	for mrr := int64(0); mrr <= 15_000; mrr++ {
+		b := Book{MRR: mrr, Capacity: capacity}
+		load, _ := b.Load()
+		p, s := load.Percent(), SizeOf(b, high)
+		if w, ok := words[p]; ok && w != s {
+			t.Fatalf("load %d%% is both %v and %v", p, w, s)
+		}
+		words[p] = s
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -27,30 +28,35 @@ type site struct {
 	t    *testing.T
 	st   store.Store
 	srv  *httptest.Server
-	logs *strings.Builder
+	logs *logBuffer
 }
 
 func newSite(t *testing.T) *site {
 	t.Helper()
 	st := sqlitetest.Open(t)
-	logs := &strings.Builder{}
-	srv := httptest.NewServer(New(st, slog.New(slog.NewTextHandler(&lockedBuilder{b: logs}, &slog.HandlerOptions{Level: slog.LevelDebug})), Options{}))
+	logs := &logBuffer{}
+	srv := httptest.NewServer(New(st, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), Options{}))
 	t.Cleanup(srv.Close)
 	return &site{t: t, st: st, srv: srv, logs: logs}
 }
 
-type lockedBuilder struct {
-	mu chan struct{}
-	b  *strings.Builder
+// logBuffer is the server's log, written by its handlers while the test
+// reads it (the access line of a request is written after its response).
+type logBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
 }
 
-func (l *lockedBuilder) Write(p []byte) (int, error) {
-	if l.mu == nil {
-		l.mu = make(chan struct{}, 1)
-	}
-	l.mu <- struct{}{}
-	defer func() { <-l.mu }()
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	return l.b.Write(p)
+}
+
+func (l *logBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // user creates a user with the test password.
@@ -140,10 +146,11 @@ func TestSignInSessionsAndSignOut(t *testing.T) {
 	if resp.StatusCode != 401 || extractProblem(body2) != extractProblem(body) {
 		t.Fatalf("unknown user answered differently from a wrong password: %d %q vs %q", resp.StatusCode, extractProblem(body2), extractProblem(body))
 	}
-	// An open redirect is not possible through next.
+	// An open redirect is not possible through next: a CSM lands on
+	// their portfolio instead.
 	for _, next := range []string{"//evil.example/x", "https://evil.example", "/\\evil.example"} {
 		resp, _ := s.request("POST", "/signin", url.Values{"email": {"ada@tend.test"}, "password": {password}, "next": {next}}, sameOrigin)
-		if resp.StatusCode != 303 || resp.Header.Get("Location") != "/" {
+		if resp.StatusCode != 303 || resp.Header.Get("Location") != "/portfolio" {
 			t.Errorf("next=%q redirected to %q", next, resp.Header.Get("Location"))
 		}
 	}

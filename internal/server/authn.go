@@ -10,6 +10,7 @@ import (
 
 	"github.com/tendhq/tend/internal/auth"
 	"github.com/tendhq/tend/internal/customer"
+	"github.com/tendhq/tend/internal/server/edge"
 	"github.com/tendhq/tend/internal/store"
 )
 
@@ -34,13 +35,13 @@ func authenticate(st store.Store, log *slog.Logger, now func() time.Time, next h
 			case errors.Is(err, auth.ErrUnauthenticated):
 				r = r.WithContext(auth.WithRejection(ctx, strings.TrimPrefix(err.Error(), auth.ErrUnauthenticated.Error()+": ")))
 			default:
-				log.ErrorContext(ctx, "reading an API token", "err", err, "request_id", RequestID(ctx))
-				r = r.WithContext(auth.WithRejection(ctx, "the API token could not be checked; the server log has details under request id "+RequestID(ctx)))
+				log.ErrorContext(ctx, "reading an API token", "err", err, "request_id", edge.RequestID(ctx))
+				r = r.WithContext(auth.WithRejection(ctx, "the API token could not be checked; the server log has details under request id "+edge.RequestID(ctx)))
 			}
 		} else if c, err := r.Cookie(auth.CookieName); err == nil && c.Value != "" {
 			p, ok, err := sessionPrincipal(r, st, c.Value, now())
 			if err != nil {
-				log.ErrorContext(ctx, "reading a session", "err", err, "request_id", RequestID(ctx))
+				log.ErrorContext(ctx, "reading a session", "err", err, "request_id", edge.RequestID(ctx))
 			}
 			if ok {
 				r = r.WithContext(auth.NewContext(ctx, p))

@@ -220,9 +220,14 @@ type Figures interface {
 	// Currencies lists the distinct currencies accounts are billed in,
 	// in order.
 	Currencies(ctx context.Context) ([]string, error)
-	// AccountGroups counts accounts and sums their MRR by CSM, currency
-	// and lifecycle stage.
+	// AccountGroups counts accounts, and the customers among them
+	// (customer.IsCustomer), and sums their MRR by CSM, currency and
+	// lifecycle stage.
 	AccountGroups(ctx context.Context) ([]AccountGroup, error)
+	// RenewalsByCSM counts the accounts whose renewal date falls from from
+	// to until (both included), with their MRR, by CSM and currency —
+	// every CSM's renewals in one read. from must not be after until.
+	RenewalsByCSM(ctx context.Context, from, until civil.Date) ([]CSMRenewals, error)
 	// MRRBands counts the accounts billed in currency by MRR band: one
 	// band per floor, holding the accounts with floors[i] ≤ MRR <
 	// floors[i-1] (the first band has no ceiling). Floors must be positive
@@ -256,7 +261,19 @@ type AccountGroup struct {
 	Currency  string
 	Lifecycle string
 	Accounts  int
+	// Customers is how many of the accounts are customers
+	// (customer.IsCustomer): the group's paying accounts, none if churned.
+	Customers int
 	MRR       int64
+}
+
+// CSMRenewals is the accounts of one CSM (0: none) and currency renewing
+// in a window, and what they pay a month.
+type CSMRenewals struct {
+	CSMID    int64
+	Currency string
+	Accounts int
+	MRR      int64
 }
 
 // MRRBand is the accounts of one currency whose MRR is at least Floor and
@@ -363,12 +380,14 @@ type Portfolio interface {
 	OpenTickets(ctx context.Context, accountIDs []int64) (map[int64]int, error)
 }
 
-// Total is how many accounts of one currency a query selects and what
-// they pay a month together.
+// Total is how many accounts of one currency a query selects, how many
+// of them are customers (customer.IsCustomer), and what they pay a month
+// together.
 type Total struct {
-	Currency string
-	Accounts int
-	MRR      int64
+	Currency  string
+	Accounts  int
+	Customers int
+	MRR       int64
 }
 
 // Access keeps what sign-in needs. Secrets are never stored: sessions and

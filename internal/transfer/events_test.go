@@ -6,12 +6,14 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/tendhq/tend/internal/civil"
 	"github.com/tendhq/tend/internal/customer"
 	"github.com/tendhq/tend/internal/ingest"
+	"github.com/tendhq/tend/internal/publicdata"
 	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/store/sqlite/sqlitetest"
 	"github.com/tendhq/tend/internal/transfer"
@@ -82,7 +84,7 @@ func TestImportRavenStackFeatureUsage(t *testing.T) {
 	ctx := context.Background()
 	st := sqlitetest.Open(t)
 	svc := eventsRig(t, st)
-	f, err := os.Open("../../../shared/data/ravenstack/ravenstack_feature_usage.csv")
+	f, err := os.Open(filepath.Join(publicdata.Dir(t, "ravenstack"), "ravenstack_feature_usage.csv"))
 	if err != nil {
 		t.Fatal(err)
 	}

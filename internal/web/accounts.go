@@ -327,15 +327,18 @@ type listControls struct {
 	Filtered     bool
 	MoreFiltered bool
 	Total        int
-	From, To     int
-	NextURL      string
-	FirstURL     string
-	ClearURL     string
-	ExportURL    string
-	SortByName   sortLink
-	SortByMRR    sortLink
-	SortByRen    sortLink
-	Views        *savedViews
+	// Customers is how many of the Total are customers (customer.IsCustomer),
+	// Others how many are churned or prospects.
+	Customers, Others int
+	From, To          int
+	NextURL           string
+	FirstURL          string
+	ClearURL          string
+	ExportURL         string
+	SortByName        sortLink
+	SortByMRR         sortLink
+	SortByRen         sortLink
+	Views             *savedViews
 }
 
 // accountsView is what templates/accounts.html shows.
@@ -347,12 +350,15 @@ type accountsView struct {
 }
 
 // listPage is one page of a list of accounts: the store query for it, the
-// page of accounts and how many match in all.
+// page of accounts, how many match in all and how many of those are
+// customers (customer.IsCustomer), and their totals per currency.
 type listPage struct {
-	q     store.Query
-	items []customer.Account
-	next  string
-	total int
+	q         store.Query
+	items     []customer.Account
+	next      string
+	total     int
+	customers int
+	totals    []store.Total
 }
 
 // readList reads the page p asks for and counts every match.
@@ -363,17 +369,22 @@ func (s *server) readList(ctx context.Context, p listParams, extra ...store.Filt
 	countQ.Cursor, countQ.Limit = "", 0
 	// The page and the count are independent reads: run them at once.
 	var (
-		page  store.Page[customer.Account]
-		total int
+		page   store.Page[customer.Account]
+		totals []store.Total
 	)
 	err := parallel(ctx,
 		func(ctx context.Context) (err error) { page, err = s.st.Accounts().List(ctx, q); return err },
-		func(ctx context.Context) (err error) { total, err = s.st.Accounts().Count(ctx, countQ); return err },
+		func(ctx context.Context) (err error) { totals, err = s.st.AccountTotals(ctx, countQ); return err },
 	)
 	if err != nil {
 		return listPage{}, err
 	}
-	return listPage{q: q, items: page.Items, next: page.NextCursor, total: total}, nil
+	lp := listPage{q: q, items: page.Items, next: page.NextCursor, totals: totals}
+	for _, t := range totals {
+		lp.total += t.Accounts
+		lp.customers += t.Customers
+	}
+	return lp, nil
 }
 
 // controls fills what the list at base shows around its rows.
@@ -383,6 +394,8 @@ func (s *server) controls(ctx context.Context, base string, p listParams, lp lis
 		Filtered:     p.filtered(),
 		MoreFiltered: p.moreFiltered(),
 		Total:        lp.total,
+		Customers:    lp.customers,
+		Others:       lp.total - lp.customers,
 		ClearURL:     base,
 	}
 	exp := base + ".csv"

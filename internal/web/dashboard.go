@@ -202,9 +202,11 @@ type bookRow struct {
 	HasLoad          bool
 	Load             int // % of capacity
 	Capacity         int64
-	// Place is where the book falls against the benchmark, PlaceLabel
-	// the word for it (Light, Typical, Heavy) and PlaceTone its colour.
-	Place, PlaceLabel, PlaceTone string
+	// Size is how full the book is (segment.SizeOf: by capacity when set,
+	// else by the benchmark), SizeTone its colour and SizeWhy what it was
+	// measured against.
+	Size              segment.Size
+	SizeTone, SizeWhy string
 }
 
 // dashboardView is what templates/dashboard.html shows.
@@ -214,11 +216,17 @@ type dashboardView struct {
 	Currency string
 	Empty    bool
 
-	Accounts, Churned, Paying int
-	MRR, ARR                  int64
-	AtRisk                    kpi
-	Renewals                  []renewalKPI
-	Overdue                   struct {
+	// Customers counts the customers (customer.IsCustomer); Others the
+	// other accounts, Churned of them churned and the rest prospects.
+	// Paying counts the accounts of the reporting currency with MRR, the
+	// population of the Pareto curve; Billed the customers billed in it.
+	Customers, Others, Churned int
+	Paying, Billed             int
+	MRR, ARR                   int64
+	// AtRisk is the customers at the at-risk lifecycle stage.
+	AtRisk   kpi
+	Renewals []renewalKPI
+	Overdue  struct {
 		Invoices, Accounts int
 		Amount             int64
 		Other              int // overdue invoices in other currencies
@@ -271,22 +279,24 @@ func buildDashboard(f *figures, today civil.Date) (dashboardView, error) {
 	}
 	var atRiskMRR int64
 	for _, g := range f.groups {
+		v.Customers += g.Customers
+		v.Others += g.Accounts - g.Customers
 		if g.Lifecycle == customer.StageChurned {
 			v.Churned += g.Accounts
 			continue
 		}
-		v.Accounts += g.Accounts
 		if g.Lifecycle == customer.StageAtRisk {
-			v.AtRisk.Accounts += g.Accounts
+			v.AtRisk.Accounts += g.Customers
 		}
 		if g.Currency == cur {
+			v.Billed += g.Customers
 			v.MRR += g.MRR
 			if g.Lifecycle == customer.StageAtRisk {
 				atRiskMRR += g.MRR
 			}
 		}
 	}
-	v.Empty = v.Accounts+v.Churned == 0
+	v.Empty = v.Customers+v.Others == 0
 	v.ARR = 12 * v.MRR
 	v.AtRisk.ARR = 12 * atRiskMRR
 	v.AtRisk.Share = segment.Share{Part: atRiskMRR, Whole: v.MRR}.Percent()
@@ -433,9 +443,9 @@ func (v *dashboardView) books(f *figures) {
 			continue
 		}
 		b := book(g.CSMEmail)
-		b.Accounts += g.Accounts
+		b.Accounts += g.Customers
 		if g.Lifecycle == customer.StageAtRisk {
-			b.AtRisk += g.Accounts
+			b.AtRisk += g.Customers
 		}
 		if g.Currency == v.Currency {
 			b.MRR += g.MRR
@@ -450,7 +460,7 @@ func (v *dashboardView) books(f *figures) {
 
 	v.HasBenchmark = v.Currency == "USD" && v.ARR > 0
 	if v.HasBenchmark {
-		v.ACV = segment.ACV(v.ARR, v.Paying)
+		v.ACV = segment.ACV(v.ARR, v.Billed)
 		v.Benchmark = segment.ByCompanyARR(v.ARR)
 		v.ByACV = segment.ByACV(v.ACV)
 	}
@@ -468,18 +478,25 @@ func (v *dashboardView) books(f *figures) {
 			continue
 		}
 		row.URL = listParams{CSM: b.Owner}.url()
+		var bench *segment.Benchmark
 		if v.HasBenchmark {
-			q := v.Benchmark.Place(row.ARR)
-			row.Place, row.PlaceLabel, row.PlaceTone = q.String(), placeWords[q].label, placeWords[q].tone
+			bench = &v.Benchmark
+		}
+		row.Size, row.SizeTone = segment.SizeOf(b, bench), sizeTones[segment.SizeOf(b, bench)]
+		switch {
+		case row.HasLoad:
+			row.SizeWhy = fmt.Sprintf("%d%% of a capacity of %s ARR", row.Load, moneyShort(b.Capacity, cur))
+		case bench != nil:
+			row.SizeWhy = "no capacity set: " + bench.Place(row.ARR).String() + " of the benchmark"
 		}
 		v.Books = append(v.Books, row)
-		bar := chart.Bar{Label: b.Name, Value: row.ARR, ValueText: moneyShort(row.ARR, cur), Note: plural(b.Accounts, "account")}
+		bar := chart.Bar{Label: b.Name, Value: row.ARR, ValueText: moneyShort(row.ARR, cur), Note: plural(b.Accounts, "customer")}
 		if b.Capacity > 0 {
 			bar.Marker = b.Capacity
 			bar.MarkerText = fmt.Sprintf("%s: capacity %s ARR, %d%% used", b.Name, moneyShort(b.Capacity, cur), row.Load)
 		}
 		bars = append(bars, bar)
-		desc = append(desc, fmt.Sprintf("%s %s (%s)", b.Name, moneyShort(row.ARR, cur), plural(b.Accounts, "account")))
+		desc = append(desc, fmt.Sprintf("%s %s (%s)", b.Name, moneyShort(row.ARR, cur), plural(b.Accounts, "customer")))
 	}
 	if len(bars) == 0 {
 		return
@@ -500,14 +517,12 @@ func (v *dashboardView) books(f *figures) {
 	v.BooksWide, v.BooksNarrow = bc.SVG(chart.Wide), bc.SVG(chart.Narrow)
 }
 
-// placeWords name a book's place against the benchmark for the table:
-// between the 25th and 75th percentile is typical; a lighter book may be
-// spare capacity, a heavier one a CSM stretched too thin.
-var placeWords = map[segment.Quartile]struct{ label, tone string }{
-	segment.BelowP25: {"Light", "mid"},
-	segment.P25toP50: {"Typical", "good"},
-	segment.P50toP75: {"Typical", "good"},
-	segment.AboveP75: {"Heavy", "bad"},
+// sizeTones colour a book's size: a typical book is good, a light one
+// may be spare capacity, a heavy one a CSM stretched too thin.
+var sizeTones = map[segment.Size]string{
+	segment.Light:   "mid",
+	segment.Typical: "good",
+	segment.Heavy:   "bad",
 }
 
 // plural writes a count of a noun: "1 account", "2,400 accounts".

@@ -53,10 +53,11 @@ func TestDashboardShowsWrites(t *testing.T) {
 		t.Fatalf("the fixture's dashboard is not as expected:\n%s", body)
 	}
 	a := customer.Account{Name: "Newco", ExternalID: "crm-newco", Lifecycle: "adopting", CSMEmail: "grace@tend.test"}
-	step("creating an account", func() { must(f.st.Accounts().Create(ctx, &a)) }, `<span class="kpi-value">6</span>`)
+	step("creating an account", func() { must(f.st.Accounts().Create(ctx, &a)) }, "1 churned or a prospect not counted")
 	sub := customer.Subscription{AccountID: a.ID, Product: "Core", MRR: 10_000_000, StartOn: f.today.AddDays(-5), EndOn: f.today.AddDays(20)}
 	step("creating a subscription", func() { must(f.st.Subscriptions().Create(ctx, &sub)) },
-		"$1.4M ARR", // 214,200 + 1,200,000
+		`<span class="kpi-value">6</span>`, // a customer now it pays
+		"$1.4M ARR",                        // 214,200 + 1,200,000
 		`<span class="kpi-label">Renewing in 30 days</span>
     <span class="kpi-value">2</span>`)
 	step("marking the account at risk", func() { a.Lifecycle = "at_risk"; must(f.st.Accounts().Update(ctx, &a)) },

@@ -42,7 +42,10 @@ func TestDashboard(t *testing.T) {
 		{"paying", "5 paying"},
 		{"ARR", `<span class="kpi-value" title="$214,200.00">$214K</span>`},
 		{"MRR", `title="$17,850.00">$18K MRR`},
-		{"at risk link", `<a class="kpi kpi-bad" href="/accounts?lifecycle=at_risk">`},
+		{"at risk link", `<a class="kpi kpi-bad" href="/accounts?lifecycle=at_risk"`},
+		{"customers", `<span class="kpi-label">Customers</span>
+    <span class="kpi-value">5</span>
+    <span class="kpi-note">every account</span>`},
 		{"at risk count", `<span class="kpi-label">At risk</span>
     <span class="kpi-value">1</span>`},
 		{"at risk ARR", "$42K ARR · 20% of ARR"},
@@ -72,7 +75,7 @@ func TestDashboard(t *testing.T) {
 		{"tier 3", "<th scope=\"row\">Other 70%<div class=\"meta\">Tech touch suggested</div></th>\n            <td class=\"num\">3</td>"},
 		{"tier 3 floor", "$3,500</span>"},
 		{"tier shares", `<td class="num"><strong>67%</strong></td>`},
-		{"books lead", "2 CSMs carry $204K ARR in 3 accounts: $102K ARR per CSM at the median, against a benchmark median of $2M."},
+		{"books lead", "2 CSMs carry $204K ARR in 3 customers: $102K ARR per CSM at the median, against a benchmark median of $2M."},
 		{"Ada's book", `<th scope="row" class="name"><a href="/accounts?csm=ada%40tend.test">Ada Lovelace</a></th>
             <td class="num">2</td>`},
 		{"Ada's ARR", `title="$162,000.00">$162K</td>`},
@@ -81,11 +84,11 @@ func TestDashboard(t *testing.T) {
             <td class="num hide-sm"><span class="tone-bad">1</span></td>`},
 		{"no CSM", `<a href="/accounts?csm=none">No CSM</a>`},
 		{"no CSM ARR", `title="$10,200.00">$10K</td>`},
-		{"bar", ">$162K · 2 accounts</text>"},
+		{"bar", ">$162K · 2 customers</text>"},
 		{"benchmark band", "Company ARR up to $10M"},
 		{"ACV benchmark", "Solution (ACV $25K–$75K)"},
 		{"ACV", "(yours: $42,840)"},
-		{"light books", `<span class="badge place-mid" title="below the 25th percentile of the benchmark">Light</span>`},
+		{"light books", `<span class="badge place-mid" title="no capacity set: below the 25th percentile of the benchmark">Light</span>`},
 	} {
 		if !strings.Contains(body, tc.want) && !strings.Contains(text, tc.want) {
 			t.Errorf("%s: page lacks %q", tc.what, tc.want)
@@ -118,6 +121,30 @@ func TestDashboard(t *testing.T) {
 		}
 		if got := rowNames(list); strings.Join(got, "|") != strings.Join(tc.want, "|") {
 			t.Errorf("GET %s: rows %q, want %q", tc.link, got, tc.want)
+		}
+	}
+}
+
+// TestDashboardBookSize: a book's size word follows its CSM's capacity
+// when one is set, as the load beside it does — a book at 81% of capacity
+// is typical even though the company benchmark would call it light — and
+// the benchmark only when no capacity is set.
+func TestDashboardBookSize(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ada := f.users["ada@tend.test"]
+	ada.CapacityARR = 20_000_000 // $200K; her book is $162K ARR, 81%
+	if err := f.st.Users().Update(t.Context(), &ada); err != nil {
+		t.Fatal(err)
+	}
+	_, body, _ := get(t, f.handler(0), "/dashboard")
+	for _, want := range []string{
+		`<span title="of $200K ARR">81%</span>`,
+		`<span class="badge place-good" title="81% of a capacity of $200K ARR">Typical</span>`,
+		`<span class="badge place-mid" title="no capacity set: below the 25th percentile of the benchmark">Light</span>`,
+	} {
+		if !strings.Contains(html.UnescapeString(body), want) {
+			t.Errorf("the books table lacks %q", want)
 		}
 	}
 }
@@ -211,7 +238,8 @@ func TestDashboardNobodyPays(t *testing.T) {
 	if code != http.StatusOK {
 		t.Fatalf("status %d\n%s", code, body)
 	}
-	for _, want := range []string{"No account pays anything yet", "0 paying · 1 churned not counted", `<span class="kpi-value">1</span>`,
+	for _, want := range []string{"No account pays anything yet", "2 churned or prospects not counted", `<span class="kpi-label">Customers</span>
+    <span class="kpi-value">0</span>`,
 		"Nothing overdue", ">Kim</a>", "$0 ARR", "The staffing benchmark is in US dollars"} {
 		if !strings.Contains(html.UnescapeString(body), want) {
 			t.Errorf("page lacks %q", want)
@@ -240,7 +268,9 @@ func TestDashboardCurrencies(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	code, body, _ := get(t, as(testLeader, newServer(st, nil).routes()), "/dashboard")
+	s := newServer(st, nil)
+	s.today = func() civil.Date { return today } // the day seeded for, even across midnight
+	code, body, _ := get(t, as(testLeader, s.routes()), "/dashboard")
 	if code != http.StatusOK {
 		t.Fatalf("status %d\n%s", code, body)
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/tendhq/tend/internal/auth"
+	"github.com/tendhq/tend/internal/server/edge"
 	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/validate"
 )
@@ -47,7 +48,7 @@ type errorView struct {
 // request id, which the page shows so that a report can be matched to the
 // log; the error itself is never shown.
 func (s *server) serveError(w http.ResponseWriter, r *http.Request, err error) {
-	v := errorView{RequestID: requestID(r.Context())}
+	v := errorView{RequestID: edge.RequestID(r.Context())}
 	var (
 		he        *httpError
 		conflict  *store.ConflictError

@@ -11,6 +11,7 @@ import (
 	"github.com/tendhq/tend/internal/civil"
 	"github.com/tendhq/tend/internal/customer"
 	"github.com/tendhq/tend/internal/money"
+	"github.com/tendhq/tend/internal/server/edge"
 	"github.com/tendhq/tend/internal/store"
 )
 
@@ -147,7 +148,7 @@ func (s *server) abortExport(r *http.Request, err error) error {
 	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
 		return nil // the browser went away
 	}
-	s.log.ErrorContext(r.Context(), "web: export failed part way", "path", r.URL.Path, "request_id", requestID(r.Context()), "err", err)
+	s.log.ErrorContext(r.Context(), "web: export failed part way", "path", r.URL.Path, "request_id", edge.RequestID(r.Context()), "err", err)
 	panic(http.ErrAbortHandler)
 }
 

@@ -1,20 +1,22 @@
 package web
 
 import (
+	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 
 	"github.com/tendhq/tend/internal/validate"
 )
 
-// maxFormBytes bounds what a form may send: a timeline note is the
-// largest thing any form takes.
-const maxFormBytes = 1 << 20
-
-// parseForm reads a POSTed form, at most maxFormBytes of it.
-func parseForm(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+// parseForm reads a POSTed form. The edge bounds its size (1 MiB, far
+// more than a timeline note, the largest thing any form takes).
+func parseForm(_ http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
+		if mbe, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			return &httpError{status: http.StatusRequestEntityTooLarge, title: "That form is too large",
+				message: fmt.Sprintf("Tend reads at most %d KiB from a form. Shorten what you typed and try again.", mbe.Limit>>10)}
+		}
 		return &httpError{status: http.StatusBadRequest, title: "That form could not be read",
 			message: "What the browser sent was not a form Tend can read, or was too large. Go back and try again."}
 	}

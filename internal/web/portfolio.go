@@ -42,9 +42,11 @@ type portfolioView struct {
 	Page
 	listControls
 	Who string // whose book: the principal's name
-	// The headline: accounts shown, their ARR, and those renewing in the
-	// next portfolioRenewals days with their ARR, per currency.
-	Accounts     int
+	// The headline: the customers among the accounts shown (the others
+	// churned or prospects), their ARR, and those renewing in the next
+	// portfolioRenewals days with their ARR, per currency.
+	Customers    int
+	Others       int
 	ARR          []amount
 	Renewing     int
 	RenewingARR  []amount
@@ -53,6 +55,9 @@ type portfolioView struct {
 	// Empty is true when no account at all has the principal as its CSM.
 	Empty bool
 	Rows  []portfolioRow
+	// Team is the team's books, shown to a leader or an administrator
+	// whose own portfolio is empty; nil otherwise.
+	Team *teamView
 }
 
 // portfolioPage is the signed-in user's book: the accounts they are the
@@ -97,20 +102,18 @@ func (s *server) portfolioView(ctx context.Context, p listParams, defs []custome
 	today := s.today()
 	// The page of rows and the headline over every account the filters
 	// select (not one page) are independent reads: run them at once.
-	all := p.query(0)
-	all.Filters = append(all.Filters, mine(who))
-	all.Cursor, all.Limit = "", 0
-	soon := all
+	soon := p.query(0)
+	soon.Filters = append(soon.Filters, mine(who))
+	soon.Cursor, soon.Limit = "", 0
 	soon.Filters = append(soon.Filters[:len(soon.Filters):len(soon.Filters)],
 		store.Filter{Field: "renewal_on", Op: store.Gte, Value: today.String()},
 		store.Filter{Field: "renewal_on", Op: store.Lte, Value: today.AddDays(portfolioRenewals).String()})
 	var (
-		lp               listPage
-		totals, renewing []store.Total
+		lp       listPage
+		renewing []store.Total
 	)
 	err := parallel(ctx,
 		func(ctx context.Context) (err error) { lp, err = s.readList(ctx, p, mine(who)); return err },
-		func(ctx context.Context) (err error) { totals, err = s.st.AccountTotals(ctx, all); return err },
 		func(ctx context.Context) (err error) { renewing, err = s.st.AccountTotals(ctx, soon); return err },
 	)
 	if err != nil {
@@ -120,14 +123,20 @@ func (s *server) portfolioView(ctx context.Context, p listParams, defs []custome
 		Page:         Page{Title: "My portfolio", Section: "portfolio"},
 		listControls: s.controls(ctx, "/portfolio", p, lp, defs),
 		Who:          who.Label(),
-		Accounts:     lp.total,
+		Customers:    lp.customers,
+		Others:       lp.total - lp.customers,
 		RenewalsDays: portfolioRenewals,
 		Empty:        lp.total == 0 && !p.filtered(),
+	}
+	if v.Empty && canSeeTeam(who.Role) {
+		v.Title = "Your team's portfolio"
+		v.Team, err = s.teamView(ctx, today)
+		return v, err
 	}
 	if v.Views, err = s.savedViews(ctx, who, pagePortfolio, p); err != nil {
 		return v, err
 	}
-	for _, t := range totals {
+	for _, t := range lp.totals {
 		if t.MRR != 0 {
 			v.ARR = append(v.ARR, amount{t.MRR * 12, t.Currency})
 		}

@@ -583,10 +583,20 @@ func (v *retentionView) kpis(m *revenue.Metrics, cur string, link func(revenue.C
 		{Label: "Quick ratio", Value: ratioX(m.QuickRatio()), Def: retention.Definitions["quick_ratio"],
 			Parts: []retPart{{"gained", short(m.New + m.Expansion + m.Reactivation), ""}, {"lost", short(m.Contraction + m.Churn), ""}}},
 		{Label: "ARPA", Value: arpa(m.ARPA(), cur), Def: retention.Definitions["arpa"],
-			Parts: []retPart{{"MRR", short(m.End), link(revenue.CompEnd)}, {"accounts", thousands(m.CustomersEnd), link(revenue.CompEnd)}}},
+			Parts: []retPart{{"MRR", short(m.End), link(revenue.CompEnd)}, {"customers", thousands(m.CustomersEnd), link(revenue.CompEnd)}},
+			Note:  "paying on " + displayDate(v.periodEnd(m.Period))},
 		{Label: "Ending MRR", Value: short(m.End), Note: short(12*m.End) + " ARR", Def: retention.Definitions["end"],
 			Parts: []retPart{{"from", short(m.Start), link(revenue.CompStart)}}},
 	}
+}
+
+// periodEnd is the day a period's ending figures are read on: its last
+// day, or the book's as-of day while the period is still running.
+func (v *retentionView) periodEnd(p revenue.Period) civil.Date {
+	if end := p.Last(); !v.AsOf.IsZero() && v.AsOf.Before(end) {
+		return v.AsOf
+	}
+	return p.Last()
 }
 
 // ratioX writes a quick ratio: "3.2×", or "—".
@@ -847,7 +857,7 @@ func (v *retentionView) pipeline(d *retentionData, cur string) {
 	pl := d.book.Pipeline(asOf, monthStart(asOf).AddMonths(pipelineMonths-1), d.calls)
 	short := func(a int64) string { return moneyShort(a, cur) }
 	for _, m := range pl.Months {
-		v.Pipeline.Rows = append(v.Pipeline.Rows, pipelineRow{Month: periodLabel(m.Month, asOf), URL: "/retention/renewals?month=" + m.Month.Name,
+		v.Pipeline.Rows = append(v.Pipeline.Rows, pipelineRow{Month: periodLabel(m.Month, asOf), URL: "/retention/accounts?" + url.Values{"c": {drillRenewals}, "period": {m.Month.Name}}.Encode(),
 			Count: m.Count, Due: short(m.Due), Expected: short(m.Expected), Renew: short(m.ByForecast.Renew), AtRisk: short(m.ByForecast.AtRisk),
 			Churn: short(m.ByForecast.Churn), Expand: short(m.ByForecast.Expand), AtRiskAmt: m.ByForecast.AtRisk, ChurnAmt: m.ByForecast.Churn})
 	}

@@ -48,11 +48,12 @@ func TestRetentionPages(t *testing.T) {
 	}{
 		{name: "headline figures of 2025-Q3 by hand", path: "/retention?" + q3, status: 200, want: []string{
 			`<a href="/retention" aria-current="page">Retention</a>`, "Q3 2025",
-			`<span class="kpi-value">33.3%</span>`, // GRR (3000 − 0 − 2000) / 3000
-			`<span class="kpi-value">50.0%</span>`, // NRR and logo churn
-			`<span class="kpi-value">0.0%</span>`,  // GDRR: bolt's $2,000 due, nothing renewed
-			`<span class="kpi-value">0.4×</span>`,  // quick ratio (300 + 500) / 2000
-			`<span class="kpi-value">$900</span>`,  // ARPA 1800 / 2
+			`<span class="kpi-value">33.3%</span>`,            // GRR (3000 − 0 − 2000) / 3000
+			`<span class="kpi-value">50.0%</span>`,            // NRR and logo churn
+			`<span class="kpi-value">0.0%</span>`,             // GDRR: bolt's $2,000 due, nothing renewed
+			`<span class="kpi-value">0.4×</span>`,             // quick ratio (300 + 500) / 2000
+			`<span class="kpi-value">$900</span>`,             // ARPA 1800 / 2
+			"customers <a", ">2</a> · paying on Sep 30, 2025", // ARPA's count says what and when it counts
 			`title="$3,000.00">$3K</a>`, `title="$300.00">$300</a>`, `title="$500.00">$500</a>`,
 			`title="$2,000.00">−$2K</a>`, `title="$1,800.00">$1.8K</a>`,
 			"Start $3K, New +$300, Expansion +$500, Contraction +$0, Churn −$2K, Reactivation +$0, End $1.8K.",
@@ -237,7 +238,10 @@ func TestChurnReasonForm(t *testing.T) {
 			t.Errorf("%s: redirected to %q", tc.name, hdr.Get("Location"))
 		}
 	}
-	recs, _ := st.ChurnRecords().List(ctx, store.Query{})
+	recs, err := st.ChurnRecords().List(ctx, store.Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(recs.Items) != 1 || recs.Items[0].Reason != "competitor" || recs.Items[0].Controllable != "yes" || recs.Items[0].RecordedBy != "pat@tend.test" {
 		t.Fatalf("stored %+v", recs.Items)
 	}
@@ -258,7 +262,10 @@ func TestForecastForm(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	h, st := retentionUIAs(t, "admin")
-	acme, _ := st.Accounts().GetByExternalID(ctx, "acme")
+	acme, err := st.Accounts().GetByExternalID(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
 	path := "/accounts/" + itoa64(acme.ID) + "/forecast"
 	_, body, _ := get(t, h, "/retention/accounts?c=renewals&period=2026-01")
 	if !strings.Contains(body, html.EscapeString(path+"?due_on=2026-01-01")) {
@@ -276,7 +283,10 @@ func TestForecastForm(t *testing.T) {
 	if code, _, _ := post(t, h, path, url.Values{"forecast": {"at_risk"}, "due_on": {"2026-01-01"}, "expected": {"1,200.00"}}); code != 303 {
 		t.Fatalf("forecast at risk: %d", code)
 	}
-	calls, _ := st.RenewalCalls().List(ctx, store.Query{})
+	calls, err := st.RenewalCalls().List(ctx, store.Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(calls.Items) != 1 || calls.Items[0].Forecast != "at_risk" || calls.Items[0].Expected != 120000 {
 		t.Fatalf("one call per renewal, changed: %+v", calls.Items)
 	}
@@ -303,7 +313,10 @@ func TestAccountPageLinksToChurnForm(t *testing.T) {
 	ctx := context.Background()
 	h, st := retentionUIAs(t, "leader")
 	ro, _ := retentionUIAs(t, "read_only")
-	bolt, _ := st.Accounts().GetByExternalID(ctx, "bolt")
+	bolt, err := st.Accounts().GetByExternalID(ctx, "bolt")
+	if err != nil {
+		t.Fatal(err)
+	}
 	path := "/accounts/" + itoa64(bolt.ID)
 	if _, body, _ := get(t, h, path); !strings.Contains(body, `href="`+path+`/churn"`) {
 		t.Error("leader sees no churn form link")
@@ -326,7 +339,10 @@ func TestRetentionByCSM(t *testing.T) {
 	if err := st.Users().Create(ctx, &ada); err != nil {
 		t.Fatal(err)
 	}
-	acme, _ := st.Accounts().GetByExternalID(ctx, "acme")
+	acme, err := st.Accounts().GetByExternalID(ctx, "acme")
+	if err != nil {
+		t.Fatal(err)
+	}
 	acme.CSMEmail, acme.CSMID = "ada@tend.test", 0
 	if err := st.Accounts().Update(ctx, &acme); err != nil {
 		t.Fatal(err)

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/tendhq/tend/internal/auth"
+	"github.com/tendhq/tend/internal/customer"
+	"github.com/tendhq/tend/internal/server/edge"
 	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/validate"
 )
@@ -75,9 +77,28 @@ func clientIP(r *http.Request) string {
 	return host
 }
 
+// landing is where someone lands when they go to no page in particular
+// (after signing in, or at /): the page of their work. A CSM works their
+// own book; leaders, administrators and readers start from the dashboard.
+func landing(role string) string {
+	if role == customer.RoleCSM {
+		return "/portfolio"
+	}
+	return "/dashboard"
+}
+
+// home sends the signed-in principal to their landing page.
+func (s *server) home(w http.ResponseWriter, r *http.Request) error {
+	http.Redirect(w, r, landing(viewer(r).Role), http.StatusSeeOther)
+	return nil
+}
+
 func (s *server) signInPage(w http.ResponseWriter, r *http.Request) error {
 	next := safeNext(r.URL.Query().Get("next"))
-	if _, ok := auth.FromContext(r.Context()); ok {
+	if p, ok := auth.FromContext(r.Context()); ok {
+		if next == "/" {
+			next = landing(p.Role)
+		}
 		http.Redirect(w, r, next, http.StatusSeeOther)
 		return nil
 	}
@@ -115,7 +136,7 @@ func (s *server) signIn(w http.ResponseWriter, r *http.Request) error {
 	}
 	if err != nil || u.Disabled || !auth.VerifyPassword(hash, password) {
 		s.throttle.Fail(now, keys...)
-		s.log.WarnContext(r.Context(), "sign-in failed", "email", email, "ip", clientIP(r), "request_id", requestID(r.Context()))
+		s.log.WarnContext(r.Context(), "sign-in failed", "email", email, "ip", clientIP(r), "request_id", edge.RequestID(r.Context()))
 		v.Problem = "That email and password do not match an active user."
 		return s.render(w, r, http.StatusUnauthorized, "signin", v)
 	}
@@ -126,6 +147,9 @@ func (s *server) signIn(w http.ResponseWriter, r *http.Request) error {
 	}
 	http.SetCookie(w, auth.SessionCookie(secret, sess.ExpiresAt, s.secure(r)))
 	s.log.InfoContext(r.Context(), "signed in", "user_id", u.ID, "email", u.Email, "ip", clientIP(r))
+	if next == "/" {
+		next = landing(u.Role)
+	}
 	if mustChange {
 		next = "/settings/password?next=" + url.QueryEscape(next)
 	}

@@ -42,3 +42,52 @@ func TestSignInRequired(t *testing.T) {
 		}
 	}
 }
+
+// TestLanding: someone who signs in with no page in mind, or opens /,
+// lands on their work — a CSM on their portfolio, everyone else on the
+// dashboard — while a safe next is still followed.
+func TestLanding(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := t.Context()
+	admin := customer.User{Email: "ava@tend.test", Name: "Ava Admin", Role: customer.RoleAdmin}
+	if err := f.st.Users().Create(ctx, &admin); err != nil {
+		t.Fatal(err)
+	}
+	f.users[admin.Email] = admin
+	const password = "a long enough password"
+	hash, err := auth.HashPassword(password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := f.anon()
+	for _, tc := range []struct{ email, want string }{
+		{"ada@tend.test", "/portfolio"},
+		{"alan@tend.test", "/dashboard"},
+		{"ava@tend.test", "/dashboard"},
+		{"rita@tend.test", "/dashboard"},
+	} {
+		u := f.users[tc.email]
+		if err := f.st.SetPassword(ctx, u.ID, hash, false, nil); err != nil {
+			t.Fatal(err)
+		}
+		for _, next := range []string{"", "/", "https://evil.example/"} {
+			code, body, hdr := post(t, h, "/signin", url.Values{"email": {tc.email}, "password": {password}, "next": {next}})
+			if code != http.StatusSeeOther || hdr.Get("Location") != tc.want {
+				t.Errorf("%s (%s) signs in with next=%q: %d → %q, want 303 → %q\n%s", tc.email, u.Role, next, code, hdr.Get("Location"), tc.want, body)
+			}
+		}
+		if _, _, hdr := post(t, h, "/signin", url.Values{"email": {tc.email}, "password": {password}, "next": {"/accounts?q=acme"}}); hdr.Get("Location") != "/accounts?q=acme" {
+			t.Errorf("%s signs in with next=/accounts?q=acme: → %q", tc.email, hdr.Get("Location"))
+		}
+		signedIn := f.as(tc.email, 0)
+		for _, path := range []string{"/", "/signin"} {
+			if code, _, hdr := get(t, signedIn, path); code != http.StatusSeeOther || hdr.Get("Location") != tc.want {
+				t.Errorf("%s opens %s: %d → %q, want 303 → %q", tc.email, path, code, hdr.Get("Location"), tc.want)
+			}
+		}
+		if code, _, _ := get(t, signedIn, tc.want); code != http.StatusOK {
+			t.Errorf("%s's landing page %s: %d", tc.email, tc.want, code)
+		}
+	}
+}

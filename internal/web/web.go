@@ -7,9 +7,6 @@
 package web
 
 import (
-	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -59,14 +56,21 @@ type Options struct {
 	HTTPS bool
 	// SignInHint is shown on the sign-in page (the demo's credentials).
 	SignInHint string
+	// Today, when set, is the day pages are computed for (civil.Today when
+	// nil); tests pin it to the day they seeded for.
+	Today func() civil.Date
 }
 
 // New returns the web UI as an http.Handler serving /, /accounts,
 // /accounts/{id}, /dashboard and /static/…, reading from st and logging
-// to log.
+// to log. It expects the edge in front (package edge: request id, security
+// headers, body limit, recover), as internal/server puts it.
 func New(st store.Store, log *slog.Logger, o Options) http.Handler {
 	s := newServer(st, log)
 	s.httpsOnly, s.signInHint = o.HTTPS, o.SignInHint
+	if o.Today != nil {
+		s.today = o.Today
+	}
 	return s.routes()
 }
 
@@ -81,7 +85,7 @@ func newServer(st store.Store, log *slog.Logger) *server {
 // routes lists every route of the web UI.
 func (s *server) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.Handle("GET /{$}", http.RedirectHandler("/accounts", http.StatusSeeOther))
+	mux.Handle("GET /{$}", s.handle(s.home))
 	mux.Handle("GET /signin", s.handle(s.signInPage))
 	mux.Handle("POST /signin", s.handle(s.signIn))
 	mux.Handle("POST /signout", s.handle(s.signOut))
@@ -126,7 +130,7 @@ func (s *server) routes() http.Handler {
 	mux.Handle("GET /", s.handle(func(http.ResponseWriter, *http.Request) error {
 		return notFound("Page not found", "There is no page at this address.")
 	}))
-	return s.middleware(s.requireSignIn(mux))
+	return s.requireSignIn(mux)
 }
 
 // handlerFunc is a page handler: it writes a response or returns an error
@@ -139,37 +143,5 @@ func (s *server) handle(h handlerFunc) http.Handler {
 		if err := h(w, r); err != nil {
 			s.serveError(w, r, err)
 		}
-	})
-}
-
-type ctxKey int
-
-const requestIDKey ctxKey = iota
-
-// requestID returns the id middleware gave the request ("" outside one).
-func requestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey).(string)
-	return id
-}
-
-// middleware gives each request an id (in X-Request-Id and in logs, so a
-// user can quote it) and sets security headers for every page. When an
-// outer handler has already set X-Request-Id on the response, that id is
-// kept so the access log and the error page agree.
-func (s *server) middleware(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		id := h.Get("X-Request-Id")
-		if id == "" {
-			var b [8]byte
-			_, _ = rand.Read(b[:])
-			id = hex.EncodeToString(b[:])
-			h.Set("X-Request-Id", id)
-		}
-		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "same-origin")
-		h.Set("X-Frame-Options", "DENY")
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey, id)))
 	})
 }

@@ -244,6 +244,14 @@ func TestFiguresCacheConcurrent(t *testing.T) {
 		today := civil.Today()
 		stop := make(chan struct{})
 		done := make(chan struct{})
+		// The readers stop before the test ends, however it ends: a t.Fatal
+		// below must not leave them calling t.Error on a finished test.
+		defer func() {
+			close(stop)
+			for range 4 {
+				<-done
+			}
+		}()
 		for range 4 {
 			go func() {
 				defer func() { done <- struct{}{} }()
@@ -267,10 +275,6 @@ func TestFiguresCacheConcurrent(t *testing.T) {
 			if got := read(t, db, today).accounts; got != i+1 {
 				t.Fatalf("after write %d the figures count %d accounts", i+1, got)
 			}
-		}
-		close(stop)
-		for range 4 {
-			<-done
 		}
 	})
 }

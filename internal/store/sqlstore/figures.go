@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/tendhq/tend/internal/civil"
+	"github.com/tendhq/tend/internal/customer"
 	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/validate"
 )
@@ -35,6 +36,13 @@ func (db *DB) Currencies(ctx context.Context) ([]string, error) {
 // AccountGroups counts accounts and sums MRR by CSM, currency and stage.
 func (db *DB) AccountGroups(ctx context.Context) ([]store.AccountGroup, error) {
 	v, err := cached(ctx, db, "groups", db.accountGroups)
+	return slices.Clone(v), err
+}
+
+// RenewalsByCSM counts the renewals in a window by CSM and currency.
+func (db *DB) RenewalsByCSM(ctx context.Context, from, until civil.Date) ([]store.CSMRenewals, error) {
+	key := fmt.Sprintf("csm renewals %s %s", from, until)
+	v, err := cached(ctx, db, key, func(ctx context.Context) ([]store.CSMRenewals, error) { return db.renewalsByCSM(ctx, from, until) })
 	return slices.Clone(v), err
 }
 
@@ -93,10 +101,23 @@ func (db *DB) currencies(ctx context.Context) ([]string, error) {
 	return out, nil
 }
 
-// accountGroups counts accounts and sums MRR by CSM, currency and stage.
+// isCustomer is customer.IsCustomer in SQL, over the accounts table
+// named (or aliased) table: an account not churned that pays. The store's
+// conformance tests hold the two to the same answers.
+func isCustomer(table string) string {
+	return "(" + table + ".lifecycle <> '" + customer.StageChurned + "' AND " + table + ".mrr > 0)"
+}
+
+// countCustomers counts the customers among the rows of a GROUP BY.
+func countCustomers(table string) string {
+	return "CAST(COALESCE(SUM(CASE WHEN " + isCustomer(table) + " THEN 1 ELSE 0 END), 0) AS BIGINT)"
+}
+
+// accountGroups counts accounts and customers and sums MRR by CSM,
+// currency and stage.
 func (db *DB) accountGroups(ctx context.Context) ([]store.AccountGroup, error) {
-	const q = `SELECT g.csm_id, u.email, g.currency, g.lifecycle, g.n, g.mrr FROM (
-		SELECT csm_id, currency, lifecycle, COUNT(*) AS n, CAST(SUM(mrr) AS BIGINT) AS mrr
+	q := `SELECT g.csm_id, u.email, g.currency, g.lifecycle, g.n, g.customers, g.mrr FROM (
+		SELECT csm_id, currency, lifecycle, COUNT(*) AS n, ` + countCustomers("accounts") + ` AS customers, CAST(SUM(mrr) AS BIGINT) AS mrr
 		FROM accounts GROUP BY csm_id, currency, lifecycle
 	) g LEFT JOIN users u ON u.id = g.csm_id`
 	rows, err := db.R.QueryContext(ctx, q)
@@ -107,11 +128,11 @@ func (db *DB) accountGroups(ctx context.Context) ([]store.AccountGroup, error) {
 	var out []store.AccountGroup
 	for rows.Next() {
 		var g store.AccountGroup
-		var n int64
-		if err := rows.Scan(intScan{&g.CSMID}, strScan{&g.CSMEmail}, &g.Currency, &g.Lifecycle, intScan{&n}, intScan{&g.MRR}); err != nil {
+		var n, customers int64
+		if err := rows.Scan(intScan{&g.CSMID}, strScan{&g.CSMEmail}, &g.Currency, &g.Lifecycle, intScan{&n}, intScan{&customers}, intScan{&g.MRR}); err != nil {
 			return nil, fmt.Errorf("account groups: %w", err)
 		}
-		g.Accounts = int(n)
+		g.Accounts, g.Customers = int(n), int(customers)
 		out = append(out, g)
 	}
 	if err := rows.Err(); err != nil {
@@ -264,6 +285,49 @@ func (db *DB) renewalsDue(ctx context.Context, currency string, from civil.Date,
 		acc.MRR += windows[i].MRR
 		out[i] = store.Renewals{Until: u, Accounts: acc.Accounts, MRR: acc.MRR}
 	}
+	return out, nil
+}
+
+// renewalsByCSM counts the accounts renewing in a window, by CSM and
+// currency, in one statement. Naming every currency lets both engines read
+// the window as one range of accounts_currency_renewal per currency, and
+// visit only the accounts renewing for their CSM.
+func (db *DB) renewalsByCSM(ctx context.Context, from, until civil.Date) ([]store.CSMRenewals, error) {
+	if from.IsZero() || until.IsZero() || until.Before(from) {
+		return nil, validate.Errors{{Field: "until", Code: "invalid", Message: fmt.Sprintf("must be a day not before from (from %s, until %s)", from, until)}}
+	}
+	curs, err := db.Currencies(ctx)
+	if err != nil || len(curs) == 0 {
+		return nil, err
+	}
+	args := make([]any, 0, len(curs)+2)
+	for _, c := range curs {
+		args = append(args, c)
+	}
+	args = append(args, from.String(), until.String())
+	q := `SELECT csm_id, currency, COUNT(*), CAST(COALESCE(SUM(mrr), 0) AS BIGINT) FROM accounts
+		WHERE currency IN (?` + strings.Repeat(", ?", len(curs)-1) + `) AND renewal_on >= ? AND renewal_on <= ? GROUP BY csm_id, currency`
+	rows, err := db.R.QueryContext(ctx, db.D.rebind(q), args...)
+	if err != nil {
+		return nil, fmt.Errorf("renewals by csm: %w", err)
+	}
+	defer rows.Close()
+	var out []store.CSMRenewals
+	for rows.Next() {
+		var r store.CSMRenewals
+		var n int64
+		if err := rows.Scan(intScan{&r.CSMID}, &r.Currency, intScan{&n}, intScan{&r.MRR}); err != nil {
+			return nil, fmt.Errorf("renewals by csm: %w", err)
+		}
+		r.Accounts = int(n)
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("renewals by csm: %w", err)
+	}
+	slices.SortFunc(out, func(a, b store.CSMRenewals) int {
+		return cmp.Or(cmp.Compare(a.CSMID, b.CSMID), strings.Compare(a.Currency, b.Currency))
+	})
 	return out, nil
 }
 

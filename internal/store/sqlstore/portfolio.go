@@ -24,7 +24,7 @@ func (db *DB) AccountTotals(ctx context.Context, q store.Query) ([]store.Total, 
 	if err != nil {
 		return nil, err
 	}
-	query := "SELECT t.currency, COUNT(*), CAST(COALESCE(SUM(t.mrr), 0) AS BIGINT)" + c.from(q.Filters) + where + " GROUP BY t.currency"
+	query := "SELECT t.currency, COUNT(*), " + countCustomers("t") + ", CAST(COALESCE(SUM(t.mrr), 0) AS BIGINT)" + c.from(q.Filters) + where + " GROUP BY t.currency"
 	rows, err := db.R.QueryContext(ctx, db.D.rebind(query), args...)
 	if err != nil {
 		return nil, fmt.Errorf("account totals: %w", err)
@@ -33,11 +33,11 @@ func (db *DB) AccountTotals(ctx context.Context, q store.Query) ([]store.Total, 
 	var out []store.Total
 	for rows.Next() {
 		var t store.Total
-		var n int64
-		if err := rows.Scan(strScan{&t.Currency}, intScan{&n}, intScan{&t.MRR}); err != nil {
+		var n, customers int64
+		if err := rows.Scan(strScan{&t.Currency}, intScan{&n}, intScan{&customers}, intScan{&t.MRR}); err != nil {
 			return nil, fmt.Errorf("account totals: %w", err)
 		}
-		t.Accounts = int(n)
+		t.Accounts, t.Customers = int(n), int(customers)
 		out = append(out, t)
 	}
 	if err := rows.Err(); err != nil {

@@ -45,14 +45,14 @@ func testPortfolio(t *testing.T, st store.Store) {
 		q    store.Query
 		want []store.Total
 	}{
-		{"all", store.Query{}, []store.Total{{Currency: "EUR", Accounts: 1, MRR: 70000}, {Currency: "USD", Accounts: 4, MRR: 224950}}},
-		{"one CSM", store.Query{Filters: []store.Filter{byCSM}}, []store.Total{{Currency: "EUR", Accounts: 1, MRR: 70000}, {Currency: "USD", Accounts: 3, MRR: 125050}}},
+		{"all", store.Query{}, []store.Total{{Currency: "EUR", Accounts: 1, Customers: 1, MRR: 70000}, {Currency: "USD", Accounts: 4, Customers: 3, MRR: 224950}}},
+		{"one CSM", store.Query{Filters: []store.Filter{byCSM}}, []store.Total{{Currency: "EUR", Accounts: 1, Customers: 1, MRR: 70000}, {Currency: "USD", Accounts: 3, Customers: 2, MRR: 125050}}},
 		{"CSM by email (a join)", store.Query{Filters: []store.Filter{{Field: "csm_email", Op: store.Eq, Value: "bob@example.com"}}},
-			[]store.Total{{Currency: "USD", Accounts: 1, MRR: 99900}}},
+			[]store.Total{{Currency: "USD", Accounts: 1, Customers: 1, MRR: 99900}}},
 		{"filter, search; sort, cursor and limit ignored", store.Query{Filters: []store.Filter{byCSM, {Field: "tier", Op: store.Eq, Value: "Gold"}},
-			Search: "A", Sort: "-mrr", Limit: 1}, []store.Total{{Currency: "EUR", Accounts: 1, MRR: 70000}, {Currency: "USD", Accounts: 1, MRR: 100000}}},
+			Search: "A", Sort: "-mrr", Limit: 1}, []store.Total{{Currency: "EUR", Accounts: 1, Customers: 1, MRR: 70000}, {Currency: "USD", Accounts: 1, Customers: 1, MRR: 100000}}},
 		{"attribute", store.Query{Filters: []store.Filter{{Field: "attributes.region_code", Op: store.Eq, Value: "Silver-1"}}},
-			[]store.Total{{Currency: "USD", Accounts: 1, MRR: 25050}}},
+			[]store.Total{{Currency: "USD", Accounts: 1, Customers: 1, MRR: 25050}}},
 		{"nothing matches", store.Query{Search: "zzz"}, nil},
 	} {
 		got, err := st.AccountTotals(ctx, tc.q)

@@ -40,6 +40,7 @@ func Run(t *testing.T, open Opener) {
 		{"Distinct", testDistinct},
 		{"Figures", testFigures},
 		{"FiguresEmpty", testFiguresEmpty},
+		{"Customers", testCustomers},
 		{"Access", testAccess},
 		{"Portfolio", testPortfolio},
 		{"ChurnRecords", testChurnRecords},
@@ -189,7 +190,8 @@ func testSubscriptionRollup(t *testing.T, st store.Store) {
 	subs[1].MRR = 40000
 	must(t, st.Subscriptions().Update(ctx, &subs[1]))
 	must(t, st.Subscriptions().Delete(ctx, subs[0].ID))
-	got, _ = st.Accounts().Get(ctx, a.ID)
+	got, err = st.Accounts().Get(ctx, a.ID)
+	must(t, err)
 	if got.MRR != 40000 || got.RenewalOn != d("2098-03-01") {
 		t.Fatalf("rollup after update and delete: %d %s", got.MRR, got.RenewalOn)
 	}
@@ -199,7 +201,8 @@ func testSubscriptionRollup(t *testing.T, st store.Store) {
 		must(t, err)
 		must(t, res[0].Err)
 	}
-	got, _ = st.Accounts().Get(ctx, a.ID)
+	got, err = st.Accounts().Get(ctx, a.ID)
+	must(t, err)
 	if got.MRR != 41000 {
 		t.Fatalf("rollup after import twice: %d", got.MRR)
 	}
@@ -246,7 +249,8 @@ func testImport(t *testing.T, st store.Store) {
 	if n != 3 {
 		t.Fatalf("accounts after import: %d, want 3", n)
 	}
-	got, _ := st.Accounts().Get(ctx, res[4].ID)
+	got, err := st.Accounts().Get(ctx, res[4].ID)
+	must(t, err)
 	if got.Name != "No Key Ltd" {
 		t.Fatalf("keyless row got id of %q", got.Name)
 	}
@@ -260,7 +264,8 @@ func testImport(t *testing.T, st store.Store) {
 	res3, err := st.Accounts().Import(ctx, []customer.Account{{ExternalID: "A-7", Name: "First"}, {ExternalID: "A-7", Name: "Second"}})
 	must(t, err)
 	must(t, res3[1].Err)
-	got, _ = st.Accounts().GetByExternalID(ctx, "A-7")
+	got, err = st.Accounts().GetByExternalID(ctx, "A-7")
+	must(t, err)
 	if got.Name != "Second" || !res3[0].Created || res3[1].Created {
 		t.Fatalf("duplicate key in batch: %q %+v", got.Name, res3)
 	}
@@ -351,15 +356,18 @@ func testList(t *testing.T, st store.Store) {
 	if n != 8 { // even i in 10..24
 		t.Fatalf("filtered count %d, want 8", n)
 	}
-	n, _ = st.Accounts().Count(ctx, store.Query{Search: "B-COMP"})
+	n, err = st.Accounts().Count(ctx, store.Query{Search: "B-COMP"})
+	must(t, err)
 	if n != 6 {
 		t.Fatalf("search count %d, want 6", n)
 	}
-	n, _ = st.Accounts().Count(ctx, store.Query{Search: "%"})
+	n, err = st.Accounts().Count(ctx, store.Query{Search: "%"})
+	must(t, err)
 	if n != 0 {
 		t.Fatalf("search for %% matched %d: wildcards must be literal", n)
 	}
-	n, _ = st.Accounts().Count(ctx, store.Query{Filters: []store.Filter{{Field: "renewal_on", Op: store.Eq, Value: ""}}})
+	n, err = st.Accounts().Count(ctx, store.Query{Filters: []store.Filter{{Field: "renewal_on", Op: store.Eq, Value: ""}}})
+	must(t, err)
 	if n != 5 {
 		t.Fatalf("accounts with no renewal: %d, want 5", n)
 	}
@@ -437,13 +445,15 @@ func testRoundTrip(t *testing.T, st store.Store) {
 	}
 	inv := customer.Invoice{AccountID: a.ID, Amount: 1234567, Currency: "EUR", DueOn: d("2024-02-29")}
 	must(t, st.Invoices().Create(ctx, &inv))
-	gi, _ := st.Invoices().Get(ctx, inv.ID)
+	gi, err := st.Invoices().Get(ctx, inv.ID)
+	must(t, err)
 	if gi.Amount != 1234567 || gi.Currency != "EUR" || gi.DueOn != d("2024-02-29") || !gi.PaidOn.IsZero() || gi.IssuedOn != d("2024-02-29") {
 		t.Fatalf("invoice round trip: %+v", gi)
 	}
 	act := customer.Activity{AccountID: a.ID, Kind: "QBR", OccurredAt: at, Subject: "Q3 review", Attendees: []string{"Ana, CFO", "Bo"}}
 	must(t, st.Activities().Create(ctx, &act))
-	ga, _ := st.Activities().Get(ctx, act.ID)
+	ga, err := st.Activities().Get(ctx, act.ID)
+	must(t, err)
 	if ga.Kind != "qbr" || len(ga.Attendees) != 2 || ga.Attendees[0] != "Ana, CFO" {
 		t.Fatalf("activity round trip: %+v", ga)
 	}
@@ -457,7 +467,8 @@ func testRoundTrip(t *testing.T, st store.Store) {
 	if n != 1 {
 		t.Fatalf("time filter: %d", n)
 	}
-	n, _ = st.Tickets().Count(ctx, store.Query{Filters: []store.Filter{{Field: "opened_at", Op: store.Gt, Value: "2024-07-28T03:00:00.2Z"}}})
+	n, err = st.Tickets().Count(ctx, store.Query{Filters: []store.Filter{{Field: "opened_at", Op: store.Gt, Value: "2024-07-28T03:00:00.2Z"}}})
+	must(t, err)
 	if n != 0 {
 		t.Fatalf("time filter after: %d", n)
 	}
@@ -504,7 +515,8 @@ func testParentCycle(t *testing.T, st store.Store) {
 	must(t, st.Accounts().Create(ctx, &c))
 	p.ParentID, p.ParentExternalID = c.ID, ""
 	fieldErr(t, st.Accounts().Update(ctx, &p), "parent_id")
-	got, _ := st.Accounts().Get(ctx, p.ID)
+	got, err := st.Accounts().Get(ctx, p.ID)
+	must(t, err)
 	if got.ParentID != 0 {
 		t.Fatalf("cycle was written")
 	}
@@ -529,7 +541,8 @@ func testDistinct(t *testing.T, st store.Store) {
 	if fmt.Sprint(got) != "[alpha Beta Delta gamma zeta]" {
 		t.Fatalf("distinct tiers: %q", got)
 	}
-	got, _ = st.Accounts().Distinct(ctx, "tier", 2)
+	got, err = st.Accounts().Distinct(ctx, "tier", 2)
+	must(t, err)
 	if len(got) != 2 {
 		t.Fatalf("limit: %q", got)
 	}
@@ -576,13 +589,13 @@ func testFigures(t *testing.T, st store.Store) {
 	groups, err := st.AccountGroups(ctx)
 	must(t, err)
 	want := []store.AccountGroup{
-		{CSMID: 0, CSMEmail: "", Currency: "USD", Lifecycle: "churned", Accounts: 1, MRR: 0},
-		{CSMID: 0, CSMEmail: "", Currency: "USD", Lifecycle: "mature", Accounts: 1, MRR: 500},
-		{CSMID: 0, CSMEmail: "", Currency: "USD", Lifecycle: "onboarding", Accounts: 1, MRR: 1000},
-		{CSMID: ana.ID, CSMEmail: "ana@example.com", Currency: "USD", Lifecycle: "at_risk", Accounts: 1, MRR: 20000},
-		{CSMID: ana.ID, CSMEmail: "ana@example.com", Currency: "USD", Lifecycle: "mature", Accounts: 2, MRR: 100000},
-		{CSMID: bo.ID, CSMEmail: "bo@example.com", Currency: "EUR", Lifecycle: "at_risk", Accounts: 1, MRR: 7000},
-		{CSMID: bo.ID, CSMEmail: "bo@example.com", Currency: "USD", Lifecycle: "mature", Accounts: 1, MRR: 30000},
+		{CSMID: 0, CSMEmail: "", Currency: "USD", Lifecycle: "churned", Accounts: 1, Customers: 0, MRR: 0},
+		{CSMID: 0, CSMEmail: "", Currency: "USD", Lifecycle: "mature", Accounts: 1, Customers: 1, MRR: 500},
+		{CSMID: 0, CSMEmail: "", Currency: "USD", Lifecycle: "onboarding", Accounts: 1, Customers: 1, MRR: 1000},
+		{CSMID: ana.ID, CSMEmail: "ana@example.com", Currency: "USD", Lifecycle: "at_risk", Accounts: 1, Customers: 1, MRR: 20000},
+		{CSMID: ana.ID, CSMEmail: "ana@example.com", Currency: "USD", Lifecycle: "mature", Accounts: 2, Customers: 2, MRR: 100000},
+		{CSMID: bo.ID, CSMEmail: "bo@example.com", Currency: "EUR", Lifecycle: "at_risk", Accounts: 1, Customers: 1, MRR: 7000},
+		{CSMID: bo.ID, CSMEmail: "bo@example.com", Currency: "USD", Lifecycle: "mature", Accounts: 1, Customers: 1, MRR: 30000},
 	}
 	if fmt.Sprint(groups) != fmt.Sprint(want) {
 		t.Errorf("account groups\n got %v\nwant %v", groups, want)
@@ -661,6 +674,19 @@ func testFigures(t *testing.T, st store.Store) {
 	_, err = st.RenewalsDue(ctx, "USD", from, []civil.Date{from.AddDays(-1)})
 	fieldErr(t, err, "until")
 
+	byCSM, err := st.RenewalsByCSM(ctx, from, until[1])
+	must(t, err)
+	wantByCSM := []store.CSMRenewals{
+		{CSMID: 0, Currency: "USD", Accounts: 1, MRR: 500},        // A8
+		{CSMID: ana.ID, Currency: "USD", Accounts: 2, MRR: 70000}, // A1, A2
+		{CSMID: bo.ID, Currency: "EUR", Accounts: 1, MRR: 7000},   // A4, on the first day
+	}
+	if fmt.Sprint(byCSM) != fmt.Sprint(wantByCSM) {
+		t.Errorf("renewals by CSM\n got %v\nwant %v", byCSM, wantByCSM)
+	}
+	_, err = st.RenewalsByCSM(ctx, from, from.AddDays(-1))
+	fieldErr(t, err, "until")
+
 	for _, inv := range []customer.Invoice{
 		{AccountID: ids["A1"], Amount: 1000, Currency: "USD", DueOn: d("2030-01-15")},
 		{AccountID: ids["A1"], Amount: 2000, Currency: "USD", DueOn: d("2030-01-20")},
@@ -694,7 +720,9 @@ func testFiguresEmpty(t *testing.T, st store.Store) {
 	must(t, err)
 	over, err := st.OverdueInvoices(ctx, d("2030-01-01"))
 	must(t, err)
-	if len(curs) != 0 || len(groups) != 0 || top != (store.TopMRR{}) || len(over) != 0 ||
+	byCSM, err := st.RenewalsByCSM(ctx, d("2030-01-01"), d("2030-02-01"))
+	must(t, err)
+	if len(curs) != 0 || len(groups) != 0 || top != (store.TopMRR{}) || len(over) != 0 || len(byCSM) != 0 ||
 		fmt.Sprint(bands) != "[{100 0 0 0} {1 100 0 0}]" || fmt.Sprint(ren) != "[{2030-02-01 0 0}]" {
 		t.Errorf("empty store: %v %v %v %v %v %v", curs, groups, top, bands, ren, over)
 	}
