@@ -65,6 +65,10 @@ type Company struct {
 	// most of them, as in a real team, not all.
 	ChurnRecords []customer.ChurnRecord
 
+	// usage is each account's product usage, in the order of Accounts
+	// (Usage and LoadUsage read it).
+	usage []accountUsage
+
 	// Truth is what the generator decided for each account, in the same
 	// order as Accounts. It is not loaded into the store.
 	Truth []Truth
@@ -176,6 +180,8 @@ func Build(opts Options) *Company {
 		g.planRisk(a)
 		g.setStatuses(a)
 		g.makeContacts(a)
+		g.planStory(a)
+		g.makeUsage(a)
 		g.makeInvoices(a)
 		g.makeTickets(a)
 		g.makeSurveys(a)
@@ -213,6 +219,7 @@ func (g *gen) company() *Company {
 	for _, a := range g.accts {
 		c.Accounts = append(c.Accounts, a.account)
 		c.Truth = append(c.Truth, a.truth())
+		c.usage = append(c.usage, accountUsage{users: a.users, visits: a.visits})
 		for _, p := range a.people {
 			c.Contacts = append(c.Contacts, p.Contact)
 		}
