@@ -111,7 +111,7 @@ func (a *acct) utilisations(first civil.Date, n int) []float64 {
 	// Ramp after the start and after a comeback.
 	for _, s := range []civil.Date{a.since, a.reactivatedOn} {
 		if !s.IsZero() {
-			each(s, s.AddDays(90), func(i int, x float64) { u[i] *= 0.3 + 0.7*x })
+			each(s, s.AddDays(90), func(i int, x float64) { u[i] *= 0.4 + 0.6*x })
 		}
 	}
 	for k := range a.episodes {
@@ -184,7 +184,20 @@ func (g *gen) makeUsage(a *acct) {
 		}
 		target[i] = int32(math.Round(math.Min(0.98, util[i]*noise) * float64(seats[i])))
 		low[i] = util[i] < 0.6*a.u0
-		maxTarget = max(maxTarget, target[i])
+	}
+	// Before a renewal that cut seats, the team had already shrunk to fit
+	// them: no more users over the last month than the new seats.
+	for k := 1; k < len(a.terms); k++ {
+		prev, next := a.terms[k-1], a.terms[k]
+		if next.restarted || next.seats >= prev.seats {
+			continue
+		}
+		for i := max(0, day(next.start)-30-int(d0)); i < min(n, day(next.start)-int(d0)); i++ {
+			target[i] = min(target[i], int32(0.98*float64(next.seats)))
+		}
+	}
+	for _, t := range target {
+		maxTarget = max(maxTarget, t)
 	}
 	a.usageFrom, a.target = first, target
 	// The users: people first (by engagement: champion, admin and power
