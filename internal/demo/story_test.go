@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"sync"
 	"testing"
 
 	"github.com/tendhq/tend/internal/civil"
@@ -18,6 +19,14 @@ import (
 type usageIndex struct {
 	first civil.Date                  // first day of usage
 	days  map[string]map[int][]string // account → day number → users
+}
+
+var usageIndexes sync.Map // seed → func() *usageIndex
+
+// usageOf is seed's usage index, built once for all tests.
+func usageOf(seed int64) *usageIndex {
+	f, _ := usageIndexes.LoadOrStore(seed, sync.OnceValue(func() *usageIndex { return newUsageIndex(company(seed)) }))
+	return f.(func() *usageIndex)()
 }
 
 func newUsageIndex(c *Company) *usageIndex {
@@ -75,7 +84,7 @@ func TestNotesQuoteTheirDay(t *testing.T) {
 		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
 			t.Parallel()
 			x := indexed(seed)
-			u := newUsageIndex(x.c)
+			u := usageOf(seed)
 			checked, reviews := 0, 0
 			for _, a := range x.c.Accounts {
 				for _, act := range x.activities[a.ExternalID] {
@@ -137,7 +146,7 @@ func TestAccountsUseTheirSeats(t *testing.T) {
 		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
 			t.Parallel()
 			x := indexed(seed)
-			u := newUsageIndex(x.c)
+			u := usageOf(seed)
 			var mature, risky []float64
 			for i, a := range x.c.Accounts {
 				if a.MRR == 0 {
@@ -184,7 +193,7 @@ func TestSignsPredictChurnImperfectly(t *testing.T) {
 		t.Run(fmt.Sprint("seed ", seed), func(t *testing.T) {
 			t.Parallel()
 			x := indexed(seed)
-			u := newUsageIndex(x.c)
+			u := usageOf(seed)
 			ref := x.c.Today.AddDays(-150)
 			end := x.c.Today.AddDays(-1)
 			var red, green, churnRed, churnGreen int
@@ -230,7 +239,7 @@ func TestSignsPredictChurnImperfectly(t *testing.T) {
 func TestUsageFallsBeforeChurn(t *testing.T) {
 	t.Parallel()
 	x := indexed(1)
-	u := newUsageIndex(x.c)
+	u := usageOf(1)
 	churned, healthy, day := x.groups()
 	falling := func(ext string, d civil.Date) bool {
 		before, now := u.mau(ext, d.AddDays(-60)), u.mau(ext, d)
@@ -268,4 +277,28 @@ func BenchmarkLoadAll(b *testing.B) {
 		}
 		b.ReportMetric(float64(n), "events")
 	}
+}
+
+// TestCommentsFitTheAccount: a survey comment about unused seats comes
+// from an account whose usage shows them unused that day.
+func TestCommentsFitTheAccount(t *testing.T) {
+	t.Parallel()
+	x := indexed(1)
+	u := usageOf(1)
+	n := 0
+	for _, a := range x.c.Accounts {
+		for _, s := range x.surveys[a.ExternalID] {
+			d := civil.Of(s.RespondedAt)
+			limit := map[string]float64{commentHalfUsed: 0.6, commentUnused: 0.45}[s.Comment]
+			if limit == 0 || !u.covers(d) {
+				continue
+			}
+			n++
+			seats := x.platformSeats(a.ExternalID, d)
+			if util := float64(u.mau(a.ExternalID, d)) / float64(seats); util >= limit {
+				t.Errorf("%s on %s: %q with %.0f%% of %d seats active", a.Name, d, s.Comment, util*100, seats)
+			}
+		}
+	}
+	t.Logf("%d comments about unused seats checked", n)
 }
