@@ -155,6 +155,17 @@ func (a *acct) seatsOn(d civil.Date) int {
 	return 0
 }
 
+// analystSeats is the account's Insights analyst seats on day d.
+func (a *acct) analystSeats(d civil.Date) int {
+	n := 0
+	for _, s := range a.subs {
+		if s.Product == products[1].Name && !s.StartOn.After(d) && s.EndOn.After(d) {
+			n += s.Quantity
+		}
+	}
+	return n
+}
+
 // makeUsage gives the account's users their visits over the usage span:
 // on each day, the users whose place in the account's order is below the
 // day's target of active users (utilisation × seats, with some weekly

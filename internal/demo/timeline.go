@@ -414,7 +414,11 @@ func (g *gen) qbr(a *acct, d civil.Date) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Business review with %s.\n", namesOf(ps))
 	fmt.Fprintf(&b, "Objectives reviewed: %s.\n", pick(r, objectives))
-	fmt.Fprintf(&b, "Adoption: %d of %d licensed seats active in the last 30 days (%d%%).\n", active, seats, percent(active, seats))
+	fmt.Fprintf(&b, "Adoption: %d of %d licensed seats active in the last 30 days (%d%%)", active, seats, percent(active, seats))
+	if n := a.analystSeats(d); n > 0 {
+		fmt.Fprintf(&b, "; %d of them also hold Insights analyst seats", n)
+	}
+	b.WriteString(".\n")
 	noun := "tickets"
 	if tickets == 1 {
 		noun = "ticket"
