@@ -6,8 +6,11 @@
 //
 // Accounts that churn mostly show the warning signs a CS team watches for
 // (falling NPS, a key contact leaving, overdue invoices, a spike of
-// tickets, a CSM gone quiet) in the months before; healthy ones mostly do
-// not; and some live accounts are at risk right now. The generator's own
+// tickets, a CSM gone quiet, active users falling) in the months before;
+// healthy ones mostly do not, bar some false alarms; and some live
+// accounts are at risk right now. Each account's seats, product usage,
+// notes and survey answers tell one story: a business review quotes the
+// seats and active users of its day. The generator's own
 // record of what it planted is kept in Company.Truth, so that later
 // features (health scores, churn prediction) can be measured against it.
 //
