@@ -21,19 +21,19 @@ import (
 // rollups say.
 
 // UsageDays is how many days of product usage the demo company has, ending
-// on its today: ten months, so the churns of that time have the months
-// before them. (Every active user is a row for each day they visit; a
-// longer span would take the demo past its 10-second load.)
-const UsageDays = 300
+// on its today: eight months, so the churns of the last half year have the
+// months before them. (Every active user is a row for each day they visit;
+// a longer span would take the demo past its 10-second load.)
+const UsageDays = 240
 
 // Visit cadences: how often a user of each kind uses Lumora. Every user
 // comes back within 28 days, so a user counts in every monthly-active
 // window while their seat is in use. Most users are occasional
-// (every four weeks); the champion, admin and power users come every other
-// week, and a few unnamed users every working day.
+// (every four weeks); the champion and the admin come every other week, and
+// a few users every week or every working day.
 var (
 	visitPeriods = []int{1, 7, 14, 28}
-	visitShares  = []float64{0.005, 0.02, 0.06, 0.915}
+	visitShares  = []float64{0.004, 0.016, 0.05, 0.93}
 )
 
 // dip is a stretch of lower usage that leads to nothing: a reorganisation,
@@ -248,7 +248,7 @@ func (g *gen) makeUsage(a *acct) {
 			}
 		}
 		period := visitPeriods[r.weighted(visitShares)]
-		if rk <= 1 {
+		if rk == 0 {
 			period = 14
 		}
 		// Weekly and four-weekly users come back on the same weekday,
