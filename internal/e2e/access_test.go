@@ -67,7 +67,7 @@ func TestTeamPortfolio(t *testing.T) {
 	}
 	customers, byCSM := a.customers(t)
 	names := a.userNames()
-	books := tb.texts("table.team-books tbody th.name a")
+	books := tb.texts("table.team-books tbody th.name > a")
 	counts := tb.texts("table.team-books tbody td:nth-child(2)")
 	if len(books) == 0 || len(books) != len(counts) {
 		t.Fatalf("the team portfolio lists %d books and %d counts", len(books), len(counts))
@@ -81,8 +81,13 @@ func TestTeamPortfolio(t *testing.T) {
 		t.Errorf("the team's total is %s customers, want %s", got, thousands(customers))
 	}
 	tb.screenshot("portfolio-team")
+	tb.resize(phoneWidth, phoneHeight, true)
+	tb.open("/portfolio")
+	checkFits(t, tb)
+	tb.screenshot("portfolio-team-phone")
+	tb.resize(laptopWidth, laptopHeight, false)
 
-	tb.follow("open the first CSM's book", chromedp.Click(chromedp.CSS("table.team-books tbody th.name a")))
+	tb.follow("open the first CSM's book", chromedp.Click(chromedp.CSS("table.team-books tbody th.name > a")))
 	if p := tb.path(); !strings.HasPrefix(p, "/accounts?csm=") {
 		t.Fatalf("the CSM's link leads to %s", p)
 	}

@@ -167,26 +167,26 @@ func TestTeamPortfolio(t *testing.T) {
 		for _, want := range []string{
 			"<h1>Your team's portfolio</h1>",
 			// Ada: Acme Corp and Acme Labs; Acme renews in 45 days.
-			`<a href="/accounts?csm=ada%40tend.test">Ada Lovelace</a></th>
+			`<a href="/accounts?csm=ada%40tend.test">Ada Lovelace</a><div class="meta show-sm"><a href="` + window("ada@tend.test") + `">1 renewing</a></div></th>
       <td class="num">2</td>
       <td class="num" title="$162,000.00">$162K</td>
-      <td class="num"><a href="` + window("ada@tend.test") + `">1</a><div class="meta" title="$144,000.00">$144K ARR</div></td>
-      <td class="num"><span class="muted">0</span></td>`,
+      <td class="num hide-sm"><a href="` + window("ada@tend.test") + `">1</a><div class="meta" title="$144,000.00">$144K ARR</div></td>
+      <td class="num hide-sm"><span class="muted">0</span></td>`,
 			// Grace: Globex, at risk, renewing in 200 days.
-			`<a href="/accounts?csm=grace%40tend.test">Grace Hopper</a></th>
+			`<a href="/accounts?csm=grace%40tend.test">Grace Hopper</a><div class="meta show-sm">none renewing · <a class="tone-bad" href="/accounts?csm=grace%40tend.test&lifecycle=at_risk">1 at risk</a></div></th>
       <td class="num">1</td>
       <td class="num" title="$42,000.00">$42K</td>
-      <td class="num"><span class="muted">0</span></td>
-      <td class="num"><a class="tone-bad" href="/accounts?csm=grace%40tend.test&lifecycle=at_risk">1</a></td>`,
+      <td class="num hide-sm"><span class="muted">0</span></td>
+      <td class="num hide-sm"><a class="tone-bad" href="/accounts?csm=grace%40tend.test&lifecycle=at_risk">1</a></td>`,
 			// Nobody's: Initech (renewing in 10 days) and the evil name.
 			`<a href="/accounts?csm=none">No CSM</a>`,
 			`<a href="` + window("none") + `">1</a><div class="meta" title="$9,600.00">$9.6K ARR</div>`,
 			// The team: 5 customers, $214K ARR, 2 renewing, 1 at risk.
-			`<th scope="row">All books</th>
+			`<th scope="row" class="name">All books<div class="meta show-sm">2 renewing ($154K ARR) · 1 at risk</div></th>
       <td class="num">5</td>
       <td class="num" title="$214,200.00">$214K</td>
-      <td class="num">2<div class="meta" title="$153,600.00">$154K ARR</div></td>
-      <td class="num">1</td>`,
+      <td class="num hide-sm">2<div class="meta" title="$153,600.00">$154K ARR</div></td>
+      <td class="num hide-sm">1</td>`,
 			"At risk counts the customers at the <em>At risk</em> lifecycle stage",
 		} {
 			if !strings.Contains(text, want) {
