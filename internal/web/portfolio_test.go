@@ -131,6 +131,21 @@ func TestPortfolioCountsCustomers(t *testing.T) {
 	if got := rowNames(body); len(got) != 4 {
 		t.Errorf("the portfolio lists %q, want all four of Ada's accounts", got)
 	}
+	// The accounts list splits its count as the dashboard does, when its
+	// filters are the dashboard's (CSM, lifecycle stage), and otherwise
+	// counts accounts only.
+	leader := f.handler(0)
+	for path, want := range map[string]string{
+		"/accounts":                             "7 accounts: <abbr title=\"A customer is an account that has not churned and pays for a live subscription\">5 customers</abbr>, 2 churned or prospects",
+		"/accounts?csm=ada%40tend.test":         "4 accounts match: <abbr title=\"A customer is an account that has not churned and pays for a live subscription\">2 customers</abbr>, 2 churned or prospects",
+		"/accounts?lifecycle=churned":           "1 account matches: <abbr title=\"A customer is an account that has not churned and pays for a live subscription\">0 customers</abbr>, 1 churned or a prospect",
+		"/accounts?csm=none&lifecycle=adopting": "1 account matches: <abbr title=\"A customer is an account that has not churned and pays for a live subscription\">1 customer</abbr> · showing",
+		"/accounts?tier=Starter":                "2 accounts match · showing",
+	} {
+		if _, list, _ := get(t, leader, path); !has(list, want) {
+			t.Errorf("GET %s lacks %q", path, want)
+		}
+	}
 	_, dash, _ := get(t, f.handler(0), "/dashboard")
 	if want := `<a href="/accounts?csm=ada%40tend.test">Ada Lovelace</a></th>
             <td class="num">2</td>`; !has(dash, want) {
