@@ -92,8 +92,10 @@ func (db *DB) factsSpecs() []factsSpec {
 // merge.
 const accountsFactsSQL = "SELECT t.id, t.external_id, t.name, t.parent_id, t.tier, t.touch_model, t.lifecycle, t.industry, t.region, t.csm_id, t.customer_since, t.renewal_on, t.mrr, t.currency, t.attributes FROM accounts t %s ORDER BY t.id"
 
-// subsFactsSQL reads what the revenue core needs of subscriptions.
-const subsFactsSQL = "SELECT t.account_id, t.product, t.mrr, t.currency, t.start_on, t.end_on, t.status, t.trial, t.auto_renew, t.discount_percent, t.updated_at FROM subscriptions t %s ORDER BY t.account_id"
+// subsFactsSQL reads what the revenue core needs of subscriptions (it
+// reads updated_at of ended ones only; parsing every row's was a tenth of
+// the MRR history's cost).
+const subsFactsSQL = "SELECT t.account_id, t.product, t.mrr, t.currency, t.start_on, t.end_on, t.status, t.trial, t.auto_renew, t.discount_percent, CASE WHEN t.status = '" + customer.SubEnded + "' THEN t.updated_at END FROM subscriptions t %s ORDER BY t.account_id"
 
 // factsCursor is one open scan of the merge.
 type factsCursor struct {

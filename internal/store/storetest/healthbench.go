@@ -120,6 +120,8 @@ func BenchHealth(b *testing.B, st store.Store, n int) {
 		b.ReportMetric(float64(n)/perOp, "accounts/s")
 		b.ReportMetric(float64(rows), "records")
 	})
+	// ReadOne is per account read (b.N may be small with -benchtime Nx
+	// for the others; run it alone with more).
 	b.Run("ReadOne", func(b *testing.B) {
 		rng := rand.New(rand.NewPCG(3, 4))
 		c0 := cpuTime()
