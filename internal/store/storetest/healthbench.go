@@ -157,6 +157,16 @@ func BenchHealth(b *testing.B, st store.Store, n int) {
 		perOp := b.Elapsed().Seconds() / float64(b.N)
 		b.ReportMetric(float64(n)/perOp, "scores/s")
 	})
+	// After WriteAll: every account has a score.
+	b.Run("Distribution", func(b *testing.B) {
+		c0 := cpuTime()
+		for b.Loop() {
+			if _, err := st.HealthDistribution(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+		reportCPU(b, c0)
+	})
 }
 
 // reportCPU reports the process's CPU time per operation since c0 — the
