@@ -16,8 +16,8 @@ import (
 	"github.com/tendhq/tend/internal/customer"
 )
 
-// TestEveryPageFits opens every page of Tend on a phone (390×844) and on a
-// laptop (1280×800) and fails when a page is wider than the screen, so that
+// TestEveryPageFits opens every page of Tend on a phone (390×844), a tablet
+// (768×1024, where the top bar changes) and a laptop (1280×800) and fails when a page is wider than the screen, so that
 // reading it needs sideways scrolling. It names the page and the element
 // that sticks out furthest. Wide tables may scroll inside their own box;
 // the page itself may not.
@@ -39,6 +39,7 @@ func TestEveryPageFits(t *testing.T) {
 		phone         bool
 	}{
 		{"phone", phoneWidth, phoneHeight, true},
+		{"tablet", 768, 1024, true},
 		{"laptop", 1280, 800, false},
 	} {
 		t.Run(screen.name, func(t *testing.T) {
