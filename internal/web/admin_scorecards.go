@@ -140,7 +140,7 @@ func (s *server) previewScorecards(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	v.YAML, v.Note = r.PostForm.Get("yaml"), r.PostForm.Get("note")
+	v.YAML, v.Note = postedYAML(r), r.PostForm.Get("note")
 	set, err := health.Parse([]byte(v.YAML))
 	if errors.As(err, &v.Problems) {
 		return s.render(w, r, http.StatusUnprocessableEntity, "admin_scorecards", v)
@@ -166,8 +166,16 @@ func (s *server) saveScorecards(w http.ResponseWriter, r *http.Request) error {
 	if err := parseForm(w, r); err != nil {
 		return err
 	}
-	src, note := r.PostForm.Get("yaml"), strings.TrimSpace(r.PostForm.Get("note"))
+	src, note := postedYAML(r), strings.TrimSpace(r.PostForm.Get("note"))
 	return s.applyScorecards(w, r, p, src, note)
+}
+
+// postedYAML is the posted scorecards text with its lines ending in LF:
+// browsers send a textarea's lines ending in CRLF, which the YAML parser
+// counts as more lines than there are, so problems would point below
+// where they are, and a restored version would differ in every line.
+func postedYAML(r *http.Request) string {
+	return strings.ReplaceAll(r.PostForm.Get("yaml"), "\r\n", "\n")
 }
 
 // restoreScorecards applies an earlier version again (0: Tend's default).

@@ -63,7 +63,9 @@ func TestScorecardsPage(t *testing.T) {
 	}
 
 	good := bytes.ReplaceAll(health.DefaultYAML(), []byte("red_below: 40"), []byte("red_below: 60"))
-	form := url.Values{"yaml": {string(good)}, "note": {"Red from 60"}}
+	// Browsers send a textarea's lines ending in CRLF.
+	crlf := func(b []byte) string { return strings.ReplaceAll(string(b), "\n", "\r\n") }
+	form := url.Values{"yaml": {crlf(good)}, "note": {"Red from 60"}}
 	for _, p := range []auth.Principal{leader, csm, reader} {
 		if code, _, _ := postAs(t, h, p, "/admin/scorecards", form); code != http.StatusForbidden {
 			t.Errorf("save as %s: %d, want 403", p.Role, code)
@@ -81,7 +83,7 @@ func TestScorecardsPage(t *testing.T) {
 	bad := bytes.Replace(health.DefaultYAML(), []byte("metric: usage.seat_utilisation"), []byte("metric: usage.seat_utilization"), 1)
 	bad = bytes.Replace(bad, []byte("green_from: 70"), []byte("green_from: 30"), 1)
 	for _, path := range []string{"/admin/scorecards/preview", "/admin/scorecards"} {
-		code, body, _ := postAs(t, h, admin, path, url.Values{"yaml": {string(bad)}, "note": {"typo"}})
+		code, body, _ := postAs(t, h, admin, path, url.Values{"yaml": {crlf(bad)}, "note": {"typo"}})
 		if code != http.StatusUnprocessableEntity {
 			t.Fatalf("%s with invalid YAML: %d, want 422", path, code)
 		}
