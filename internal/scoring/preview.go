@@ -17,7 +17,7 @@ type PreviewReport struct {
 	AsOf     civil.Date `json:"as_of"`
 	Version  int        `json:"scorecards_version"` // the set in force it is compared with
 	Accounts int        `json:"accounts"`
-	Took     time.Duration
+	Took     time.Duration `json:"took_ns"` // reading and scoring both sets
 }
 
 // Preview scores every account as of day by the set in force and by next,
