@@ -14,9 +14,9 @@ import (
 // between colours, against the set in force, scored from today's inputs.
 type PreviewReport struct {
 	health.Preview
-	AsOf     civil.Date `json:"as_of"`
-	Version  int        `json:"scorecards_version"` // the set in force it is compared with
-	Accounts int        `json:"accounts"`
+	AsOf     civil.Date    `json:"as_of"`
+	Version  int           `json:"scorecards_version"` // the set in force it is compared with
+	Accounts int           `json:"accounts"`
 	Took     time.Duration `json:"took_ns"` // reading and scoring both sets
 }
 
