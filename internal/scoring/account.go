@@ -229,6 +229,9 @@ func ValueText(v float64, has bool, unit string) string {
 		return strconv.FormatFloat(math.Round(v*1000)/10, 'f', -1, 64) + "%"
 	}
 	s := strconv.FormatFloat(math.Round(v*100)/100, 'f', -1, 64)
+	if v == 1 && strings.HasSuffix(unit, "s") {
+		unit = strings.TrimSuffix(unit, "s") // 1 day, 1 ticket
+	}
 	if unit != "" && !strings.HasPrefix(unit, "score") {
 		s += " " + unit
 	} else if strings.HasPrefix(unit, "score") {

@@ -114,6 +114,7 @@ func TestValueText(t *testing.T) {
 		{0.625, true, "ratio 0–1", "62.5%"},
 		{0, true, "points: red 0, yellow 50, green 100", "red"},
 		{12, true, "days", "12 days"},
+		{1, true, "contacts", "1 contact"},
 		{8, true, "score 0–10", "8 (score 0–10)"},
 	} {
 		if got := scoring.ValueText(c.v, c.has, c.unit); got != c.want {
