@@ -33,7 +33,9 @@ type AccountHealth struct {
 	Today     civil.Date `json:"today"`
 	// Scored is false until the account has a score; the rest but the
 	// pulse is then empty.
-	Scored bool               `json:"scored"`
+	Scored bool `json:"scored"`
+	// Score is the current score, without its detail (Result explains
+	// it); History's points leave theirs out too.
 	Score  *store.HealthScore `json:"score,omitempty"`
 	Result *health.Result     `json:"result,omitempty"`
 	// Raised and Lowered are the measures that moved the score from the
@@ -100,11 +102,14 @@ func ReadAccountHealth(ctx context.Context, st store.Health, id int64, today, fr
 	if err != nil {
 		return h, err
 	}
-	h.Scored, h.Score = true, &hs
 	r, err := Explain(ctx, st, hs)
 	if err != nil {
 		return h, err
 	}
+	// The kept values are in the result; the raw detail is the store's.
+	shown := hs
+	shown.Detail = nil
+	h.Scored, h.Score = true, &shown
 	h.Result = &r
 	for _, i := range r.Explanation {
 		m := r.Measures[i]
@@ -141,6 +146,7 @@ func ReadAccountHealth(ctx context.Context, st store.Health, id int64, today, fr
 	h.History = []store.HealthScore{}
 	for _, p := range all {
 		if !p.Day.Before(from) && !p.Day.After(to) {
+			p.Detail = nil
 			h.History = append(h.History, p)
 		}
 	}
