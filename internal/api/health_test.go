@@ -64,7 +64,7 @@ func TestHealthScenario(t *testing.T) {
 	ts.run(t, []step{
 		{name: "scored", method: "GET", path: health, status: 200,
 			json: []string{"scored=true", "trend.#=3", "trend.0.days=7", "history.#=2", "history.0.day=" + old, "since=" + today.AddDays(-30).String()},
-			has: []string{`"result":{`, `"measures":[`, `"changed":{`, `"no_data":[`}, hasNot: []string{`"detail":"`}},
+			has:  []string{`"result":{`, `"measures":[`, `"changed":{`, `"no_data":[`}, hasNot: []string{`"detail":"`}},
 		{name: "history window", method: "GET", path: health + "?from=" + today.AddDays(-10).String() + "&to=" + today.String(), status: 200,
 			json: []string{"history.#=1", "history.0.day=" + today.String()}},
 		{name: "read-only may read", method: "GET", path: health, status: 200, as: rita},
@@ -81,7 +81,7 @@ func TestHealthScenario(t *testing.T) {
 		{name: "unknown account", method: "POST", path: "/api/v1/accounts/99999/pulse", body: good, status: 404},
 		{name: "the CSM sets it", method: "POST", path: pulse, body: good, as: ada, status: 201,
 			json: []string{"pulse.colour=red", "pulse.reason=Champion leaving", "pulse.set_by_email=ada@tend.test", "score.account_id=" + id},
-			hdr: map[string]string{"Location": health}},
+			hdr:  map[string]string{"Location": health}},
 		{name: "it counts", method: "GET", path: health, status: 200,
 			json: []string{"pulse_active=true", "pulse.colour=red", "pulse.expires_on=" + today.AddDays(30).String()}},
 	})
