@@ -100,6 +100,9 @@ type healthChanged struct {
 type healthChange struct {
 	Measure, Before, After, Effect string
 	Dir                            string
+	// Same is true when the value did not change: the effect moved
+	// because weight moved between measures as others gained or lost data.
+	Same bool
 }
 
 type healthPulse struct {
@@ -198,7 +201,8 @@ func (s *server) healthPanel(ctx context.Context, id int64, canEdit bool) (Healt
 		for _, l := range h.ChangedLines {
 			c.Lines = append(c.Lines, healthChange{Measure: l.Measure,
 				Before: scoring.ValueText(l.Before, l.HasBefore, l.Unit), After: scoring.ValueText(l.After, l.HasAfter, l.Unit),
-				Effect: signed(l.Contribution), Dir: direction(l.Contribution)})
+				Effect: signed(l.Contribution), Dir: direction(l.Contribution),
+				Same: l.HasBefore == l.HasAfter && l.Before == l.After})
 		}
 		p.Changed = c
 	}
