@@ -1,9 +1,11 @@
 package scoring
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -48,8 +50,7 @@ type AccountHealth struct {
 	Pulse       *store.Pulse `json:"pulse,omitempty"`
 	PulseActive bool         `json:"pulse_active"`
 	Trend       []Trend      `json:"trend"`
-	// History is the account's points in the window asked for, in time
-	// order.
+	// History is the account's points in the window asked for, by day.
 	History []store.HealthScore `json:"history"`
 	// Changed is what changed since the latest score on or before Since;
 	// nil when there was none.
@@ -143,6 +144,11 @@ func ReadAccountHealth(ctx context.Context, st store.Health, id int64, today, fr
 	if err != nil {
 		return h, err
 	}
+	// The store gives the order they were computed in; a day scored
+	// later (a backfill) goes in its place.
+	slices.SortStableFunc(all, func(x, y store.HealthScore) int {
+		return cmp.Or(cmp.Compare(x.Day.String(), y.Day.String()), x.ScoredAt.Compare(y.ScoredAt))
+	})
 	h.History = []store.HealthScore{}
 	for _, p := range all {
 		if !p.Day.Before(from) && !p.Day.After(to) {

@@ -122,3 +122,32 @@ func TestValueText(t *testing.T) {
 		}
 	}
 }
+
+// TestAccountHealthBackfill: a day scored after a later one (a backfill,
+// as the demo does) takes its place by day in the history.
+func TestAccountHealthBackfill(t *testing.T) {
+	ctx := context.Background()
+	st := demoStore(t, 20)
+	res, err := st.Accounts().List(ctx, store.Query{Limit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := res.Items[0].ID
+	for _, d := range []int{0, -40, 0} {
+		if _, err := scoring.Recompute(ctx, st, today.AddDays(d)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h, err := scoring.ReadAccountHealth(ctx, st, id, today, today.AddDays(-90), today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i < len(h.History); i++ {
+		if h.History[i].Day.Before(h.History[i-1].Day) {
+			t.Fatalf("history out of day order: %v then %v", h.History[i-1].Day, h.History[i].Day)
+		}
+	}
+	if len(h.History) == 0 || h.History[0].Day != today.AddDays(-40) || h.Changed == nil {
+		t.Fatalf("the backfilled day is not first (%d points) or nothing compared with it", len(h.History))
+	}
+}
