@@ -4,9 +4,12 @@ import (
 	"context"
 	"testing"
 
+	"github.com/tendhq/tend/internal/civil"
+	"github.com/tendhq/tend/internal/demo"
 	"github.com/tendhq/tend/internal/health"
 	"github.com/tendhq/tend/internal/scoring"
 	"github.com/tendhq/tend/internal/store"
+	"github.com/tendhq/tend/internal/store/sqlite/sqlitetest"
 	"github.com/tendhq/tend/internal/validate"
 )
 
@@ -149,5 +152,30 @@ func TestAccountHealthBackfill(t *testing.T) {
 	}
 	if len(h.History) == 0 || h.History[0].Day != today.AddDays(-40) || h.Changed == nil {
 		t.Fatalf("the backfilled day is not first (%d points) or nothing compared with it", len(h.History))
+	}
+}
+
+// BenchmarkReadAccountHealth reads one account's health (the account
+// page's and the API's cost) with a 90-day history of four points.
+func BenchmarkReadAccountHealth(b *testing.B) {
+	ctx := context.Background()
+	st := sqlitetest.Open(b)
+	if _, err := demo.Load(ctx, st, demo.Build(demo.Options{Seed: 7, Accounts: 300, Today: today})); err != nil {
+		b.Fatal(err)
+	}
+	for _, d := range []int{-90, -30, -7, 0} {
+		if _, err := scoring.Recompute(ctx, st, today.AddDays(d)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	res, err := st.Accounts().List(ctx, store.Query{Limit: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	id := res.Items[0].ID
+	for b.Loop() {
+		if _, err := scoring.ReadAccountHealth(ctx, st, id, today, civil.Date{}, civil.Date{}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
