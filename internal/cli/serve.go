@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tendhq/tend/internal/civil"
 	"github.com/tendhq/tend/internal/config"
 	"github.com/tendhq/tend/internal/demo"
 	"github.com/tendhq/tend/internal/ingest"
@@ -68,6 +69,12 @@ command line while it runs, or after.`,
 				opts.SignInHint = fmt.Sprintf("This is the demo company. Sign in as %s (the VP of Customer Success) with the password %s — or as any demo user; the terminal lists one per role.", leader, DemoPassword)
 			} else if err := firstAdmin(ctx, e, st); err != nil {
 				return err
+			} else {
+				go func() {
+					if err := scoreIfNeverScored(ctx, e.log, st, civil.Today()); err != nil && ctx.Err() == nil {
+						e.log.Error("scoring accounts never scored", "err", err)
+					}
+				}()
 			}
 			return serve(ctx, e, st, opts)
 		},
@@ -121,6 +128,9 @@ func loadDemo(ctx context.Context, e *env, st store.Store, seed int64) error {
 	e.log.Info("demo product usage loaded", "events", events, "days", demoUsageDays)
 	if err := st.Analyze(ctx); err != nil {
 		return err
+	}
+	if _, err := scoreDemo(ctx, e.log, st, civil.Today()); err != nil {
+		return fmt.Errorf("demo health scores: %w", err)
 	}
 	e.log.Info("demo company ready", "accounts", sum.Accounts, "took", time.Since(start).Round(time.Millisecond))
 	return nil

@@ -20,11 +20,13 @@ import (
 // TestAccountJourney is a CS leader's path through Tend: sign in, find an
 // account in the book by searching for its name, open it, read its 360 and
 // timeline, log a note (a mistake first) and see it at the top of the
-// timeline, export the search as CSV, and sign out.
+// timeline, read its health and set the CSM pulse, export the search as
+// CSV, and sign out.
 func TestAccountJourney(t *testing.T) {
 	t.Parallel()
 	startChromium(t) // skip before loading the demo when there is no browser
 	a := startTend(t)
+	scoreAll(t, a)
 	if a.hasSignIn {
 		tb := openTab(t, a.URL)
 		tb.open("/signin")
@@ -118,6 +120,9 @@ func TestAccountJourney(t *testing.T) {
 	if got := tb.count("#timeline ol.timeline > li.event"); got != min(len(timeline)+1, 50) {
 		t.Errorf("after logging a note the timeline shows %d entries, want %d", got, min(len(timeline)+1, 50))
 	}
+
+	// Its health: the score explained, and the CSM pulse set.
+	checkHealth(t, tb)
 
 	// Export the search as CSV: exactly the accounts the list shows.
 	tb.open("/accounts?q=" + url.QueryEscape(acc.Name))
@@ -234,6 +239,7 @@ func TestPhone(t *testing.T) {
 	t.Parallel()
 	startChromium(t)
 	a := startTend(t)
+	scoreAll(t, a)
 	tb := a.visit(t)
 	tb.resize(phoneWidth, phoneHeight, true)
 	acc, _ := a.showcase(t)

@@ -34,6 +34,7 @@ func TestEveryPageFits(t *testing.T) {
 	t.Parallel()
 	startChromium(t)
 	a := startTend(t)
+	scoreAll(t, a)
 	routes := webRoutes(t)
 	for _, screen := range []struct {
 		name          string

@@ -115,6 +115,7 @@ func (s *server) routes() http.Handler {
 	mux.Handle("POST /accounts/views/{id}/delete", s.handle(s.deleteView(pageAccounts)))
 	mux.Handle("GET /accounts/{id}", s.handle(s.accountPage))
 	mux.Handle("POST /accounts/{id}/activities", s.handle(s.logActivity))
+	mux.Handle("POST /accounts/{id}/pulse", s.handle(s.setPulse))
 	mux.Handle("GET /accounts/{id}/edit", s.handle(s.editAccountPage))
 	mux.Handle("POST /accounts/{id}/edit", s.handle(s.editAccount))
 	mux.Handle("GET /accounts/{id}/churn", s.handle(s.churnPage))
