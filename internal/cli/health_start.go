@@ -17,21 +17,39 @@ import (
 
 // demoScoreDays are the days a fresh demo is scored as of, oldest first,
 // so its accounts have a trend and a "what changed" from the start; the
-// last is today, the current score.
-var demoScoreDays = []int{-90, -30, -7, 0}
+// first is today, the current score; the store keeps the latest day's
+// score current whatever the order they are written in.
+var demoScoreDays = []int{0, -7, -30, -90}
 
 // scoreDemo scores every account of a freshly loaded demo as of the
 // demoScoreDays and logs what today's recompute found.
 func scoreDemo(ctx context.Context, log *slog.Logger, st store.Store, today civil.Date) (scoring.Summary, error) {
-	var sum scoring.Summary
-	for _, d := range demoScoreDays {
-		var err error
-		if sum, err = scoring.Recompute(ctx, st, today.AddDays(d)); err != nil {
-			return sum, err
-		}
+	sum, err := scoreDemoToday(ctx, log, st, today)
+	if err != nil {
+		return sum, err
+	}
+	return sum, backfillDemo(ctx, st, today)
+}
+
+// scoreDemoToday scores every account of the demo as of today.
+func scoreDemoToday(ctx context.Context, log *slog.Logger, st store.Store, today civil.Date) (scoring.Summary, error) {
+	sum, err := scoring.Recompute(ctx, st, today)
+	if err != nil {
+		return sum, err
 	}
 	logScores(log, "demo health scores computed", sum)
 	return sum, nil
+}
+
+// backfillDemo scores the demo as of the past demoScoreDays, for its
+// trends and history.
+func backfillDemo(ctx context.Context, st store.Store, today civil.Date) error {
+	for _, d := range demoScoreDays[1:] {
+		if _, err := scoring.Recompute(ctx, st, today.AddDays(d)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // scoreIfNeverScored recomputes every account's score when there are

@@ -129,9 +129,17 @@ func loadDemo(ctx context.Context, e *env, st store.Store, seed int64) error {
 	if err := st.Analyze(ctx); err != nil {
 		return err
 	}
-	if _, err := scoreDemo(ctx, e.log, st, civil.Today()); err != nil {
+	// Today's scores before the first page; the past days behind the
+	// trends while Tend already serves.
+	today := civil.Today()
+	if _, err := scoreDemoToday(ctx, e.log, st, today); err != nil {
 		return fmt.Errorf("demo health scores: %w", err)
 	}
+	go func() {
+		if err := backfillDemo(ctx, st, today); err != nil && ctx.Err() == nil {
+			e.log.Error("demo health history", "err", err)
+		}
+	}()
 	e.log.Info("demo company ready", "accounts", sum.Accounts, "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }

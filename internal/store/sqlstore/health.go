@@ -218,7 +218,8 @@ func (db *DB) scoreSQL(n int) []string {
 			scorecard_version = excluded.scorecard_version, score = excluded.score, colour = excluded.colour, detail = excluded.detail`),
 		db.D.rebind("INSERT INTO health_scores (account_id, scored_at, day, scorecard, scorecard_version, score, colour, detail) " + v.String() + ` ON CONFLICT (account_id) DO UPDATE SET
 			scored_at = excluded.scored_at, day = excluded.day, scorecard = excluded.scorecard, scorecard_version = excluded.scorecard_version,
-			score = excluded.score, colour = excluded.colour, detail = excluded.detail WHERE health_scores.scored_at <= excluded.scored_at`),
+			score = excluded.score, colour = excluded.colour, detail = excluded.detail
+			WHERE health_scores.day < excluded.day OR (health_scores.day = excluded.day AND health_scores.scored_at <= excluded.scored_at)`),
 	}
 }
 
