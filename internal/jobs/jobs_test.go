@@ -1,0 +1,288 @@
+package jobs_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/tendhq/tend/internal/jobs"
+	"github.com/tendhq/tend/internal/store/postgres"
+	"github.com/tendhq/tend/internal/store/postgres/pgtest"
+	"github.com/tendhq/tend/internal/store/sqlite"
+	"github.com/tendhq/tend/internal/store/sqlstore"
+)
+
+// engine gives a test a migrated Tend store and the queue's place in the
+// same database.
+type engine struct {
+	name string
+	open func(t testing.TB) (*sqlstore.DB, jobs.Where)
+}
+
+var engines = []engine{
+	{"sqlite", func(t testing.TB) (*sqlstore.DB, jobs.Where) {
+		ctx := context.Background()
+		path := filepath.Join(t.TempDir(), "tend.db")
+		st, err := sqlite.Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		if err := st.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		w, err := sqlite.OpenWriter(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { w.Close() })
+		return st, jobs.Where{SQLite: w}
+	}},
+	{"postgres", func(t testing.TB) (*sqlstore.DB, jobs.Where) {
+		url := pgtest.Schema(t)
+		st, err := postgres.Open(context.Background(), url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		if err := st.Migrate(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		return st, jobs.Where{PostgresURL: url}
+	}},
+}
+
+// eachEngine runs test on SQLite and PostgreSQL.
+func eachEngine(t *testing.T, test func(t *testing.T, st *sqlstore.DB, where jobs.Where)) {
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) {
+			t.Parallel()
+			st, where := e.open(t)
+			if err := jobs.Migrate(context.Background(), where, nil); err != nil {
+				t.Fatal(err)
+			}
+			test(t, st, where)
+		})
+	}
+}
+
+// flakyArgs is a test job: it fails its first Fail attempts.
+type flakyArgs struct {
+	Fail int `json:"fail"`
+}
+
+func (flakyArgs) Kind() string { return "test_flaky" }
+
+type flakyWorker struct {
+	river.WorkerDefaults[flakyArgs]
+	runs atomic.Int64
+}
+
+func (w *flakyWorker) Work(_ context.Context, job *river.Job[flakyArgs]) error {
+	w.runs.Add(1)
+	if job.Attempt <= job.Args.Fail {
+		return errors.New("flaky: failing on purpose")
+	}
+	return nil
+}
+
+// NextRetry keeps the backoff short for the test (River's default grows
+// with the fourth power of the attempt).
+func (w *flakyWorker) NextRetry(*river.Job[flakyArgs]) time.Time {
+	return time.Now().Add(50 * time.Millisecond)
+}
+
+func open(t *testing.T, st *sqlstore.DB, where jobs.Where, work bool, w *flakyWorker) *jobs.Queue {
+	t.Helper()
+	q, err := jobs.Open(context.Background(), where, jobs.Options{
+		Work: work, Store: st,
+		FetchPollInterval: 20 * time.Millisecond, FetchCooldown: 5 * time.Millisecond,
+		AddWorkers: func(ws *river.Workers) { river.AddWorker(ws, w) },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := q.Close(ctx); err != nil {
+			t.Errorf("close: %v", err)
+		}
+	})
+	return q
+}
+
+// waitState waits (deadline 30 s: River's scheduler makes retryable jobs
+// available every 5 s) until job id is in state.
+func waitState(t *testing.T, q *jobs.Queue, id int64, state rivertype.JobState) *rivertype.JobRow {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		j, err := q.Get(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if j.State == state {
+			return j
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("job %d (%s) is %s after 30 s, want %s; errors %v", id, j.Kind, j.State, state, j.Errors)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestMigrateTwice(t *testing.T) {
+	eachEngine(t, func(t *testing.T, _ *sqlstore.DB, where jobs.Where) {
+		if err := jobs.Migrate(context.Background(), where, nil); err != nil {
+			t.Fatalf("second migration: %v", err)
+		}
+	})
+}
+
+func TestEnqueueAndWork(t *testing.T) {
+	eachEngine(t, func(t *testing.T, st *sqlstore.DB, where jobs.Where) {
+		w := &flakyWorker{}
+		q := open(t, st, where, true, w)
+		var params []river.InsertManyParams
+		for range 20 {
+			params = append(params, river.InsertManyParams{Args: flakyArgs{}})
+		}
+		res, err := q.InsertMany(context.Background(), params)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range res {
+			waitState(t, q, r.Job.ID, rivertype.JobStateCompleted)
+		}
+		if n := w.runs.Load(); n != 20 {
+			t.Fatalf("20 jobs ran %d times", n)
+		}
+	})
+}
+
+func TestRetryWithBackoff(t *testing.T) {
+	eachEngine(t, func(t *testing.T, st *sqlstore.DB, where jobs.Where) {
+		q := open(t, st, where, true, &flakyWorker{})
+		ctx := context.Background()
+		// Fails once, then succeeds on River's own retry.
+		r, err := q.Insert(ctx, flakyArgs{Fail: 1}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		j := waitState(t, q, r.Job.ID, rivertype.JobStateCompleted)
+		if j.Attempt != 2 || len(j.Errors) != 1 || !strings.Contains(j.Errors[0].Error, "failing on purpose") {
+			t.Fatalf("retried job: attempt %d, errors %+v", j.Attempt, j.Errors)
+		}
+		// Out of attempts: discarded, listed with its error; an
+		// administrator's retry runs it again.
+		r, err = q.Insert(ctx, flakyArgs{Fail: 99}, &river.InsertOpts{MaxAttempts: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitState(t, q, r.Job.ID, rivertype.JobStateDiscarded)
+		bad, err := q.Troubled(ctx, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(bad) != 1 || bad[0].ID != r.Job.ID || len(bad[0].Errors) != 1 || !strings.Contains(bad[0].Errors[0], "failing on purpose") {
+			t.Fatalf("troubled jobs: %+v", bad)
+		}
+		if err := q.Retry(ctx, r.Job.ID); err != nil {
+			t.Fatal(err)
+		}
+		j = waitState(t, q, r.Job.ID, rivertype.JobStateDiscarded)
+		if len(j.Errors) != 2 {
+			t.Fatalf("after a manual retry: %d errors, want 2", len(j.Errors))
+		}
+		if err := q.Retry(ctx, 1<<40); !errors.Is(err, jobs.ErrNotFound) {
+			t.Fatalf("retry of an unknown job: %v", err)
+		}
+	})
+}
+
+func TestUniqueAndCancel(t *testing.T) {
+	eachEngine(t, func(t *testing.T, st *sqlstore.DB, where jobs.Where) {
+		q := open(t, st, where, false, &flakyWorker{}) // nothing works the jobs
+		ctx := context.Background()
+		first, err := q.Insert(ctx, jobs.PruneUsageArgs{}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		second, err := q.Insert(ctx, jobs.PruneUsageArgs{}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first.UniqueSkippedAsDuplicate || !second.UniqueSkippedAsDuplicate || second.Job.ID != first.Job.ID {
+			t.Fatalf("two prunes waiting: first %d (dup %v), second %d (dup %v)", first.Job.ID, first.UniqueSkippedAsDuplicate,
+				second.Job.ID, second.UniqueSkippedAsDuplicate)
+		}
+		counts, err := q.Counts(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(counts) != 1 || counts[0] != (jobs.Count{Kind: "usage_prune", State: "available", N: 1}) {
+			t.Fatalf("counts: %+v", counts)
+		}
+		if err := q.Cancel(ctx, first.Job.ID); err != nil {
+			t.Fatal(err)
+		}
+		j, err := q.Get(ctx, first.Job.ID)
+		if err != nil || j.State != rivertype.JobStateCancelled {
+			t.Fatalf("cancelled job: %v %v", j.State, err)
+		}
+		// Once the first has finished, a new prune may be queued.
+		third, err := q.Insert(ctx, jobs.PruneUsageArgs{}, nil)
+		if err != nil || third.UniqueSkippedAsDuplicate {
+			t.Fatalf("prune after a cancelled one: %+v %v", third, err)
+		}
+	})
+}
+
+// TestPeriodicPrune: a worker process, elected leader, queues the usage
+// prune as it starts and works it on Tend's store.
+func TestPeriodicPrune(t *testing.T) {
+	eachEngine(t, func(t *testing.T, st *sqlstore.DB, where jobs.Where) {
+		q := open(t, st, where, true, &flakyWorker{})
+		ctx := context.Background()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			counts, err := q.Counts(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(counts) == 1 && counts[0] == (jobs.Count{Kind: "usage_prune", State: "completed", N: 1}) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no completed prune after 30 s: %+v", counts)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	})
+}
+
+// TestConcurrentMigrate: replicas starting at once migrate River's tables
+// one after the other.
+func TestConcurrentMigrate(t *testing.T) {
+	url := pgtest.Schema(t)
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() { errs <- jobs.Migrate(context.Background(), jobs.Where{PostgresURL: url}, nil) }()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Fatalf("replicas migrating at once: %v", err)
+		}
+	}
+}
