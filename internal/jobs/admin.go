@@ -44,11 +44,11 @@ func (q *Queue) Counts(ctx context.Context) ([]Count, error) {
 
 // Job is one job as the admin page shows it.
 type Job struct {
-	ID                    int64
-	Kind, State           string
-	Attempt, MaxAttempts  int
-	CreatedAt, ScheduleAt time.Time
-	FinalizedAt           *time.Time
+	ID                     int64
+	Kind, State            string
+	Attempt, MaxAttempts   int
+	CreatedAt, ScheduledAt time.Time
+	FinalizedAt            *time.Time
 	// Errors are the errors of its failed attempts, oldest first.
 	Errors []string
 }
@@ -56,8 +56,18 @@ type Job struct {
 // Troubled lists the jobs that failed: retryable (waiting for their next
 // attempt) and discarded (out of attempts), newest first, at most limit.
 func (q *Queue) Troubled(ctx context.Context, limit int) ([]Job, error) {
-	res, err := q.c.JobList(ctx, river.NewJobListParams().
-		States(rivertype.JobStateRetryable, rivertype.JobStateDiscarded).
+	return q.list(ctx, limit, rivertype.JobStateRetryable, rivertype.JobStateDiscarded)
+}
+
+// Pending lists the jobs not yet finished and not failed — running,
+// waiting their turn, scheduled — newest first, at most limit.
+func (q *Queue) Pending(ctx context.Context, limit int) ([]Job, error) {
+	return q.list(ctx, limit, rivertype.JobStateRunning, rivertype.JobStateAvailable,
+		rivertype.JobStateScheduled, rivertype.JobStatePending)
+}
+
+func (q *Queue) list(ctx context.Context, limit int, states ...rivertype.JobState) ([]Job, error) {
+	res, err := q.c.JobList(ctx, river.NewJobListParams().States(states...).
 		OrderBy(river.JobListOrderByID, river.SortOrderDesc).First(limit))
 	if err != nil {
 		return nil, fmt.Errorf("jobs: list: %w", err)
@@ -71,7 +81,7 @@ func (q *Queue) Troubled(ctx context.Context, limit int) ([]Job, error) {
 
 func view(r *rivertype.JobRow) Job {
 	j := Job{ID: r.ID, Kind: r.Kind, State: string(r.State), Attempt: r.Attempt, MaxAttempts: r.MaxAttempts,
-		CreatedAt: r.CreatedAt, ScheduleAt: r.ScheduledAt, FinalizedAt: r.FinalizedAt}
+		CreatedAt: r.CreatedAt, ScheduledAt: r.ScheduledAt, FinalizedAt: r.FinalizedAt}
 	for _, e := range r.Errors {
 		j.Errors = append(j.Errors, fmt.Sprintf("attempt %d at %s: %s", e.Attempt, e.At.UTC().Format(time.DateTime), e.Error))
 	}
