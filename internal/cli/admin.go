@@ -18,6 +18,9 @@ func migrateCmd(e *env) *cobra.Command {
 			st, err := e.openStore(cmd.Context(), false)
 			if err == nil {
 				st.Close()
+				if err := e.migrateJobs(cmd.Context()); err != nil {
+					return err
+				}
 				fmt.Fprintln(e.out, "schema is up to date")
 				return nil
 			}
