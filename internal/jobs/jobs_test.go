@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -285,4 +286,46 @@ func TestConcurrentMigrate(t *testing.T) {
 			t.Fatalf("replicas migrating at once: %v", err)
 		}
 	}
+}
+
+// TestPruneInBatches: a prune larger than one batch clears and deletes
+// every row before its cut-offs, rows sharing a timestamp included, and
+// none after.
+func TestPruneInBatches(t *testing.T) {
+	eachEngine(t, func(t *testing.T, st *sqlstore.DB, _ jobs.Where) {
+		ctx := context.Background()
+		base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		q := "INSERT INTO usage_messages (write_key_id, message_id, type, identity, anonymous, name, account_id, at, received_at, raw) VALUES (?, ?, 1, 'u', ?, 'e', NULL, ?, ?, ?)"
+		if st.D.Numbered {
+			q = "INSERT INTO usage_messages (write_key_id, message_id, type, identity, anonymous, name, account_id, at, received_at, raw) VALUES ($1, $2, 1, 'u', $3, 'e', NULL, $4, $5, $6)"
+		}
+		tx, err := st.W.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const n = 12_000
+		for i := range n {
+			at := st.D.TimeArg(base.Add(time.Duration(i/3) * time.Second)) // three messages a second
+			if _, err := tx.ExecContext(ctx, q, 1, "m"+strconv.Itoa(i), false, at, at, []byte(`{}`)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		ps, err := st.PruneUsage(ctx, base.Add(3500*time.Second), base.Add(3000*time.Second), time.Time{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ps.RawCleared != 10_500 || ps.MessagesDeleted != 9000 {
+			t.Fatalf("prune: %+v, want 10500 raw cleared and 9000 deleted", ps)
+		}
+		var left, raw int
+		if err := st.W.QueryRowContext(ctx, "SELECT COUNT(*), COUNT(raw) FROM usage_messages").Scan(&left, &raw); err != nil {
+			t.Fatal(err)
+		}
+		if left != n-9000 || raw != n-10_500 {
+			t.Fatalf("left %d rows (%d with raw), want %d (%d)", left, raw, n-9000, n-10_500)
+		}
+	})
 }
