@@ -138,7 +138,7 @@ func (e *env) openStore(ctx context.Context, migrate bool) (store.Store, error) 
 	if migrate {
 		err = st.Migrate(ctx)
 		if err == nil {
-			err = e.migrateJobs(ctx)
+			err = e.migrateJobs(ctx, st)
 		}
 	} else {
 		var have, want int

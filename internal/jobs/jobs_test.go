@@ -39,12 +39,8 @@ var engines = []engine{
 		if err := st.Migrate(ctx); err != nil {
 			t.Fatal(err)
 		}
-		w, err := sqlite.OpenWriter(ctx, path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { w.Close() })
-		return st, jobs.Where{SQLite: w}
+		// River shares Tend's single writing connection, as tend serve does.
+		return st, jobs.Where{SQLite: st.W}
 	}},
 	{"postgres", func(t testing.TB) (*sqlstore.DB, jobs.Where) {
 		url := pgtest.Schema(t)

@@ -44,12 +44,7 @@ func TestAdminJobs(t *testing.T) {
 	if err := st.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	w, err := sqlite.OpenWriter(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
-	where := jobs.Where{SQLite: w}
+	where := jobs.Where{SQLite: st.W}
 	if err := jobs.Migrate(ctx, where, nil); err != nil {
 		t.Fatal(err)
 	}
