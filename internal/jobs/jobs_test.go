@@ -325,3 +325,88 @@ func TestPruneInBatches(t *testing.T) {
 		}
 	})
 }
+
+// tickArgs is a periodic test job; it is not unique, so only River's
+// leader election keeps it from being queued once per process.
+type tickArgs struct{}
+
+func (tickArgs) Kind() string { return "test_tick" }
+
+type tickWorker struct {
+	river.WorkerDefaults[tickArgs]
+}
+
+func (tickWorker) Work(context.Context, *river.Job[tickArgs]) error { return nil }
+
+// slowWorker counts the jobs one replica worked.
+type slowWorker struct {
+	river.WorkerDefaults[flakyArgs]
+	runs atomic.Int64
+}
+
+func (w *slowWorker) Work(ctx context.Context, _ *river.Job[flakyArgs]) error {
+	w.runs.Add(1)
+	select {
+	case <-time.After(10 * time.Millisecond):
+	case <-ctx.Done():
+	}
+	return nil
+}
+
+// TestPeriodicOncePerCluster: two replicas work the same queue; both work
+// ordinary jobs, but the periodic job queued on start is queued once, by
+// the leader.
+func TestPeriodicOncePerCluster(t *testing.T) {
+	eachEngine(t, func(t *testing.T, st *sqlstore.DB, where jobs.Where) {
+		ctx := context.Background()
+		var replicas [2]*slowWorker
+		var queues [2]*jobs.Queue
+		for i := range replicas {
+			w := &slowWorker{}
+			replicas[i] = w
+			q, err := jobs.Open(ctx, where, jobs.Options{Work: true, Store: st, MaxWorkers: 1,
+				FetchPollInterval: 20 * time.Millisecond, FetchCooldown: 5 * time.Millisecond,
+				AddWorkers: func(ws *river.Workers) { river.AddWorker(ws, w); river.AddWorker(ws, tickWorker{}) },
+				Periodic: []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+					func() (river.JobArgs, *river.InsertOpts) { return tickArgs{}, nil }, &river.PeriodicJobOpts{RunOnStart: true})}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := q.Start(ctx); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { q.Close(ctx) })
+			queues[i] = q
+		}
+		var params []river.InsertManyParams
+		for range 40 {
+			params = append(params, river.InsertManyParams{Args: flakyArgs{}})
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			ticks := 0
+			counts, err := queues[0].Counts(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range counts {
+				if c.Kind == "test_tick" {
+					ticks += c.N
+				}
+			}
+			if ticks > 1 {
+				t.Fatalf("the periodic job was queued %d times: %+v", ticks, counts)
+			}
+			if ticks == 1 && replicas[0].runs.Load() > 0 && replicas[1].runs.Load() > 0 {
+				return // both replicas are working; only one queued the tick
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("after 30 s: ticks %d, replicas worked %d and %d jobs", ticks, replicas[0].runs.Load(), replicas[1].runs.Load())
+			}
+			if _, err := queues[1].InsertMany(ctx, params); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
+}
