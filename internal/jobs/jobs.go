@@ -226,7 +226,14 @@ func Migrate(ctx context.Context, where Where, log *slog.Logger) error {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	cfg := &rivermigrate.Config{Logger: log.With("component", "jobs")}
+	// River's migrator logs every step (and "nothing to apply" on every
+	// start); one line when something was applied says enough.
+	cfg := &rivermigrate.Config{Logger: slog.New(slog.DiscardHandler)}
+	applied := func(res *rivermigrate.MigrateResult) {
+		if len(res.Versions) > 0 {
+			log.Info("jobs: migrated the queue's tables", "versions", len(res.Versions), "to", res.Versions[len(res.Versions)-1].Version)
+		}
+	}
 	switch {
 	case where.SQLite != nil:
 		m, err := rivermigrate.New(riversqlite.New(where.SQLite), cfg)
@@ -238,10 +245,15 @@ func Migrate(ctx context.Context, where Where, log *slog.Logger) error {
 			return fmt.Errorf("jobs: migrate: %w", err)
 		}
 		defer tx.Rollback()
-		if _, err := m.MigrateTx(ctx, tx, rivermigrate.DirectionUp, nil); err != nil {
+		res, err := m.MigrateTx(ctx, tx, rivermigrate.DirectionUp, nil)
+		if err != nil {
 			return fmt.Errorf("jobs: migrate: %w", err)
 		}
-		return tx.Commit()
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("jobs: migrate: %w", err)
+		}
+		applied(res)
+		return nil
 	case where.PostgresURL != "":
 		// River's PostgreSQL migrations add enum values, which must be
 		// committed before use: each version runs in its own transaction
@@ -264,9 +276,11 @@ func Migrate(ctx context.Context, where Where, log *slog.Logger) error {
 		if err != nil {
 			return fmt.Errorf("jobs: migrate: %w", err)
 		}
-		if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		res, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil)
+		if err != nil {
 			return fmt.Errorf("jobs: migrate: %w", err)
 		}
+		applied(res)
 		return nil
 	}
 	return errors.New("jobs: migrate: no database given")
