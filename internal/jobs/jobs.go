@@ -54,8 +54,8 @@ type Options struct {
 	// Defaults: 100 ms and 20 ms on SQLite (which has no LISTEN/NOTIFY);
 	// River's own on PostgreSQL.
 	FetchPollInterval, FetchCooldown time.Duration
-	// PruneEvery and SnapshotEvery schedule the periodic jobs (default one
-	// hour and one day).
+	// PruneEvery and SnapshotEvery schedule the periodic jobs (default
+	// hourly, and daily at 03:00 UTC).
 	PruneEvery, SnapshotEvery time.Duration
 	// AddWorkers registers more job kinds, and Periodic more periodic jobs:
 	// the hook other parts of Tend (and tests) use to schedule their work.

@@ -80,8 +80,31 @@ func periodic(opt Options) []*river.PeriodicJob {
 		river.NewPeriodicJob(river.PeriodicInterval(cmp.Or(opt.PruneEvery, time.Hour)),
 			func() (river.JobArgs, *river.InsertOpts) { return PruneUsageArgs{}, nil },
 			&river.PeriodicJobOpts{ID: "usage_prune", RunOnStart: true}),
-		river.NewPeriodicJob(river.PeriodicInterval(cmp.Or(opt.SnapshotEvery, 24*time.Hour)),
+		river.NewPeriodicJob(snapshotSchedule(opt.SnapshotEvery),
 			func() (river.JobArgs, *river.InsertOpts) { return HealthSnapshotArgs{}, nil },
 			&river.PeriodicJobOpts{ID: "health_snapshot"}),
 	}
+}
+
+// snapshotSchedule is every (tests) or, by default, daily at 03:00 UTC: a
+// fixed hour rather than "24 h after the leader started", which processes
+// restarted more often than daily would never reach.
+func snapshotSchedule(every time.Duration) river.PeriodicSchedule {
+	if every > 0 {
+		return river.PeriodicInterval(every)
+	}
+	return dailyAt(3)
+}
+
+// dailyAt is a River schedule: every day at hour:00 UTC.
+type dailyAt int
+
+// Next is the first hour:00 UTC strictly after t.
+func (h dailyAt) Next(t time.Time) time.Time {
+	t = t.UTC()
+	next := time.Date(t.Year(), t.Month(), t.Day(), int(h), 0, 0, 0, time.UTC)
+	if !next.After(t) {
+		next = next.AddDate(0, 0, 1)
+	}
+	return next
 }
