@@ -79,7 +79,6 @@ type client interface {
 	JobList(context.Context, *river.JobListParams) (*river.JobListResult, error)
 	JobRetry(context.Context, int64) (*rivertype.JobRow, error)
 	JobCancel(context.Context, int64) (*rivertype.JobRow, error)
-	Subscribe(...river.EventKind) (<-chan *river.Event, func())
 }
 
 // Queue is a River client on Tend's database.
@@ -210,12 +209,6 @@ func (q *Queue) InsertMany(ctx context.Context, params []river.InsertManyParams)
 // Get returns one job.
 func (q *Queue) Get(ctx context.Context, id int64) (*rivertype.JobRow, error) {
 	return q.c.JobGet(ctx, id)
-}
-
-// Subscribe reports events of the jobs this process works (tests wait on
-// them).
-func (q *Queue) Subscribe(kinds ...river.EventKind) (<-chan *river.Event, func()) {
-	return q.c.Subscribe(kinds...)
 }
 
 // Migrate brings River's own tables (river_job, river_leader, …; River's
