@@ -65,8 +65,8 @@ nothing but a second writer to the one file.`,
 // jobsWhere is where the job queue lives: the PostgreSQL database, or on
 // SQLite Tend's own single writing connection, shared. Measured here
 // (docs/benchmarks.md): with River saturated, a Tend write transaction
-// waited p99 ≈ 0.2 s on the shared connection, where Go's pool hands the
-// connection over in turn, but 0.6–1.1 s with River on a connection of its
+// waited p99 0.2–0.9 s on the shared connection, where Go's pool hands the
+// connection over in turn, but 0.5–3.7 s with River on a connection of its
 // own, where the two meet at SQLite's file lock and its busy handler
 // sleeps and polls.
 func (e *env) jobsWhere(st store.Store) (jobs.Where, error) {
