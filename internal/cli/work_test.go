@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tendhq/tend/internal/jobs"
+	"github.com/tendhq/tend/internal/store/postgres/pgtest"
 	"github.com/tendhq/tend/internal/store/sqlite"
 )
 
@@ -17,7 +18,24 @@ import (
 func TestWork(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	if _, _, err := run(t, dir, "migrate"); err != nil {
+	w, err := sqlite.OpenWriter(context.Background(), filepath.Join(dir, "tend.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	testWork(t, dir, nil, jobs.Where{SQLite: w})
+}
+
+// TestWorkPostgres is TestWork on PostgreSQL, where web and workers may
+// run on different machines.
+func TestWorkPostgres(t *testing.T) {
+	t.Parallel()
+	url := pgtest.Schema(t)
+	testWork(t, t.TempDir(), []string{"--database-url", url}, jobs.Where{PostgresURL: url})
+}
+
+func testWork(t *testing.T, dir string, flags []string, where jobs.Where) {
+	if _, _, err := run(t, dir, append(flags, "migrate")...); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -26,19 +44,15 @@ func TestWork(t *testing.T) {
 	var out bytes.Buffer
 	root.SetOut(&out)
 	root.SetErr(&out)
-	root.SetArgs([]string{"--data-dir", dir, "--log-level", "warn", "work"})
+	root.SetArgs(append([]string{"--data-dir", dir, "--log-level", "warn", "work"}, flags...))
 	done := make(chan error, 1)
 	go func() { done <- root.ExecuteContext(ctx) }()
 
-	w, err := sqlite.OpenWriter(ctx, filepath.Join(dir, "tend.db"))
+	q, err := jobs.Open(ctx, where, jobs.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer w.Close()
-	q, err := jobs.Open(ctx, jobs.Where{SQLite: w}, jobs.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	defer q.Close(ctx)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		counts, err := q.Counts(ctx)
