@@ -165,6 +165,13 @@ func TestEnqueueAndWork(t *testing.T) {
 		if n := w.runs.Load(); n != 20 {
 			t.Fatalf("20 jobs ran %d times", n)
 		}
+		// The health snapshot hook is registered and completes (it only
+		// logs until health scoring is wired to it).
+		r, err := q.Insert(context.Background(), jobs.HealthSnapshotArgs{}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitState(t, q, r.Job.ID, rivertype.JobStateCompleted)
 	})
 }
 
