@@ -88,6 +88,8 @@ then works on that database from the command line.`,
 		usageCmd(e),
 		benchCmd(e),
 		configCmd(e),
+		healthCmd(e),
+		scorecardCmd(e),
 		versionCmd(e),
 	)
 	return root

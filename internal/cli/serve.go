@@ -103,8 +103,8 @@ func (e *env) demoCommand(args string) string {
 }
 
 // demoUsageDays is how many days of product usage the demo company gets:
-// enough for the 30-day metrics and their trend against the 30 before.
-const demoUsageDays = 60
+// all the demo has, so health scores can be checked against past churns.
+const demoUsageDays = demo.UsageDays
 
 func loadDemo(ctx context.Context, e *env, st store.Store, seed int64) error {
 	n, err := st.Accounts().Count(ctx, store.Query{})

@@ -38,7 +38,9 @@ func TestAccountJourney(t *testing.T) {
 	if h := tb.text("main h1"); h != "Accounts" {
 		t.Fatalf("the accounts page is headed %q", h)
 	}
-	if got, want := tb.text(".page-head .subtle"), thousands(len(a.co.Accounts))+" accounts"; !strings.HasPrefix(got, want) {
+	customers, _ := a.customers(t)
+	if got, want := tb.text(".page-head .subtle"), fmt.Sprintf("%s accounts: %s customers, %s churned or prospects",
+		thousands(len(a.co.Accounts)), thousands(customers), thousands(len(a.co.Accounts)-customers)); !strings.HasPrefix(got, want) {
 		t.Errorf("the accounts page says %q, want it to start with %q", got, want)
 	}
 	if n := tb.count("table.table tbody tr"); n != 50 {
@@ -176,8 +178,9 @@ func TestDashboard(t *testing.T) {
 	if h := tb.text("main h1"); h != "Dashboard" {
 		t.Fatalf("the dashboard is headed %q", h)
 	}
-	if label, value := tb.text(".kpis > li:first-child .kpi-label"), tb.text(".kpis > li:first-child .kpi-value"); label != "Accounts" || value != thousands(a.live()) {
-		t.Errorf("the first headline figure is %s %s, want Accounts %s (the live accounts)", label, value, thousands(a.live()))
+	customers, byCSM := a.customers(t)
+	if label, value := tb.text(".kpis > li:first-child .kpi-label"), tb.text(".kpis > li:first-child .kpi-value"); label != "Customers" || value != thousands(customers) {
+		t.Errorf("the first headline figure is %s %s, want Customers %s", label, value, thousands(customers))
 	}
 
 	// The Pareto chart is an inline SVG drawn on the server: a curve, the
@@ -210,9 +213,15 @@ func TestDashboard(t *testing.T) {
 	if len(books) == 0 {
 		t.Error("the dashboard shows no CSM books")
 	}
-	for _, b := range books {
-		if _, ok := names[b]; !ok {
+	counts := tb.texts("#books tbody td:nth-child(2)")
+	for i, b := range books {
+		email, ok := names[b]
+		if !ok {
 			t.Errorf("the dashboard shows a book for %q, who is not one of the demo company's users", b)
+			continue
+		}
+		if i < len(counts) && counts[i] != thousands(byCSM[email]) {
+			t.Errorf("the dashboard counts %s customers in %s's book, want %s", counts[i], b, thousands(byCSM[email]))
 		}
 	}
 	tb.screenshot("dashboard")

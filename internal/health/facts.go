@@ -61,7 +61,10 @@ type Ticket struct {
 	Opened, Closed civil.Date
 	Priority       string
 	Escalated      bool
-	CSAT           int // 1–5, 0 when not rated
+	// EscalatedOn is the day it was escalated when known; a zero
+	// EscalatedOn with Escalated set counts the escalation from Opened.
+	EscalatedOn civil.Date
+	CSAT        int // 1–5, 0 when not rated
 }
 
 // Invoice is one invoice; Paid is zero while unpaid.

@@ -74,6 +74,8 @@ type Store interface {
 	RetentionStamp(ctx context.Context) (string, error)
 	// Usage is product usage: write keys, messages, rollups, the ingestion log.
 	Usage
+	// Health is health scoring's inputs, pulses, scorecards and scores.
+	Health
 
 	// Analyze refreshes the query planner's statistics; worth calling
 	// after a bulk import, before the next autovacuum would.

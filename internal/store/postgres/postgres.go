@@ -42,6 +42,7 @@ var Dialect = &sqlstore.Dialect{
 	MaxDate:    "DATE '9999-12-31'",
 	MinDate:    "DATE '0001-01-01'",
 	LowerText:  func(col string) string { return "lower(" + col + ")" },
+	DayOf:      func(col string) string { return "(" + col + " AT TIME ZONE 'UTC')::date" },
 	AnalyzeSQL: "ANALYZE",
 }
 

@@ -31,12 +31,14 @@ var Dialect = &sqlstore.Dialect{
 	AttrExpr: func(string) string {
 		return "json_extract(t.attributes, ?)"
 	},
-	AttrPath:   func(key string) string { return `$."` + key + `"` },
-	Constraint: constraint,
-	MaxDate:    "'9999-12-31'",
-	MinDate:    "'0001-01-01'",
-	LowerText:  func(col string) string { return col + " COLLATE NOCASE" },
-	AnalyzeSQL: "ANALYZE",
+	AttrPath:     func(key string) string { return `$."` + key + `"` },
+	Constraint:   constraint,
+	MaxDate:      "'9999-12-31'",
+	MinDate:      "'0001-01-01'",
+	LowerText:    func(col string) string { return col + " COLLATE NOCASE" },
+	OneConnScans: true,
+	DayOf:        func(col string) string { return "substr(" + col + ", 1, 10)" },
+	AnalyzeSQL:   "ANALYZE",
 }
 
 // Open opens (creating if needed) the database file at path. Call Migrate

@@ -31,6 +31,14 @@ type Dialect struct {
 	Constraint func(err error) (kind, column string)
 	// NullsLastDesc: the sentinel used to sort missing dates last.
 	MaxDate, MinDate string
+	// DayOf is the SQL expression for the UTC calendar day of a stored
+	// timestamp column, in a form civil.Date scans.
+	DayOf func(col string) string
+	// OneConnScans reports that one connection can read several result
+	// sets at once (SQLite): merged scans then share one read transaction,
+	// and so one snapshot. Otherwise (PostgreSQL's protocol reads one
+	// result at a time) each scan takes a connection of its own.
+	OneConnScans bool
 	// LowerText is the case-insensitive sort expression for a text column.
 	LowerText func(col string) string
 	// AnalyzeSQL refreshes planner statistics.

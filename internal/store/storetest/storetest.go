@@ -48,6 +48,11 @@ func Run(t *testing.T, open Opener) {
 		{"RetentionBook", testRetentionBook},
 		{"ExchangeRates", testExchangeRates},
 		{"Usage", testUsage},
+		{"HealthFacts", testHealthFacts},
+		{"HealthFactsDemo", testHealthFactsDemo},
+		{"HealthScores", testHealthScores},
+		{"Pulses", testPulses},
+		{"Scorecards", testScorecards},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -59,7 +64,7 @@ func Run(t *testing.T, open Opener) {
 
 var ctx = context.Background()
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)

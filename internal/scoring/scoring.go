@@ -1,0 +1,269 @@
+// Package scoring joins the store and the health core: it reads every
+// account's Facts and adoption in bulk, scores them with the active
+// scorecard set, and writes the scores and their history; it rebuilds a
+// stored score's explanation, and backtests the scorecards against the
+// churn that followed past days. The arithmetic is internal/health's; this
+// package only moves data.
+package scoring
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/tendhq/tend/internal/adoption"
+	"github.com/tendhq/tend/internal/civil"
+	"github.com/tendhq/tend/internal/health"
+	"github.com/tendhq/tend/internal/store"
+	"github.com/tendhq/tend/internal/usage"
+)
+
+// SetName is the name the scorecard set is versioned under in the store:
+// the set is one document, so a change to any scorecard in it is one new
+// version of the whole.
+const SetName = "scorecards"
+
+// Scorecards is the scorecard set in force and where it came from.
+type Scorecards struct {
+	Set *health.Set
+	// Version is the stored version; 0 is the set Tend ships with, in
+	// force while none has been applied.
+	Version int
+	// Stored is the stored version's record (zero for the default).
+	Stored store.Scorecard
+}
+
+// Active reads the scorecard set in force.
+func Active(ctx context.Context, st store.Health) (Scorecards, error) {
+	all, err := st.ActiveScorecards(ctx)
+	if err != nil {
+		return Scorecards{}, err
+	}
+	for _, c := range all {
+		if c.Name != SetName {
+			continue
+		}
+		set, err := health.Parse([]byte(c.YAML))
+		if err != nil {
+			return Scorecards{}, fmt.Errorf("the stored scorecards, version %d: %w", c.Version, err)
+		}
+		return Scorecards{Set: set, Version: c.Version, Stored: c}, nil
+	}
+	return Scorecards{Set: health.Default()}, nil
+}
+
+// Version reads one stored version of the set (0: the default).
+func Version(ctx context.Context, st store.Health, version int) (*health.Set, error) {
+	if version == 0 {
+		return health.Default(), nil
+	}
+	all, err := st.ScorecardVersions(ctx, SetName)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range all {
+		if c.Version == version {
+			return health.Parse([]byte(c.YAML))
+		}
+	}
+	return nil, fmt.Errorf("scorecards version %d: %w", version, store.ErrNotFound)
+}
+
+// Apply checks src and stores it as the next version of the set. An
+// invalid set is refused with health.Problems (each at its line and
+// column) and nothing is stored.
+func Apply(ctx context.Context, st store.Health, src []byte, by int64, note string) (store.Scorecard, error) {
+	if _, err := health.Parse(src); err != nil {
+		return store.Scorecard{}, err
+	}
+	c := store.Scorecard{Name: SetName, YAML: string(src), Note: note, CreatedBy: by}
+	if err := st.SaveScorecard(ctx, &c); err != nil {
+		return store.Scorecard{}, err
+	}
+	return c, nil
+}
+
+// Detail is what a stored score keeps besides its number: the metric
+// values it read and the scorecard that applied, from which Explain
+// rebuilds every point with the version the score names. Keeping values
+// rather than the whole explanation keeps a score a few hundred bytes.
+type Detail struct {
+	Values    health.Values `json:"values"`
+	Scorecard string        `json:"scorecard"`
+	Why       string        `json:"why"`
+}
+
+// Summary is what a full recompute did.
+type Summary struct {
+	AsOf     civil.Date     `json:"as_of"`
+	Version  int            `json:"scorecards_version"`
+	Accounts int            `json:"accounts"`
+	Colours  map[string]int `json:"colours"` // red, yellow, green, not_enough_data
+	// Read, Scored and Wrote are the time spent reading inputs, scoring
+	// and writing.
+	Read  time.Duration `json:"read_ns"`
+	Score time.Duration `json:"score_ns"`
+	Write time.Duration `json:"write_ns"`
+}
+
+// writeChunk is how many scores go to the store per call while a full
+// recompute writes.
+const writeChunk = 5000
+
+// usageOn reads every account's adoption values as of day, by account.
+func usageOn(ctx context.Context, st store.Store, cat *usage.Catalog, day civil.Date) (map[int64]map[string]float64, error) {
+	out := map[int64]map[string]float64{}
+	err := adoption.MeasureAll(ctx, st, cat, usage.DayOf(day.Time()), func(r adoption.Report) error {
+		out[r.AccountID] = r.Values
+		return nil
+	})
+	return out, err
+}
+
+// Recompute scores every account as of asOf with the set in force and
+// stores the scores (each one's current score and a history point).
+func Recompute(ctx context.Context, st store.Store, asOf civil.Date) (Summary, error) {
+	sum := Summary{AsOf: asOf, Colours: map[string]int{}}
+	cards, err := Active(ctx, st)
+	if err != nil {
+		return sum, err
+	}
+	sum.Version = cards.Version
+	t0 := time.Now()
+	cat, err := adoption.LoadCatalog(ctx, st)
+	if err != nil {
+		return sum, err
+	}
+	use, err := usageOn(ctx, st, cat, asOf)
+	if err != nil {
+		return sum, err
+	}
+	var (
+		scores  []store.HealthScore
+		r       health.Result
+		scoring time.Duration
+		now     = time.Now().UTC()
+	)
+	// The scans hold read connections: collect every score, then write.
+	err = st.EachHealthFacts(ctx, asOf, func(f *health.Facts) error {
+		s0 := time.Now()
+		if u, ok := use[f.AccountID]; ok {
+			f.Usage = append(f.Usage[:0], health.UsageSnapshot{AsOf: asOf, Values: u})
+		} else {
+			f.Usage = f.Usage[:0]
+		}
+		hs, err := scoreOne(cards, f, asOf, now, &r)
+		if err != nil {
+			return err
+		}
+		scores = append(scores, hs)
+		sum.Colours[string(r.Colour)]++
+		scoring += time.Since(s0)
+		return nil
+	})
+	if err != nil {
+		return sum, err
+	}
+	sum.Accounts = len(scores)
+	sum.Score = scoring
+	sum.Read = time.Since(t0) - scoring
+	t1 := time.Now()
+	for i := 0; i < len(scores); i += writeChunk {
+		if err := st.PutHealthScores(ctx, scores[i:min(i+writeChunk, len(scores))]); err != nil {
+			return sum, err
+		}
+	}
+	sum.Write = time.Since(t1)
+	return sum, nil
+}
+
+// scoreOne scores f as of day into r and returns it as the store keeps it.
+func scoreOne(cards Scorecards, f *health.Facts, day civil.Date, now time.Time, r *health.Result) (store.HealthScore, error) {
+	v := health.Metrics(f, day)
+	p := health.ProfileOf(f)
+	cards.Set.ScoreInto(&p, &v, r)
+	detail, err := json.Marshal(Detail{Values: v, Scorecard: r.Scorecard, Why: r.Why})
+	if err != nil {
+		return store.HealthScore{}, err
+	}
+	hs := store.HealthScore{AccountID: f.AccountID, ScoredAt: now, Day: day, Scorecard: r.Scorecard,
+		Version: cards.Version, Detail: detail}
+	if r.Colour != health.NotEnoughData {
+		score := math.Round(r.Score*10) / 10
+		hs.Score, hs.Colour = &score, string(r.Colour)
+	}
+	return hs, nil
+}
+
+// Rescore scores one account as of day from the store and stores the
+// score: what a change to its inputs sets off.
+func Rescore(ctx context.Context, st store.Store, accountID int64, day civil.Date) (store.HealthScore, health.Result, error) {
+	var r health.Result
+	cards, err := Active(ctx, st)
+	if err != nil {
+		return store.HealthScore{}, r, err
+	}
+	f, err := st.HealthFacts(ctx, accountID, day)
+	if err != nil {
+		return store.HealthScore{}, r, err
+	}
+	cat, err := adoption.LoadCatalog(ctx, st)
+	if err != nil {
+		return store.HealthScore{}, r, err
+	}
+	rep, err := adoption.Measure(ctx, st, cat, accountID, usage.DayOf(day.Time()), 0)
+	if err != nil {
+		return store.HealthScore{}, r, err
+	}
+	if rep.MAU > 0 || rep.Events > 0 || rep.EventsPrev > 0 {
+		f.Usage = []health.UsageSnapshot{{AsOf: day, Values: rep.Values}}
+	}
+	hs, err := scoreOne(cards, f, day, time.Now().UTC(), &r)
+	if err != nil {
+		return hs, r, err
+	}
+	return hs, r, st.PutHealthScores(ctx, []store.HealthScore{hs})
+}
+
+// Explanation is a stored score with every point explained.
+type Explanation struct {
+	Score  store.HealthScore `json:"score"`
+	Result health.Result     `json:"result"`
+}
+
+// Explain rebuilds the explanation of a stored score from the values it
+// kept, with the scorecard version it was scored by.
+func Explain(ctx context.Context, st store.Health, hs store.HealthScore) (health.Result, error) {
+	var d Detail
+	if err := json.Unmarshal(hs.Detail, &d); err != nil {
+		return health.Result{}, fmt.Errorf("score of account %d: %w", hs.AccountID, err)
+	}
+	set, err := Version(ctx, st, hs.Version)
+	if err != nil {
+		return health.Result{}, err
+	}
+	for _, sc := range set.Scorecards {
+		if sc.Name == d.Scorecard {
+			r := sc.Score(&d.Values)
+			r.Why = d.Why
+			return r, nil
+		}
+	}
+	return health.Result{}, fmt.Errorf("score of account %d: scorecard %q is not in version %d", hs.AccountID, d.Scorecard, hs.Version)
+}
+
+// ExplainAccount is the account's current score explained.
+func ExplainAccount(ctx context.Context, st store.Health, accountID int64) (Explanation, error) {
+	hs, err := st.HealthScore(ctx, accountID)
+	if err != nil {
+		return Explanation{}, err
+	}
+	r, err := Explain(ctx, st, hs)
+	return Explanation{Score: hs, Result: r}, err
+}
+
+// ErrNoScores is returned when nothing has been scored yet.
+var ErrNoScores = errors.New("no account has been scored yet: run `tend health recompute`")

@@ -1,0 +1,388 @@
+package sqlstore
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/tendhq/tend/internal/civil"
+	"github.com/tendhq/tend/internal/customer"
+	"github.com/tendhq/tend/internal/health"
+	"github.com/tendhq/tend/internal/revenue"
+	"github.com/tendhq/tend/internal/store"
+)
+
+// Health facts are read the way EachAccountUsage reads rollups: one scan
+// per table, each ordered by account, merged on the account id — so a full
+// recompute costs a fixed number of statements whatever the number of
+// accounts, and memory holds one account (plus one chunk of the MRR
+// history, below). The one-account reader runs the same statements with
+// the account's id in their WHERE clause.
+
+// factsSpec is one ordered scan: its statement (with %s where the WHERE
+// clause goes, over the table aliased t), and how a row is added to the
+// account's Facts. Rows are scanned once, into the variables of
+// factsRow, before into reads them.
+type factsSpec struct {
+	q    string
+	into func(r *factsRow, f *health.Facts)
+	dst  func(r *factsRow) []any
+}
+
+// factsRow holds the scanned columns of every child scan (each uses some).
+type factsRow struct {
+	acct       int64
+	d1, d2, d3 civil.Date
+	s1, s2, s3 string
+	n1, n2     int64
+	b1         bool
+	nullN      sql.NullInt64
+	csmID      int64 // the current account's CSM, for activities
+	roles      []string
+}
+
+func (db *DB) factsSpecs() []factsSpec {
+	day := db.D.DayOf
+	return []factsSpec{
+		{"SELECT t.account_id, t.kind, t.score, " + day("t.responded_at") + " FROM surveys t %s ORDER BY t.account_id",
+			func(r *factsRow, f *health.Facts) {
+				f.Surveys = append(f.Surveys, health.Survey{On: r.d1, Kind: r.s1, Score: int(r.n1)})
+			},
+			func(r *factsRow) []any { return []any{&r.acct, strScan{&r.s1}, intScan{&r.n1}, dayScan{&r.d1}} }},
+		{"SELECT t.account_id, " + day("t.opened_at") + ", " + day("t.closed_at") + ", t.priority, t.escalated, t.csat FROM tickets t %s ORDER BY t.account_id",
+			func(r *factsRow, f *health.Facts) {
+				f.Tickets = append(f.Tickets, health.Ticket{Opened: r.d1, Closed: r.d2, Priority: r.s1, Escalated: r.b1, CSAT: int(r.nullN.Int64)})
+			},
+			func(r *factsRow) []any {
+				return []any{&r.acct, dayScan{&r.d1}, dayScan{&r.d2}, strScan{&r.s1}, boolScan{&r.b1}, &r.nullN}
+			}},
+		{"SELECT t.account_id, t.issued_on, t.due_on, t.paid_on, t.amount FROM invoices t %s ORDER BY t.account_id",
+			func(r *factsRow, f *health.Facts) {
+				f.Invoices = append(f.Invoices, health.Invoice{Issued: r.d1, Due: r.d2, Paid: r.d3, Amount: r.n1})
+			},
+			func(r *factsRow) []any {
+				return []any{&r.acct, dayScan{&r.d1}, dayScan{&r.d2}, dayScan{&r.d3}, intScan{&r.n1}}
+			}},
+		{"SELECT t.account_id, t.roles, " + day("t.created_at") + ", t.left_on FROM contacts t %s ORDER BY t.account_id",
+			func(r *factsRow, f *health.Facts) {
+				f.Contacts = append(f.Contacts, health.Contact{Roles: r.roles, Since: r.d1, Left: r.d2})
+			},
+			func(r *factsRow) []any { return []any{&r.acct, listScan{&r.roles}, dayScan{&r.d1}, dayScan{&r.d2}} }},
+		{"SELECT t.account_id, " + day("t.occurred_at") + ", t.kind, t.author_id FROM activities t %s ORDER BY t.account_id",
+			func(r *factsRow, f *health.Facts) {
+				f.Touches = append(f.Touches, health.Touch{On: r.d1, Kind: r.s1, ByCSM: r.csmID != 0 && r.nullN.Int64 == r.csmID})
+			},
+			func(r *factsRow) []any { return []any{&r.acct, dayScan{&r.d1}, strScan{&r.s1}, &r.nullN} }},
+		{"SELECT t.account_id, " + day("t.set_at") + ", t.expires_on, t.colour, t.reason, u.email FROM health_pulses t LEFT JOIN users u ON u.id = t.set_by %s ORDER BY t.account_id, t.set_at, t.id",
+			func(r *factsRow, f *health.Facts) {
+				f.Pulses = append(f.Pulses, health.Pulse{Set: r.d1, Expires: r.d2, Colour: r.s1, Reason: r.s2, By: r.s3})
+			},
+			func(r *factsRow) []any {
+				return []any{&r.acct, dayScan{&r.d1}, dayScan{&r.d2}, strScan{&r.s1}, strScan{&r.s2}, strScan{&r.s3}}
+			}},
+	}
+}
+
+// accountsFactsSQL reads the accounts themselves, the scan that drives the
+// merge.
+const accountsFactsSQL = "SELECT t.id, t.external_id, t.name, t.parent_id, t.tier, t.touch_model, t.lifecycle, t.industry, t.region, t.csm_id, t.customer_since, t.renewal_on, t.mrr, t.currency, t.attributes FROM accounts t %s ORDER BY t.id"
+
+// subsFactsSQL reads what the revenue core needs of subscriptions (it
+// reads updated_at of ended ones only; parsing every row's was a tenth of
+// the MRR history's cost).
+const subsFactsSQL = "SELECT t.account_id, t.product, t.mrr, t.currency, t.start_on, t.end_on, t.status, t.trial, t.auto_renew, t.discount_percent, CASE WHEN t.status = '" + customer.SubEnded + "' THEN t.updated_at END FROM subscriptions t %s ORDER BY t.account_id"
+
+// factsCursor is one open scan of the merge.
+type factsCursor struct {
+	spec factsSpec
+	rows *sql.Rows
+	row  factsRow
+	dst  []any
+	ok   bool
+}
+
+func (c *factsCursor) advance() error {
+	c.ok = c.rows.Next()
+	if !c.ok {
+		return c.rows.Err()
+	}
+	return c.rows.Scan(c.dst...)
+}
+
+// EachHealthFacts streams every account's Facts in id order.
+func (db *DB) EachHealthFacts(ctx context.Context, asOf civil.Date, each func(*health.Facts) error) error {
+	var eachErr error
+	err := db.readFacts(ctx, 0, asOf, func(f *health.Facts) error {
+		eachErr = each(f)
+		return eachErr
+	})
+	switch {
+	case err == nil:
+		return nil
+	case eachErr != nil:
+		return eachErr // each's own error, as it gave it
+	}
+	return fmt.Errorf("health facts: %w", err)
+}
+
+// HealthFacts reads one account's Facts.
+func (db *DB) HealthFacts(ctx context.Context, accountID int64, asOf civil.Date) (*health.Facts, error) {
+	var out *health.Facts
+	err := db.readFacts(ctx, accountID, asOf, func(f *health.Facts) error {
+		out = f
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("health facts of account %d: %w", accountID, err)
+	}
+	if out == nil {
+		return nil, fmt.Errorf("account %d: %w", accountID, store.ErrNotFound)
+	}
+	return out, nil
+}
+
+// readFacts is the merge: every account (or only account one, if not 0).
+func (db *DB) readFacts(ctx context.Context, one int64, asOf civil.Date, each func(*health.Facts) error) error {
+	if asOf.IsZero() {
+		return fmt.Errorf("as-of day is required")
+	}
+	rates, err := db.revenueRates(ctx)
+	if err != nil {
+		return err
+	}
+	where, accountWhere := "", ""
+	var args []any
+	if one != 0 {
+		where, accountWhere = "WHERE t.account_id = ?", "WHERE t.id = ?"
+		args = []any{one}
+	}
+	var q querier = db.R
+	if db.D.OneConnScans {
+		tx, err := db.R.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		q = tx
+	}
+	query := func(sqlText, w string) (*sql.Rows, error) {
+		return q.QueryContext(ctx, db.D.rebind(fmt.Sprintf(sqlText, w)), args...)
+	}
+	// Open every scan before reading any: each holds its connection (or
+	// shares the one read transaction) for the whole merge.
+	accts, err := query(accountsFactsSQL, accountWhere)
+	if err != nil {
+		return err
+	}
+	defer accts.Close()
+	subRows, err := query(subsFactsSQL, where)
+	if err != nil {
+		return err
+	}
+	defer subRows.Close()
+	mrr := &mrrHistory{rows: subRows, asOf: asOf, rates: rates}
+	specs := db.factsSpecs()
+	cs := make([]*factsCursor, len(specs))
+	for i, sp := range specs {
+		rows, err := query(sp.q, where)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		c := &factsCursor{spec: sp, rows: rows}
+		c.dst = sp.dst(&c.row)
+		cs[i] = c
+	}
+	for _, c := range cs {
+		if err := c.advance(); err != nil {
+			return err
+		}
+	}
+	if err := mrr.start(); err != nil {
+		return err
+	}
+	for accts.Next() {
+		f := &health.Facts{}
+		var attrs string
+		if err := accts.Scan(&f.AccountID, strScan{&f.ExternalID}, &f.Name, intScan{&f.ParentID}, &f.Tier, &f.TouchModel, &f.Lifecycle,
+			&f.Industry, &f.Region, intScan{&f.CSMID}, dayScan{&f.CustomerSince}, dayScan{&f.RenewalOn}, intScan{&f.MRR}, &f.Currency, strScan{&attrs}); err != nil {
+			return err
+		}
+		if attrs != "" && attrs != "{}" {
+			if err := json.Unmarshal([]byte(attrs), &f.Attributes); err != nil {
+				return fmt.Errorf("account %d: stored attributes: %w", f.AccountID, err)
+			}
+		}
+		for _, c := range cs {
+			// Rows of accounts that no longer exist (deleted while the
+			// scans ran) are skipped.
+			for c.ok && c.row.acct < f.AccountID {
+				if err := c.advance(); err != nil {
+					return err
+				}
+			}
+			c.row.csmID = f.CSMID
+			for c.ok && c.row.acct == f.AccountID {
+				c.spec.into(&c.row, f)
+				if err := c.advance(); err != nil {
+					return err
+				}
+			}
+		}
+		if f.MRRChanges, err = mrr.timeline(f.AccountID); err != nil {
+			return err
+		}
+		if err := each(f); err != nil {
+			return err
+		}
+	}
+	return accts.Err()
+}
+
+// revenueRates reads the stored exchange rates in the revenue core's form.
+func (db *DB) revenueRates(ctx context.Context) (map[string]revenue.Rate, error) {
+	rs, err := db.ExchangeRates(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]revenue.Rate, len(rs))
+	for _, r := range rs {
+		rate, err := revenue.ParseRate(r.Rate)
+		if err != nil {
+			return nil, fmt.Errorf("exchange rate for %s: %w", r.Currency, err)
+		}
+		out[r.Currency] = rate
+	}
+	return out, nil
+}
+
+// mrrChunk is how many subscription rows one revenue book is built from:
+// the subscriptions are read in account order and turned into MRR
+// histories a chunk of whole accounts at a time, so memory holds one chunk.
+const mrrChunk = 20_000
+
+// mrrHistory turns the ordered subscription scan into each account's MRR
+// over time, in the reporting currency, by the revenue core's reading of
+// subscriptions (the retention book's): one book per chunk of accounts.
+// An account with a paid subscription in a currency that has no exchange
+// rate gets no MRR history rather than a wrong one.
+type mrrHistory struct {
+	rows  *sql.Rows
+	asOf  civil.Date
+	rates map[string]revenue.Rate
+
+	next    customer.Subscription // the row read ahead
+	hasNext bool
+	buf     []customer.Subscription
+	book    *revenue.Book
+	last    int64 // the last account of book
+	skip    map[int64]bool
+}
+
+func (m *mrrHistory) start() error { return m.read() }
+
+func (m *mrrHistory) read() error {
+	m.hasNext = m.rows.Next()
+	if !m.hasNext {
+		return m.rows.Err()
+	}
+	s := &m.next
+	return m.rows.Scan(&s.AccountID, &s.Product, intScan{&s.MRR}, &s.Currency, dayScan{&s.StartOn}, dayScan{&s.EndOn}, &s.Status,
+		boolScan{&s.Trial}, boolScan{&s.AutoRenew}, floatScan{&s.DiscountPercent}, timeScan{&s.UpdatedAt})
+}
+
+// timeline is the MRR history of account id; ids must come in order.
+func (m *mrrHistory) timeline(id int64) ([]health.MRRPoint, error) {
+	if id > m.last && m.hasNext {
+		if err := m.load(); err != nil {
+			return nil, err
+		}
+	}
+	if m.book == nil || m.skip[id] {
+		return nil, nil
+	}
+	steps := m.book.Timeline(id)
+	if len(steps) == 0 {
+		return nil, nil
+	}
+	out := make([]health.MRRPoint, len(steps))
+	for i, s := range steps {
+		out[i] = health.MRRPoint{From: s.Date, MRR: s.MRR}
+	}
+	return out, nil
+}
+
+// load builds the book of the next chunk of whole accounts.
+func (m *mrrHistory) load() error {
+	m.buf = m.buf[:0]
+	clear(m.skip)
+	for m.hasNext {
+		s := m.next
+		if len(m.buf) >= mrrChunk && s.AccountID != m.last {
+			break
+		}
+		m.last = s.AccountID
+		if _, ok := m.rates[cmp.Or(s.Currency, revenue.DefaultCurrency)]; !ok && !strings.EqualFold(cmp.Or(s.Currency, revenue.DefaultCurrency), revenue.DefaultCurrency) && !s.Trial && s.MRR != 0 {
+			if m.skip == nil {
+				m.skip = map[int64]bool{}
+			}
+			m.skip[s.AccountID] = true
+		}
+		m.buf = append(m.buf, s)
+		if err := m.read(); err != nil {
+			return err
+		}
+	}
+	if len(m.skip) > 0 {
+		m.buf = slices.DeleteFunc(m.buf, func(s customer.Subscription) bool { return m.skip[s.AccountID] })
+	}
+	book, err := revenue.Build(m.buf, revenue.Options{AsOf: m.asOf, Rates: m.rates})
+	if err != nil {
+		return fmt.Errorf("MRR history: %w", err)
+	}
+	m.book = book
+	return nil
+}
+
+// dayScan reads a calendar day like civil.Date's Scan, parsing the
+// engines' YYYY-MM-DD text directly (time.Parse was a tenth of a full
+// read of every account's facts).
+type dayScan struct{ p *civil.Date }
+
+func (s dayScan) Scan(src any) error {
+	var b []byte
+	switch v := src.(type) {
+	case string:
+		if len(v) == 10 {
+			b = []byte(v)
+		}
+	case []byte:
+		if len(v) == 10 {
+			b = v
+		}
+	}
+	if b == nil || b[4] != '-' || b[7] != '-' {
+		return s.p.Scan(src)
+	}
+	num := func(b []byte) int {
+		n := 0
+		for _, c := range b {
+			if c < '0' || c > '9' {
+				return -1
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n
+	}
+	y, m, d := num(b[:4]), num(b[5:7]), num(b[8:10])
+	if y < 0 || m < 1 || m > 12 || d < 1 || d > 31 {
+		return s.p.Scan(src)
+	}
+	*s.p = civil.Date{Year: y, Month: time.Month(m), Day: d}
+	return nil
+}
