@@ -25,7 +25,10 @@ import (
 )
 
 func serveCmd(e *env) *cobra.Command {
-	var seed int64
+	var (
+		seed      int64
+		noWorkers bool
+	)
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the web UI and the JSON API",
@@ -34,7 +37,10 @@ func serveCmd(e *env) *cobra.Command {
 With --demo, Tend starts on a fresh demo company (a separate database file,
 tend-demo.db in the data directory, recreated on every start), so trying
 Tend never touches real data; 'tend --demo <command>' works on it from the
-command line while it runs, or after.`,
+command line while it runs, or after.
+
+serve also runs the background job workers; with --no-workers it leaves
+them to 'tend work' processes (see 'tend work --help').`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
@@ -76,10 +82,11 @@ command line while it runs, or after.`,
 					}
 				}()
 			}
-			return serve(ctx, e, st, opts)
+			return serve(ctx, e, st, opts, !noWorkers)
 		},
 	}
 	cmd.Flags().Int64Var(&seed, "seed", 1, "seed of the demo company (with --demo)")
+	cmd.Flags().BoolVar(&noWorkers, "no-workers", false, "serve the web UI and API only; background jobs are left to 'tend work'")
 	config.Bind(&e.cfg, cmd.Flags(), config.Server, config.Ingestion, config.Matching)
 	return cmd
 }
@@ -144,11 +151,18 @@ func loadDemo(ctx context.Context, e *env, st store.Store, seed int64) error {
 	return nil
 }
 
-func serve(ctx context.Context, e *env, st store.Store, opts server.Options) error {
+func serve(ctx context.Context, e *env, st store.Store, opts server.Options, work bool) (err error) {
 	ln, err := net.Listen("tcp", e.cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", e.cfg.Listen, err)
 	}
+	q, err := e.startQueue(ctx, st, work)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer func() { err = errors.Join(err, e.stopQueue(q)) }() // after the HTTP server and ingestion
+	opts.Jobs = q
 	svc, err := ingest.New(ctx, st, e.log, e.ingestOptions())
 	if err != nil {
 		return fmt.Errorf("usage ingestion: %w", err)
