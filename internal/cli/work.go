@@ -10,8 +10,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tendhq/tend/internal/civil"
 	"github.com/tendhq/tend/internal/config"
 	"github.com/tendhq/tend/internal/jobs"
+	"github.com/tendhq/tend/internal/scoring"
 	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/store/sqlstore"
 )
@@ -96,7 +98,14 @@ func (e *env) startQueue(ctx context.Context, st store.Store, work bool) (*jobs.
 	if err != nil {
 		return nil, err
 	}
-	q, err := jobs.Open(ctx, where, jobs.Options{Log: e.log, Work: work, Store: st, Ingest: e.ingestOptions()})
+	snapshot := func(ctx context.Context) error {
+		sum, err := scoring.Recompute(ctx, st, civil.Today())
+		if err == nil {
+			logScores(e.log, "nightly health snapshot", sum)
+		}
+		return err
+	}
+	q, err := jobs.Open(ctx, where, jobs.Options{Log: e.log, Work: work, Store: st, Ingest: e.ingestOptions(), Snapshot: snapshot})
 	if err == nil {
 		err = q.Start(ctx)
 	}

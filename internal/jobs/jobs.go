@@ -57,6 +57,10 @@ type Options struct {
 	// PruneEvery and SnapshotEvery schedule the periodic jobs (default
 	// hourly, and daily at 03:00 UTC).
 	PruneEvery, SnapshotEvery time.Duration
+	// Snapshot is the nightly health snapshot's work: score every account
+	// as of today and keep the day's point of history. Without it the
+	// snapshot job fails, so a process started without scoring says so.
+	Snapshot func(context.Context) error
 	// AddWorkers registers more job kinds, and Periodic more periodic jobs:
 	// the hook other parts of Tend (and tests) use to schedule their work.
 	AddWorkers func(*river.Workers)
@@ -112,7 +116,7 @@ func Open(ctx context.Context, where Where, opt Options) (*Queue, error) {
 	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &pruneWorker{st: opt.Store, opt: opt.Ingest, log: opt.Log})
-	river.AddWorker(workers, &snapshotWorker{log: opt.Log})
+	river.AddWorker(workers, &snapshotWorker{run: opt.Snapshot})
 	if opt.AddWorkers != nil {
 		opt.AddWorkers(workers)
 	}

@@ -79,7 +79,8 @@ func (flakyArgs) Kind() string { return "test_flaky" }
 
 type flakyWorker struct {
 	river.WorkerDefaults[flakyArgs]
-	runs atomic.Int64
+	runs      atomic.Int64
+	snapshots atomic.Int64 // health snapshots run
 }
 
 func (w *flakyWorker) Work(_ context.Context, job *river.Job[flakyArgs]) error {
@@ -102,6 +103,7 @@ func open(t *testing.T, st *sqlstore.DB, where jobs.Where, work bool, w *flakyWo
 		Work: work, Store: st,
 		FetchPollInterval: 20 * time.Millisecond, FetchCooldown: 5 * time.Millisecond,
 		AddWorkers: func(ws *river.Workers) { river.AddWorker(ws, w) },
+		Snapshot:   func(context.Context) error { w.snapshots.Add(1); return nil },
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -165,13 +167,15 @@ func TestEnqueueAndWork(t *testing.T) {
 		if n := w.runs.Load(); n != 20 {
 			t.Fatalf("20 jobs ran %d times", n)
 		}
-		// The health snapshot hook is registered and completes (it only
-		// logs until health scoring is wired to it).
+		// The health snapshot job runs the scoring it was given.
 		r, err := q.Insert(context.Background(), jobs.HealthSnapshotArgs{}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		waitState(t, q, r.Job.ID, rivertype.JobStateCompleted)
+		if n := w.snapshots.Load(); n != 1 {
+			t.Fatalf("the health snapshot ran %d times, want once", n)
+		}
 	})
 }
 

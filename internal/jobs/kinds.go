@@ -3,6 +3,7 @@ package jobs
 import (
 	"cmp"
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -44,9 +45,9 @@ func (w *pruneWorker) Work(ctx context.Context, job *river.Job[PruneUsageArgs]) 
 	return nil
 }
 
-// HealthSnapshotArgs is the nightly health snapshot: the scheduled hook
-// for health scoring. Until health scoring is wired to the queue it does
-// nothing but say so in the log.
+// HealthSnapshotArgs is the nightly health snapshot: every account scored
+// as of the day, so each has a point of history a day even when nothing
+// changed. Unique while waiting or running.
 type HealthSnapshotArgs struct{}
 
 // Kind names the job in River's table.
@@ -59,12 +60,14 @@ func (HealthSnapshotArgs) InsertOpts() river.InsertOpts {
 
 type snapshotWorker struct {
 	river.WorkerDefaults[HealthSnapshotArgs]
-	log *slog.Logger
+	run func(context.Context) error
 }
 
-func (w *snapshotWorker) Work(_ context.Context, job *river.Job[HealthSnapshotArgs]) error {
-	w.log.Info("jobs: health snapshot: health scoring is not wired to the queue yet; no snapshot taken", "job", job.ID)
-	return nil
+func (w *snapshotWorker) Work(ctx context.Context, _ *river.Job[HealthSnapshotArgs]) error {
+	if w.run == nil {
+		return errors.New("no health scoring in this process (jobs.Options.Snapshot is not set)")
+	}
+	return w.run(ctx)
 }
 
 // unfinished are the states in which a second job of a unique kind is
