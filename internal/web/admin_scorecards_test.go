@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tendhq/tend/internal/auth"
 	"github.com/tendhq/tend/internal/customer"
@@ -183,5 +184,45 @@ func TestBacktestPage(t *testing.T) {
 	code, body = getAs(t, h, reader, "/health/backtest?horizon=30")
 	if code != 200 || !strings.Contains(body, `value="`+f.today.AddDays(-30).String()+`"`) {
 		t.Errorf("backtest with a 30-day horizon: %d, last day not %s", code, f.today.AddDays(-30))
+	}
+}
+
+// A backtest is answered from its run for ten minutes, and computed again
+// after that or when the scorecards change.
+func TestBacktestKept(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	s := f.server(0)
+	now := f.today.Time().Add(10 * time.Hour)
+	s.now = func() time.Time { return now }
+	h := s.routes()
+	reader := principalOf(f.users["rita@tend.test"])
+	computedAt := func() string {
+		t.Helper()
+		code, body := getAs(t, h, reader, "/health/backtest")
+		if code != 200 {
+			t.Fatalf("backtest: %d", code)
+		}
+		i := strings.Index(body, "Computed at ")
+		if i < 0 {
+			t.Fatal("the backtest does not say when it was computed")
+		}
+		return body[i : i+len("Computed at 10:00 UTC")]
+	}
+	first := computedAt()
+	now = now.Add(5 * time.Minute)
+	if got := computedAt(); got != first {
+		t.Fatalf("within ten minutes: %q, then %q", first, got)
+	}
+	if _, err := scoring.Apply(context.Background(), f.st, health.DefaultYAML(), 0, "same set, new version"); err != nil {
+		t.Fatal(err)
+	}
+	if got := computedAt(); got == first {
+		t.Fatalf("a new scorecards version was answered from the old run (%q)", got)
+	}
+	kept := computedAt()
+	now = now.Add(11 * time.Minute)
+	if got := computedAt(); got == kept {
+		t.Fatalf("after ten minutes still %q", got)
 	}
 }

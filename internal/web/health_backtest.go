@@ -35,7 +35,10 @@ type backtestView struct {
 	Narrow  template.HTML
 	Deciles []backtestDecile
 	Took    string
-	Today   civil.Date
+	// ComputedAt is when the run shown was computed (runs are kept for
+	// backtestTTL).
+	ComputedAt string
+	Today      civil.Date
 	// First and Last are the first and last days scored.
 	First, Last civil.Date
 }
@@ -106,8 +109,8 @@ func (s *server) backtestPage(w http.ResponseWriter, r *http.Request) error {
 		v.Problem = fmt.Sprintf("That is %d days to score; choose at most 120 (a longer step, or a shorter span).", days)
 		return s.render(w, r, http.StatusUnprocessableEntity, "health_backtest", v)
 	}
-	t0 := time.Now()
-	rep, err := scoring.Backtest(r.Context(), s.st, today, o)
+	run, err := s.backtests.get(r.Context(), s.st, today, o, s.now())
+	rep := run.Report
 	if err != nil {
 		if strings.HasPrefix(err.Error(), "backtest:") {
 			v.Problem = strings.TrimPrefix(err.Error(), "backtest: ")
@@ -115,7 +118,8 @@ func (s *server) backtestPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	v.Took = time.Since(t0).Round(10 * time.Millisecond).String()
+	v.Took = run.Took.Round(10 * time.Millisecond).String()
+	v.ComputedAt = run.At.UTC().Format("15:04 UTC")
 	v.describe(&rep)
 	return s.render(w, r, http.StatusOK, "health_backtest", v)
 }

@@ -44,6 +44,8 @@ type server struct {
 	// books keeps the retention book between subscription changes, and
 	// index its accounts by id (for the book indexOf).
 	books retention.Cache
+	// backtests keeps recent health backtests (the page takes a second).
+	backtests backtestCache
 	// retViews keeps built retention pages while their inputs are unchanged.
 	retViews retentionViews
 	indexMu  sync.Mutex
