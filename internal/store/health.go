@@ -76,8 +76,12 @@ const (
 	ColourYellow = "yellow"
 	ColourGreen  = "green"
 	ColourNone   = ""
-	// Unscored is HealthDistribution's colour for accounts with no score.
+	// Unscored is HealthDistribution's colour for accounts with no score,
+	// and the accounts list's health filter for them.
 	Unscored = "unscored"
+	// NotEnoughData is the accounts list's health filter for accounts
+	// scored without enough data (ColourNone).
+	NotEnoughData = "not_enough_data"
 )
 
 // HealthScore is an account's score as of a day: the current one, or a
