@@ -46,6 +46,10 @@ type Health interface {
 	// HealthScoresOn is each account's latest point dated day, by account
 	// id; accounts with no point that day are absent.
 	HealthScoresOn(ctx context.Context, day civil.Date) ([]HealthScore, error)
+	// HealthScoresAsOf is, for each of the accounts (a page of them), its
+	// latest history point dated day or before, by account id (the trend
+	// of a list's rows); accounts with none are absent.
+	HealthScoresAsOf(ctx context.Context, accountIDs []int64, day civil.Date) (map[int64]HealthScore, error)
 	// HealthDistribution counts every account by its current colour and
 	// currency, with their MRR (never summed across currencies); accounts
 	// never scored have the colour Unscored.

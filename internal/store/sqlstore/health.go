@@ -304,6 +304,26 @@ func (db *DB) history(ctx context.Context, where string, args ...any) ([]store.H
 	return out, rows.Err()
 }
 
+// HealthScoresAsOf reads a page of accounts' points as of a day: for each,
+// one seek to the end of its stretch of the (account_id, at) key.
+func (db *DB) HealthScoresAsOf(ctx context.Context, accountIDs []int64, day civil.Date) (map[int64]store.HealthScore, error) {
+	// The day is written into the statement (inChunks binds only the
+	// ids): it is digits and dashes, and compares as a date on both
+	// engines.
+	q := "SELECT account_id, at, day, scorecard, scorecard_version, score, colour, detail FROM health_history x" +
+		" WHERE x.account_id IN (%s) AND x.at = (SELECT MAX(y.at) FROM health_history y WHERE y.account_id = x.account_id AND y.day <= '" + day.String() + "')"
+	out := make(map[int64]store.HealthScore, len(accountIDs))
+	err := db.inChunks(ctx, db.R, idArgs(accountIDs), q, func(r *sql.Rows) error {
+		s, err := scanScore(r)
+		out[s.AccountID] = s
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("health scores as of %s: %w", day, err)
+	}
+	return out, nil
+}
+
 // HealthDistribution counts accounts by colour and currency.
 func (db *DB) HealthDistribution(ctx context.Context) ([]store.HealthBucket, error) {
 	rows, err := db.R.QueryContext(ctx, `SELECT COALESCE(h.colour, '`+store.Unscored+`'), a.currency, COUNT(*), COALESCE(SUM(a.mrr), 0)

@@ -262,6 +262,18 @@ func testHealthScores(t *testing.T, st store.Store) {
 		t.Fatalf("on a day %+v", on)
 	}
 
+	asOf, err := st.HealthScoresAsOf(ctx, []int64{a.ID, b.ID, c.ID}, d("2026-06-01"))
+	must(t, err)
+	if len(asOf) != 2 || asOf[a.ID].Colour != "yellow" || !asOf[a.ID].ScoredAt.Equal(t0.Add(3*time.Hour)) || asOf[b.ID].Score != nil {
+		t.Fatalf("as of a day %+v", asOf)
+	}
+	if asOf, _ := st.HealthScoresAsOf(ctx, []int64{a.ID}, d("2026-07-01")); *asOf[a.ID].Score != 40 || asOf[a.ID].Day != d("2026-06-02") {
+		t.Fatalf("as of a later day %+v", asOf)
+	}
+	if asOf, _ := st.HealthScoresAsOf(ctx, []int64{a.ID}, d("2026-05-31")); len(asOf) != 0 {
+		t.Fatalf("as of a day before any point %+v", asOf)
+	}
+
 	dist, err := st.HealthDistribution(ctx)
 	must(t, err)
 	want := []store.HealthBucket{{Colour: "", Currency: "EUR", Accounts: 1, MRR: 2000},

@@ -1,0 +1,100 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tendhq/tend/internal/store"
+)
+
+// scoreFixture gives Acme Corp a score 31 days ago (60, yellow) and now
+// (72, green), Globex a red 20, and Initech a score with not enough data;
+// Acme Labs is never scored.
+func scoreFixture(t *testing.T, f *fixture) {
+	t.Helper()
+	now := time.Now().UTC()
+	s := func(v float64) *float64 { return &v }
+	for _, batch := range [][]store.HealthScore{
+		{{AccountID: f.ids["Acme Corp"], ScoredAt: now.AddDate(0, 0, -31), Score: s(60), Colour: store.ColourYellow}},
+		{
+			{AccountID: f.ids["Acme Corp"], ScoredAt: now, Score: s(72.4), Colour: store.ColourGreen},
+			{AccountID: f.ids["Globex"], ScoredAt: now, Score: s(20), Colour: store.ColourRed},
+			{AccountID: f.ids["Initech"], ScoredAt: now, Colour: store.ColourNone},
+		},
+	} {
+		for i := range batch {
+			batch[i].Scorecard, batch[i].Version = "default", 1
+		}
+		if err := f.st.PutHealthScores(context.Background(), batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestListHealth: the accounts list and the portfolio show each account's
+// health in words with its score and its move over 30 days, filter by
+// colour (and by not enough data, and never scored), and sort by score
+// with the missing last.
+func TestListHealth(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	scoreFixture(t, f)
+	h := f.handler(0)
+	for _, tc := range []struct {
+		path       string
+		want, gone []string
+	}{
+		{"/accounts", []string{`hl-green`, `>Green</span> <span class="hl-score">72</span>`, `&#43;12`, `up &#43;12 points since 30 days ago, from 60`,
+			`>Red</span> <span class="hl-score">20</span>`, "Not enough data", "Not scored yet"}, nil},
+		{"/accounts?health=green", []string{"Acme Corp"}, []string{"Globex", "Initech", "Acme Labs"}},
+		{"/accounts?health=red", []string{"Globex"}, []string{"Acme Corp", "Initech"}},
+		{"/accounts?health=not_enough_data", []string{"Initech"}, []string{"Globex", "Acme Corp"}},
+		{"/accounts?health=unscored", []string{"Acme Labs"}, []string{"Globex", "Initech", "Acme Corp<"}},
+		{"/accounts?health=red", []string{`<option value="red" selected>Red</option>`}, nil},
+	} {
+		code, body, _ := get(t, h, tc.path)
+		if code != http.StatusOK {
+			t.Fatalf("%s: status %d", tc.path, code)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s: no %q", tc.path, w)
+			}
+		}
+		for _, g := range tc.gone {
+			if strings.Contains(body, ">"+g+"</a>") {
+				t.Errorf("%s: lists %q", tc.path, g)
+			}
+		}
+	}
+	_, body, _ := get(t, h, "/accounts?sort=health")
+	if order := indexes(body, ">Globex</a>", ">Acme Corp</a>", ">Initech</a>"); order == nil {
+		t.Errorf("sorted by health: want Globex, Acme Corp, then the unscored, got\n%s", body)
+	}
+	if code, body, _ := get(t, h, "/accounts?health=blue"); code != http.StatusBadRequest || !strings.Contains(body, "not a health") {
+		t.Errorf("a bad health filter: %d\n%s", code, body)
+	}
+	_, body, _ = get(t, f.as("ada@tend.test", 0), "/portfolio")
+	if !strings.Contains(body, `<span class="hl-score">72</span>`) || !strings.Contains(body, "Not scored yet") {
+		t.Errorf("portfolio: want Acme Corp's 72 and Acme Labs not scored\n%s", body)
+	}
+}
+
+// indexes reports the positions of subs in s when each is found after the
+// one before, or nil.
+func indexes(s string, subs ...string) []int {
+	var out []int
+	at := 0
+	for _, sub := range subs {
+		i := strings.Index(s[at:], sub)
+		if i < 0 {
+			return nil
+		}
+		at += i + len(sub)
+		out = append(out, at)
+	}
+	return out
+}
