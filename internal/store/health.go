@@ -51,7 +51,8 @@ type Health interface {
 	// of a list's rows); accounts with none are absent.
 	HealthScoresAsOf(ctx context.Context, accountIDs []int64, day civil.Date) (map[int64]HealthScore, error)
 	// HealthDistribution counts every account by its current colour and
-	// currency, with their MRR (never summed across currencies); accounts
+	// currency, with their MRR (never summed across currencies), and the
+	// customers among them (customer.IsCustomer) with theirs; accounts
 	// never scored have the colour Unscored.
 	HealthDistribution(ctx context.Context) ([]HealthBucket, error)
 
@@ -107,6 +108,10 @@ type HealthBucket struct {
 	Currency string `json:"currency"`
 	Accounts int    `json:"accounts"`
 	MRR      int64  `json:"mrr"`
+	// Customers are the customers among the accounts (customer.IsCustomer),
+	// CustomerMRR what they pay a month: what the dashboard counts.
+	Customers   int   `json:"customers"`
+	CustomerMRR int64 `json:"customer_mrr"`
 }
 
 // Pulse is a CSM's manual colour for an account, with a reason, in force

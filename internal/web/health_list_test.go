@@ -98,3 +98,46 @@ func indexes(s string, subs ...string) []int {
 	}
 	return out
 }
+
+// TestDashboardHealth: the dashboard counts customers by health colour,
+// each count linking to the accounts list filtered to it, and lists the
+// week's biggest drops and rises, each linking to its account.
+func TestDashboardHealth(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	h := f.handler(0)
+	_, body, _ := get(t, h, "/dashboard")
+	if !strings.Contains(body, "No customer has a health score yet") {
+		t.Errorf("before any score: want the note on scoring\n%s", body)
+	}
+	scoreFixture(t, f)
+	week := time.Now().UTC().AddDate(0, 0, -7)
+	s := func(v float64) *float64 { return &v }
+	if err := f.st.PutHealthScores(context.Background(), []store.HealthScore{
+		{AccountID: f.ids["Acme Corp"], ScoredAt: week, Scorecard: "default", Version: 1, Score: s(90), Colour: store.ColourGreen},
+		{AccountID: f.ids["Globex"], ScoredAt: week, Scorecard: "default", Version: 1, Score: s(10), Colour: store.ColourRed},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	code, body, _ := get(t, h, "/dashboard")
+	if code != http.StatusOK {
+		t.Fatalf("status %d", code)
+	}
+	for _, w := range []string{
+		`href="/accounts?health=red"`, `href="/accounts?health=green"`, `href="/accounts?health=not_enough_data"`, `href="/accounts?health=unscored"`,
+		`Red</span>
+      <span class="hd-count">1</span>`,
+		`Not scored yet</span>
+      <span class="hd-count">2</span>`,
+		`>Acme Corp</a> <span class="hd-move"><span class="hl hl-green">`, `90 → 72`, `−18`,
+		`>Globex</a>`, `10 → 20`, `&#43;10`,
+	} {
+		if !strings.Contains(body, w) {
+			t.Errorf("dashboard: no %q", w)
+		}
+	}
+	if i, j := strings.Index(body, "Biggest drops"), strings.Index(body, "Biggest rises"); i < 0 || j < 0 ||
+		!strings.Contains(body[i:j], "Acme Corp") || !strings.Contains(body[j:], ">Globex</a>") {
+		t.Errorf("drops and rises in the wrong lists\n%s", body)
+	}
+}

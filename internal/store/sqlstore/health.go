@@ -326,7 +326,8 @@ func (db *DB) HealthScoresAsOf(ctx context.Context, accountIDs []int64, day civi
 
 // HealthDistribution counts accounts by colour and currency.
 func (db *DB) HealthDistribution(ctx context.Context) ([]store.HealthBucket, error) {
-	rows, err := db.R.QueryContext(ctx, `SELECT COALESCE(h.colour, '`+store.Unscored+`'), a.currency, COUNT(*), COALESCE(SUM(a.mrr), 0)
+	rows, err := db.R.QueryContext(ctx, `SELECT COALESCE(h.colour, '`+store.Unscored+`'), a.currency, COUNT(*), COALESCE(SUM(a.mrr), 0), `+
+		countCustomers("a")+`, CAST(COALESCE(SUM(CASE WHEN `+isCustomer("a")+` THEN a.mrr ELSE 0 END), 0) AS BIGINT)
 		FROM accounts a LEFT JOIN health_scores h ON h.account_id = a.id GROUP BY 1, 2 ORDER BY 1, 2`)
 	if err != nil {
 		return nil, fmt.Errorf("health distribution: %w", err)
@@ -335,13 +336,13 @@ func (db *DB) HealthDistribution(ctx context.Context) ([]store.HealthBucket, err
 	var out []store.HealthBucket
 	for rows.Next() {
 		var (
-			b      store.HealthBucket
-			n, mrr int64
+			b              store.HealthBucket
+			n, mrr, cn, cm int64
 		)
-		if err := rows.Scan(&b.Colour, &b.Currency, intScan{&n}, intScan{&mrr}); err != nil {
+		if err := rows.Scan(&b.Colour, &b.Currency, intScan{&n}, intScan{&mrr}, intScan{&cn}, intScan{&cm}); err != nil {
 			return nil, fmt.Errorf("health distribution: %w", err)
 		}
-		b.Accounts, b.MRR = int(n), mrr
+		b.Accounts, b.MRR, b.Customers, b.CustomerMRR = int(n), mrr, int(cn), cm
 		out = append(out, b)
 	}
 	return out, rows.Err()

@@ -213,7 +213,10 @@ func testHealthScores(t *testing.T, st store.Store) {
 	a := seedAccount(t, st, "h-1", "Acme")
 	b := seedAccount(t, st, "h-2", "Brio")
 	c := seedAccount(t, st, "h-3", "Cleo")
+	gone := customer.Account{ExternalID: "h-4", Name: "Gone", Lifecycle: customer.StageChurned} // pays, but not a customer
+	must(t, st.Accounts().Create(ctx, &gone))
 	load(t, st.Subscriptions(), []customer.Subscription{
+		{AccountID: gone.ID, Product: "Core", MRR: 500, StartOn: d("2026-01-01"), EndOn: d("2099-01-01")},
 		{AccountID: a.ID, Product: "Core", MRR: 1000, StartOn: d("2026-01-01"), EndOn: d("2099-01-01")},
 		{AccountID: b.ID, Product: "Core", MRR: 2000, Currency: "EUR", StartOn: d("2026-01-01"), EndOn: d("2099-01-01")},
 	})
@@ -276,8 +279,8 @@ func testHealthScores(t *testing.T, st store.Store) {
 
 	dist, err := st.HealthDistribution(ctx)
 	must(t, err)
-	want := []store.HealthBucket{{Colour: "", Currency: "EUR", Accounts: 1, MRR: 2000},
-		{Colour: store.Unscored, Currency: "USD", Accounts: 1}, {Colour: "yellow", Currency: "USD", Accounts: 1, MRR: 1000}}
+	want := []store.HealthBucket{{Colour: "", Currency: "EUR", Accounts: 1, MRR: 2000, Customers: 1, CustomerMRR: 2000},
+		{Colour: store.Unscored, Currency: "USD", Accounts: 2, MRR: 500}, {Colour: "yellow", Currency: "USD", Accounts: 1, MRR: 1000, Customers: 1, CustomerMRR: 1000}}
 	if !reflect.DeepEqual(dist, want) {
 		t.Fatalf("distribution %+v", dist)
 	}
