@@ -62,7 +62,8 @@ var accountsTable = &table[A]{
 	},
 	joined: []joinedField{
 		{name: "health_score", kind: store.KindFloat, join: healthJoin, expr: "h.score", sort: true},
-		{name: "health", kind: store.KindText, join: healthJoin, expr: "h.colour", cond: healthCond},
+		{name: "health", kind: store.KindText, join: healthJoin, expr: "h.colour", cond: healthCond,
+			values: []string{store.ColourRed, store.ColourYellow, store.ColourGreen, store.NotEnoughData, store.Unscored}},
 	},
 }
 

@@ -174,6 +174,7 @@ type joinedField struct {
 	// join is the LEFT JOIN that brings the field in, expr its value there.
 	join, expr string
 	sort       bool
+	values     []string // the only values a filter takes, when listed
 	// cond, when set, is the WHERE condition for a filter with the SQL
 	// operator op on the value v; otherwise expr is compared with v
 	// converted to kind, and an empty v asks for none (NULL).
@@ -217,7 +218,7 @@ func (t *table[T]) spec() store.Spec {
 		s.Fields = append(s.Fields, store.Field{Name: r.field, Kind: store.KindText})
 	}
 	for _, j := range t.joined {
-		s.Fields = append(s.Fields, store.Field{Name: j.name, Kind: j.kind, Sortable: j.sort})
+		s.Fields = append(s.Fields, store.Field{Name: j.name, Kind: j.kind, Sortable: j.sort, Values: j.values})
 	}
 	return s
 }
