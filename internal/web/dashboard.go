@@ -53,6 +53,8 @@ type figures struct {
 	// rises are the accounts whose score moved most in moverDays.
 	health       []store.HealthBucket
 	drops, rises []move
+	// compared is true when some account had a score moverDays ago.
+	compared bool
 }
 
 // loadFigures reads the dashboard's figures, three groups of queries at

@@ -40,6 +40,7 @@ func (s *server) loadHealth(ctx context.Context, f *figures, today civil.Date) e
 	if err != nil || len(past) == 0 {
 		return err
 	}
+	f.compared = true
 	ids := make([]int64, 0, len(past))
 	for _, p := range past {
 		ids = append(ids, p.AccountID)
@@ -103,12 +104,15 @@ type dashboardHealth struct {
 	Scored       bool
 	Drops, Rises []healthMover
 	Since        civil.Date
+	// Compared is false when no account had a score on Since.
+	Compared bool
 }
 
 // health fills the health section from the distribution and the moves.
 func (v *dashboardView) health(f *figures, today civil.Date) {
 	h := &v.Health
 	h.Since = today.AddDays(-moverDays)
+	h.Compared = f.compared
 	order := []struct{ colour, class, label, filter string }{
 		{store.ColourRed, "red", "Red", store.ColourRed},
 		{store.ColourYellow, "yellow", "Yellow", store.ColourYellow},

@@ -111,6 +111,9 @@ func TestDashboardHealth(t *testing.T) {
 		t.Errorf("before any score: want the note on scoring\n%s", body)
 	}
 	scoreFixture(t, f)
+	if _, body, _ := get(t, h, "/dashboard"); !strings.Contains(body, "so this week's biggest moves show once") {
+		t.Errorf("with no scores a week old: want the note that there is nothing to compare with\n%s", body)
+	}
 	week := time.Now().UTC().AddDate(0, 0, -7)
 	s := func(v float64) *float64 { return &v }
 	if err := f.st.PutHealthScores(context.Background(), []store.HealthScore{
