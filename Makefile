@@ -8,7 +8,7 @@ SHARED_DATA := $(or $(TEND_SHARED_DATA),$(abspath $(CURDIR)/../shared/data))
 # The browser the end-to-end tests drive (internal/e2e looks in the same places).
 CHROMIUM_BIN := $(or $(TEND_CHROMIUM),$(CHROMIUM),$(wildcard /usr/bin/chromium),$(firstword $(shell command -v chromium chromium-browser google-chrome 2>/dev/null)))
 
-.PHONY: run test test-sqlite vet bench build ci screenshots
+.PHONY: run test test-race test-sqlite vet bench build ci screenshots
 
 # What `tend version` reports, stamped into the binary by `make build`
 # (evaluated only when a target uses them).
@@ -43,6 +43,15 @@ test: vet
 	fi
 	@$(if $(CHROMIUM_BIN),,echo && echo "NOTE: browser tests SKIPPED: no Chromium here (apt-get install chromium, or set TEND_CHROMIUM=/path/to/chromium)")
 	@$(if $(wildcard $(SHARED_DATA)),,echo && echo "NOTE: shared data tests SKIPPED: $(SHARED_DATA) is missing (see README.md, \"Tests and the public data sets\")")
+
+## test-race: the tests of the packages that run concurrent code (ingestion,
+## the stores, the caches, the HTTP surfaces, the CLI's server) under the
+## race detector (needs cgo, i.e. a C compiler); on PostgreSQL too when
+## TEND_TEST_DATABASE_URL is set (.ci/run starts one)
+RACE_PKGS := ./internal/ingest/ ./internal/store/... ./internal/retention/... \
+	./internal/web/ ./internal/cli/ ./internal/server/ ./internal/api/
+test-race:
+	$(GO) test -race $(RACE_PKGS)
 
 ## test-sqlite: the tests on SQLite only
 test-sqlite:

@@ -8,6 +8,7 @@ import (
 	"github.com/tendhq/tend/internal/customer"
 	"github.com/tendhq/tend/internal/retention"
 	"github.com/tendhq/tend/internal/revenue"
+	"github.com/tendhq/tend/internal/scoring"
 )
 
 // route is one operation of the API: what the mux serves, and what the
@@ -196,6 +197,28 @@ func (s *server) routeTable() []route {
 				{Name: "days", Desc: "Days of activity to list (0 to 730). Default 90.", Schema: map[string]any{"type": "integer"}},
 			},
 			OK: []reply{{Status: 200, Type: reflect.TypeFor[adoption.Report]()}}, Fails: readFails}},
+
+		// Health scores; handlers in health.go.
+		route{"GET", Prefix + "/accounts/{id}/health", s.getAccountHealth, operation{
+			ID: "getAccountHealth", Tag: "health", Summary: "An account's health score, explained, with its history",
+			Notes: "The current score (0–100, null with not enough data) and colour, which scorecard applied and why, the groups, " +
+				"every measure with its raw value, points, weight and effect on the score (`contribution`: points moved from the neutral 50), " +
+				"the measures that raised and lowered it and those with no data (with the metric's unit and window), the CSM's latest pulse " +
+				"(`pulse_active`: whether it counts today), the change over 7, 30 and 90 days, the history points dated from..to, and what " +
+				"changed since the latest score 30 or more days ago. `scored` is false until the account has been scored.",
+			Query: []param{
+				{Name: "from", Desc: "First day of the history (YYYY-MM-DD). Default: 90 days before to.", Schema: map[string]any{"type": "string", "format": "date"}},
+				{Name: "to", Desc: "Last day of the history (YYYY-MM-DD). Default: today.", Schema: map[string]any{"type": "string", "format": "date"}},
+			},
+			OK: []reply{{Status: 200, Type: reflect.TypeFor[scoring.AccountHealth]()}}, Fails: readFails}},
+		route{"POST", Prefix + "/accounts/{id}/pulse", s.postPulse, operation{
+			ID: "setAccountPulse", Tag: "health", Summary: "Set the CSM pulse of an account, and rescore it",
+			Notes: "The CSM's own colour for the account, with a reason, counting in its score until expires_on (exclusive). " +
+				"Who may change the account may set it (a CSM only in their own book). The account is rescored at once; " +
+				"the answer holds the pulse and the new score.",
+			Body:  &payload{Type: reflect.TypeFor[PulseInput]()},
+			OK:    []reply{{Status: 201, Type: reflect.TypeFor[PulseSet](), Desc: "Set"}},
+			Fails: []int{http.StatusBadRequest, http.StatusNotFound, http.StatusRequestEntityTooLarge, http.StatusUnprocessableEntity}}},
 		route{"GET", Prefix + "/ingestion/log", s.getIngestionLog, operation{
 			ID: "getIngestionLog", Tag: "usage", Summary: "Messages ingestion refused, dropped or did not count, newest first (administrators)",
 			Notes: "Reasons: the decoder's (missing_event, bad_timestamp, too_large…), duplicate, held_dropped, contact_ambiguous, contact_invalid.",

@@ -17,7 +17,11 @@ func migrateCmd(e *env) *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			st, err := e.openStore(cmd.Context(), false)
 			if err == nil {
+				err = e.migrateJobs(cmd.Context(), st)
 				st.Close()
+				if err != nil {
+					return err
+				}
 				fmt.Fprintln(e.out, "schema is up to date")
 				return nil
 			}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tendhq/tend/internal/civil"
 	"github.com/tendhq/tend/internal/demo"
+	"github.com/tendhq/tend/internal/health"
 	"github.com/tendhq/tend/internal/store"
 )
 
@@ -74,6 +75,12 @@ again updates its objects in place.`,
 			if events > 0 {
 				fmt.Fprintf(e.out, "  %d product usage events over %d days (usage fades before churn, rises before expansion)\n", events, usageDays)
 			}
+			hs, err := scoreDemo(ctx, e.log, st, civil.Today())
+			if err != nil {
+				return fmt.Errorf("demo health scores: %w", err)
+			}
+			fmt.Fprintf(e.out, "  health scores: %d red, %d yellow, %d green, %d with not enough data (history from 90 days ago)\n",
+				hs.Colours[string(health.Red)], hs.Colours[string(health.Yellow)], hs.Colours[string(health.Green)], hs.Colours[string(health.NotEnoughData)])
 			fmt.Fprintln(e.out, "All of it is invented: no real company, person or number.")
 			return nil
 		},

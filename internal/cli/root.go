@@ -75,6 +75,7 @@ then works on that database from the command line.`,
 	root.PersistentFlags().BoolVar(&e.demo, "demo", false, "work on the demo database ("+DemoFile+" in the data directory, built by 'tend serve --demo') instead of tend.db")
 	root.AddCommand(
 		serveCmd(e),
+		workCmd(e),
 		migrateCmd(e),
 		importCmd(e),
 		exportCmd(e),
@@ -138,6 +139,9 @@ func (e *env) openStore(ctx context.Context, migrate bool) (store.Store, error) 
 	}
 	if migrate {
 		err = st.Migrate(ctx)
+		if err == nil {
+			err = e.migrateJobs(ctx, st)
+		}
 	} else {
 		var have, want int
 		have, want, err = st.SchemaVersion(ctx)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tendhq/tend/internal/civil"
 	"github.com/tendhq/tend/internal/config"
 	"github.com/tendhq/tend/internal/demo"
 	"github.com/tendhq/tend/internal/ingest"
@@ -24,7 +25,10 @@ import (
 )
 
 func serveCmd(e *env) *cobra.Command {
-	var seed int64
+	var (
+		seed      int64
+		noWorkers bool
+	)
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the web UI and the JSON API",
@@ -33,7 +37,10 @@ func serveCmd(e *env) *cobra.Command {
 With --demo, Tend starts on a fresh demo company (a separate database file,
 tend-demo.db in the data directory, recreated on every start), so trying
 Tend never touches real data; 'tend --demo <command>' works on it from the
-command line while it runs, or after.`,
+command line while it runs, or after.
+
+serve also runs the background job workers; with --no-workers it leaves
+them to 'tend work' processes (see 'tend work --help').`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
@@ -68,11 +75,18 @@ command line while it runs, or after.`,
 				opts.SignInHint = fmt.Sprintf("This is the demo company. Sign in as %s (the VP of Customer Success) with the password %s — or as any demo user; the terminal lists one per role.", leader, DemoPassword)
 			} else if err := firstAdmin(ctx, e, st); err != nil {
 				return err
+			} else {
+				go func() {
+					if err := scoreIfNeverScored(ctx, e.log, st, civil.Today()); err != nil && ctx.Err() == nil {
+						e.log.Error("scoring accounts never scored", "err", err)
+					}
+				}()
 			}
-			return serve(ctx, e, st, opts)
+			return serve(ctx, e, st, opts, !noWorkers)
 		},
 	}
 	cmd.Flags().Int64Var(&seed, "seed", 1, "seed of the demo company (with --demo)")
+	cmd.Flags().BoolVar(&noWorkers, "no-workers", false, "serve the web UI and API only; background jobs are left to 'tend work'")
 	config.Bind(&e.cfg, cmd.Flags(), config.Server, config.Ingestion, config.Matching)
 	return cmd
 }
@@ -96,8 +110,8 @@ func (e *env) demoCommand(args string) string {
 }
 
 // demoUsageDays is how many days of product usage the demo company gets:
-// enough for the 30-day metrics and their trend against the 30 before.
-const demoUsageDays = 60
+// all the demo has, so health scores can be checked against past churns.
+const demoUsageDays = demo.UsageDays
 
 func loadDemo(ctx context.Context, e *env, st store.Store, seed int64) error {
 	n, err := st.Accounts().Count(ctx, store.Query{})
@@ -122,15 +136,33 @@ func loadDemo(ctx context.Context, e *env, st store.Store, seed int64) error {
 	if err := st.Analyze(ctx); err != nil {
 		return err
 	}
+	// Today's scores before the first page; the past days behind the
+	// trends while Tend already serves.
+	today := civil.Today()
+	if _, err := scoreDemoToday(ctx, e.log, st, today); err != nil {
+		return fmt.Errorf("demo health scores: %w", err)
+	}
+	go func() {
+		if err := backfillDemo(ctx, st, today); err != nil && ctx.Err() == nil {
+			e.log.Error("demo health history", "err", err)
+		}
+	}()
 	e.log.Info("demo company ready", "accounts", sum.Accounts, "took", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
-func serve(ctx context.Context, e *env, st store.Store, opts server.Options) error {
+func serve(ctx context.Context, e *env, st store.Store, opts server.Options, work bool) (err error) {
 	ln, err := net.Listen("tcp", e.cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", e.cfg.Listen, err)
 	}
+	q, err := e.startQueue(ctx, st, work)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer func() { err = errors.Join(err, e.stopQueue(q)) }() // after the HTTP server and ingestion
+	opts.Jobs = q
 	svc, err := ingest.New(ctx, st, e.log, e.ingestOptions())
 	if err != nil {
 		return fmt.Errorf("usage ingestion: %w", err)

@@ -33,6 +33,7 @@ type gen struct {
 	opts   Options
 	today  civil.Date // T: the demo's "now"
 	h0     civil.Date // start of the 24 months of history
+	us     civil.Date // first day of product usage (UsageDays ending today)
 	master rng
 
 	users      []customer.User
@@ -54,6 +55,7 @@ func newGen(opts Options) *gen {
 		opts:     opts,
 		today:    opts.Today,
 		h0:       opts.Today.AddMonths(-24),
+		us:       opts.Today.AddDays(1 - UsageDays),
 		master:   newRNG(opts.Seed, 0),
 		names:    map[string]bool{},
 		capacity: map[string]int64{},
@@ -142,7 +144,7 @@ func (g *gen) makeAccounts() {
 	exts := map[string]bool{}
 	for i := range n {
 		r := newRNG(g.opts.Seed, uint64(i)+1)
-		a := &acct{i: i, r: r, today: g.today}
+		a := &acct{i: i, r: r, u: newRNG(g.opts.Seed, usageStream+uint64(i)), today: g.today}
 		in := industries[r.weighted(industryWeights)]
 		rg := regions[r.weighted(regionWeights)]
 		a.industry, a.region, a.country = in.name, rg.name, pick(r, rg.countries)

@@ -6,8 +6,11 @@
 //
 // Accounts that churn mostly show the warning signs a CS team watches for
 // (falling NPS, a key contact leaving, overdue invoices, a spike of
-// tickets, a CSM gone quiet) in the months before; healthy ones mostly do
-// not; and some live accounts are at risk right now. The generator's own
+// tickets, a CSM gone quiet, active users falling) in the months before;
+// healthy ones mostly do not, bar some false alarms; and some live
+// accounts are at risk right now. Each account's seats, product usage,
+// notes and survey answers tell one story: a business review quotes the
+// seats and active users of its day. The generator's own
 // record of what it planted is kept in Company.Truth, so that later
 // features (health scores, churn prediction) can be measured against it.
 //
@@ -64,6 +67,10 @@ type Company struct {
 	// ChurnRecords are the reasons the CSMs recorded for churned accounts:
 	// most of them, as in a real team, not all.
 	ChurnRecords []customer.ChurnRecord
+
+	// usage is each account's product usage, in the order of Accounts
+	// (Usage and LoadUsage read it).
+	usage []accountUsage
 
 	// Truth is what the generator decided for each account, in the same
 	// order as Accounts. It is not loaded into the store.
@@ -176,6 +183,8 @@ func Build(opts Options) *Company {
 		g.planRisk(a)
 		g.setStatuses(a)
 		g.makeContacts(a)
+		g.planStory(a)
+		g.makeUsage(a)
 		g.makeInvoices(a)
 		g.makeTickets(a)
 		g.makeSurveys(a)
@@ -213,6 +222,7 @@ func (g *gen) company() *Company {
 	for _, a := range g.accts {
 		c.Accounts = append(c.Accounts, a.account)
 		c.Truth = append(c.Truth, a.truth())
+		c.usage = append(c.usage, accountUsage{users: a.users, visits: a.visits})
 		for _, p := range a.people {
 			c.Contacts = append(c.Contacts, p.Contact)
 		}

@@ -32,6 +32,7 @@ var corePlans = []corePlan{
 type acct struct {
 	i     int
 	r     rng
+	u     rng // the usage story's own stream, so it shifts nothing else
 	today civil.Date
 	rank  float64 // 0 smallest … 1 largest
 
@@ -64,6 +65,14 @@ type acct struct {
 	flagged   bool // lifecycle at_risk
 	saved     bool
 	slowPayer bool
+
+	// The usage story (story.go).
+	u0        float64 // share of seats in use when healthy
+	dips      []dip
+	usageFrom civil.Date // first day of target
+	target    []int32    // active users wanted over the 30 days ending each day
+	users     []string   // user ids: people's external ids, then unnamed users
+	visits    []visit    // by day, then user
 
 	subs       []customer.Subscription
 	people     []*person

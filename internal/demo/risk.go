@@ -39,6 +39,9 @@ type episode struct {
 	reason  string
 	signs   sign
 	silence int // days without a CSM touch before `to`
+	// usageFloor is how far utilisation falls by the end of the episode
+	// (its bottom, for a scare that ended well): 1 is not at all.
+	usageFloor float64
 }
 
 func (e *episode) has(s sign) bool { return e.signs&s != 0 }

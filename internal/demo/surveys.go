@@ -63,12 +63,12 @@ func npsScore(r rng, m mood) int {
 // reasonComments are what a detractor says, by the reason the account is
 // in trouble.
 var reasonComments = map[string]string{
-	"poor_adoption":   "We are paying for seats nobody uses.",
+	"poor_adoption":   commentUnused,
 	"product_gap":     "The product has not kept up with what we need.",
 	"price":           "Price is hard to justify to our CFO this year.",
 	"budget":          "Budgets are being cut and this is on the list.",
 	"competitor":      "Evaluating alternatives at renewal.",
-	"key_person_left": "Since our main admin left, nobody here really knows how to run it.",
+	"key_person_left": commentAdminLeft,
 }
 
 // comment is what a respondent writes, if anything.
@@ -77,18 +77,59 @@ func (a *acct) comment(score int, d civil.Date) string {
 	if !r.chance(0.5) {
 		return ""
 	}
+	list := commentsDetractor
 	switch customer.NPSCategory(score) {
 	case "promoter":
-		return pick(r, commentsPromoter)
+		list = commentsPromoter
 	case "passive":
-		return pick(r, commentsPassive)
+		list = commentsPassive
+	default:
+		if ep := a.troubleAt(d); ep != nil && r.chance(0.6) {
+			if c, ok := reasonComments[ep.reason]; ok && a.fits(c, d) {
+				return c
+			}
+		}
 	}
-	if ep := a.troubleAt(d); ep != nil && r.chance(0.6) {
-		if c, ok := reasonComments[ep.reason]; ok {
+	for range 8 {
+		if c := pick(r, list); a.fits(c, d) {
 			return c
 		}
 	}
-	return pick(r, commentsDetractor)
+	return ""
+}
+
+// Comments that state a fact about the account.
+const (
+	commentHalfUsed  = "We use about half of what we pay for."
+	commentUnused    = "We are paying for seats nobody uses."
+	commentAdminLeft = "Since our main admin left, nobody here really knows how to run it."
+)
+
+// fits reports whether comment c is true of the account on day d: a
+// respondent complains of unused seats only when they are, and of a
+// departed admin only when one left.
+func (a *acct) fits(c string, d civil.Date) bool {
+	util := func() float64 {
+		seats := a.seatsOn(d)
+		if seats == 0 {
+			return 0
+		}
+		return float64(a.activeUsers(d)) / float64(seats)
+	}
+	switch c {
+	case commentHalfUsed:
+		return util() < 0.6
+	case commentUnused:
+		return util() < 0.45
+	case commentAdminLeft:
+		for _, p := range a.people {
+			if p.Status == customer.ContactLeft && inRange(p.LeftOn, d.AddDays(-180), d) && (p.key() || p.HasRole("admin")) {
+				return true
+			}
+		}
+		return false
+	}
+	return true
 }
 
 // makeSurveys collects the account's answers: twice-yearly relationship

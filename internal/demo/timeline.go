@@ -2,6 +2,7 @@ package demo
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/tendhq/tend/internal/civil"
@@ -11,7 +12,7 @@ import (
 
 // reasonText says a churn reason the way a CSM writes it in a note.
 var reasonText = map[string]string{
-	"poor_adoption":   "low adoption: only a fraction of the seats were ever active and the rollout never got past the pilot team",
+	"poor_adoption":   "low adoption: most of the seats went unused and the rollout never got past the pilot team",
 	"product_gap":     "missing capabilities they need (advanced reporting, an on-prem connector)",
 	"price":           "the price at renewal",
 	"competitor":      "moving to a competitor bundled with their productivity suite",
@@ -161,7 +162,7 @@ func (g *gen) onboarding(a *acct) {
 				fmt.Fprintf(&b, "Champion: %s (%s).\n", champ.Name, champ.Title)
 			}
 			fmt.Fprintf(&b, "Why they bought: %s.\n", pick(r, objectives))
-			fmt.Fprintf(&b, "Contract: %d seats of Platform (%s plan), billed %s, %d%% discount.\n", a.terms[0].seats, a.plan.name, a.billing, a.discount)
+			fmt.Fprintf(&b, "Contract: %d seats of Platform (%s plan), billed %s, %d%% discount.\n", a.seatsOn(s), a.plan.name, a.billing, a.discount)
 			fmt.Fprintf(&b, "Watch out for: %s.", pick(r, []string{
 				"procurement was slow; IT security review still open", "a competitor was in the final round on price",
 				"the champion is new in role", "they expect a working CRM integration in month one", "nothing unusual"}))
@@ -279,6 +280,12 @@ func (g *gen) automated(a *acct) {
 	}
 }
 
+// Phrases of the cadence that depend on the account's usage.
+const (
+	seatsAsked         = "Their team leads are asking for more seats"
+	utilisationSubject = "Your seat utilisation this month"
+)
+
 // cadence: the CSM's regular calls, meetings, emails and notes. High-touch
 // accounts hear from their CSM every week or two, low-touch ones every
 // month or two.
@@ -290,10 +297,10 @@ func (g *gen) cadence(a *acct) {
 		lo, hi = 21, 55
 		kinds = []float64{0.30, 0.10, 0.45, 0.15}
 	}
-	happy := []string{"They are happy with progress", "Adoption is trending up", "Good energy on the call",
-		"Their team leads are asking for more seats", "No open issues from their side"}
+	happy := []string{"They are happy with progress", "Good energy on the call",
+		seatsAsked, "No open issues from their side"}
 	worried := []string{"Frustrated about the open support issues", "Mentioned budget pressure for next year",
-		"Fewer people joined than usual", "They asked about contract flexibility", "Usage in two teams has dropped"}
+		"Fewer people joined than usual", "They asked about contract flexibility"}
 	for _, iv := range a.intervals(g.h0, a.lastDay(g.today)) {
 		for d := iv[0].AddDays(r.between(1, hi)); !d.After(iv[1]); d = d.AddDays(r.between(lo, hi)) {
 			if a.silentAt(d) {
@@ -307,6 +314,13 @@ func (g *gen) cadence(a *acct) {
 			if a.troubleAt(d) != nil {
 				feel = pick(r, worried)
 			}
+			seats, now, before := a.seatsOn(d), a.activeUsers(d), a.activeUsers(d.AddDays(-60))
+			switch {
+			case before > 0 && now < before*85/100:
+				feel = fmt.Sprintf("Active users are down from %d to %d of %d seats over two months", before, now, seats)
+			case feel == seatsAsked && now < seats*85/100:
+				feel = happy[0]
+			}
 			topic := pick(r, checkinTopics)
 			switch r.weighted(kinds) {
 			case 0:
@@ -317,9 +331,12 @@ func (g *gen) cadence(a *acct) {
 					fmt.Sprintf("With %s. %s. %s. Next step: %s.", namesOf(ps), topic, feel, pick(r, nextSteps)))
 			case 2:
 				subject := pick(r, []string{"Following up on our call", "Training calendar for next month", "Release notes: what's new",
-					"Your seat utilisation this month", "Invitation: customer webinar", "Office hours for admins"})
-				a.activity("email", d, a.csm, emails(ps[:1], a.csm), subject,
-					fmt.Sprintf("Sent %s a note: %s.", firstName(ps[0].Name), strings.ToLower(topic[:1])+topic[1:]))
+					utilisationSubject, "Invitation: customer webinar", "Office hours for admins"})
+				body := fmt.Sprintf("Sent %s a note: %s.", firstName(ps[0].Name), strings.ToLower(topic[:1])+topic[1:])
+				if subject == utilisationSubject {
+					body = fmt.Sprintf("Sent %s their seat utilisation: %d of %d seats active in the last 30 days (%d%%).", firstName(ps[0].Name), now, seats, percent(now, seats))
+				}
+				a.activity("email", d, a.csm, emails(ps[:1], a.csm), subject, body)
 			default:
 				a.activity("note", d, a.csm, nil, "Account note", fmt.Sprintf("%s. %s.", topic, feel))
 			}
@@ -383,16 +400,7 @@ func (g *gen) reviews(a *acct) {
 func (g *gen) qbr(a *acct, d civil.Date) {
 	r := a.r
 	ps := a.some(d, 3)
-	seats := 0
-	for _, t := range a.terms {
-		if !t.start.After(d) && t.end.After(d) {
-			seats = t.seats
-		}
-	}
-	active := int(float64(seats) * r.uniform(0.7, 0.95))
-	if a.troubleAt(d) != nil {
-		active = int(float64(seats) * r.uniform(0.3, 0.6))
-	}
+	seats, active := a.seatsOn(d), a.activeUsers(d)
 	tickets, rated, csat := 0, 0, 0
 	for _, t := range a.tickets {
 		if od := civil.Of(t.OpenedAt); inRange(od, d.AddDays(-90), d) {
@@ -406,7 +414,11 @@ func (g *gen) qbr(a *acct, d civil.Date) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Business review with %s.\n", namesOf(ps))
 	fmt.Fprintf(&b, "Objectives reviewed: %s.\n", pick(r, objectives))
-	fmt.Fprintf(&b, "Adoption: %d of %d licensed seats active in the last 30 days.\n", active, seats)
+	fmt.Fprintf(&b, "Adoption: %d of %d licensed seats active in the last 30 days (%d%%)", active, seats, percent(active, seats))
+	if n := a.analystSeats(d); n > 0 {
+		fmt.Fprintf(&b, "; %d of them also hold Insights analyst seats", n)
+	}
+	b.WriteString(".\n")
 	noun := "tickets"
 	if tickets == 1 {
 		noun = "ticket"
@@ -425,6 +437,14 @@ func (g *gen) qbr(a *acct, d civil.Date) {
 		subject = "Half-yearly business review"
 	}
 	a.activity("qbr", d, a.csm, emails(ps, a.csm), subject, b.String())
+}
+
+// percent is n of total as a whole percentage.
+func percent(n, total int) int {
+	if total == 0 {
+		return 0
+	}
+	return int(math.Round(float64(n) * 100 / float64(total)))
 }
 
 // lastNPS is the latest NPS answer on or before day d.

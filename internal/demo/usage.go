@@ -8,16 +8,18 @@ import (
 	"time"
 
 	"github.com/tendhq/tend/internal/auth"
-	"github.com/tendhq/tend/internal/civil"
-	"github.com/tendhq/tend/internal/customer"
 	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/usage"
 )
 
-// Product usage of the demo company, consistent with its story: usage
-// fades in the months before an account churns (from the day its warning
-// signs began) and in accounts at risk now, stops while an account is
-// gone, and climbs in the weeks before an account expands.
+// Product usage of the demo company tells each account's story (story.go):
+// utilisation ramps up after a start, falls before a churn and in accounts
+// at risk now, dips in a scare or a false alarm, climbs before an expansion,
+// and stops while an account is gone.
+
+// usageStream numbers the accounts' usage random streams apart from
+// everything else.
+const usageStream = 7_000_000
 
 // FeatureConfig is Lumora's feature catalog.
 func FeatureConfig() usage.FeatureConfig {
@@ -40,105 +42,42 @@ type UsageEvent struct {
 	At                time.Time
 }
 
-var (
-	coreEvents      = []string{"Task Created", "Task Completed", "Task Commented", "Project Created", "Workflow Started", "Workflow Completed", "Integration Connected", "Project Archived"}
-	coreWeights     = []float64{30, 25, 12, 5, 8, 6, 1, 1}
-	insightsEvents  = []string{"Dashboard Viewed", "Dashboard Created", "Report Exported"}
-	automateEvents  = []string{"Automation Triggered", "Automation Edited"}
-	maxUsersPerDemo = 6
-)
+// accountUsage is one account's users and visits, as Build made them.
+type accountUsage struct {
+	users  []string
+	visits []visit
+}
 
-// Usage invents the product usage of c's accounts over the days days
-// ending c.Today. It is pure and deterministic.
+// Usage lists the product usage of c's accounts over the days days ending
+// c.Today (at most UsageDays): one event per user per day they used
+// Lumora. It is pure and deterministic.
 func Usage(c *Company, days int) []UsageEvent {
-	people := map[string][]string{}
-	for _, p := range c.Contacts {
-		if p.Status == customer.ContactActive && p.ExternalID != "" && len(people[p.AccountExternalID]) < maxUsersPerDemo {
-			people[p.AccountExternalID] = append(people[p.AccountExternalID], p.ExternalID)
-		}
-	}
-	type line struct {
-		insights, automate bool
-		firstStart         civil.Date
-		expands            []civil.Date
-	}
-	lines := map[string]*line{}
-	for _, s := range c.Subscriptions {
-		l := lines[s.AccountExternalID]
-		if l == nil {
-			l = &line{firstStart: s.StartOn}
-			lines[s.AccountExternalID] = l
-		}
-		if s.StartOn.Before(l.firstStart) {
-			l.firstStart = s.StartOn
-		}
-		switch s.Product {
-		case "Insights":
-			l.insights = true
-		case "Automate":
-			l.automate = true
-		}
-	}
-	for _, s := range c.Subscriptions {
-		if l := lines[s.AccountExternalID]; s.StartOn.Time().After(l.firstStart.Time()) && !s.Trial {
-			l.expands = append(l.expands, s.StartOn)
-		}
-	}
-	from := c.Today.AddDays(-days + 1)
 	var out []UsageEvent
+	eachUsage(c, days, func(e UsageEvent) { out = append(out, e) })
+	return out
+}
+
+// eachUsage calls f with the events Usage lists, in account order, then
+// by day.
+func eachUsage(c *Company, days int, f func(UsageEvent)) {
+	from := usage.DayOf(c.Today.AddDays(1 - min(days, UsageDays)).Time())
 	for i, a := range c.Accounts {
-		t := c.Truth[i]
-		users := people[a.ExternalID]
-		l := lines[a.ExternalID]
-		if len(users) == 0 || l == nil {
-			continue
-		}
-		r := newRNG(c.Seed, 7_000_000+uint64(i))
-		base := r.uniform(0.3, 0.7)
-		n := 0
-		for d := from; !c.Today.Before(d); d = d.AddDays(1) {
-			if d.Before(l.firstStart) {
+		u := c.usage[i]
+		for k, v := range u.visits {
+			if v.day < from {
 				continue
 			}
-			gone := !t.ChurnedOn.IsZero() && !d.Before(t.ChurnedOn) && (t.ReactivatedOn.IsZero() || d.Before(t.ReactivatedOn))
-			if gone {
-				continue
-			}
-			f := 1.0
-			if !t.RiskFrom.IsZero() && !d.Before(t.RiskFrom) && (t.Fate == FateChurned || t.Fate == FateAtRisk) {
-				end := c.Today
-				if t.Fate == FateChurned {
-					end = t.ChurnedOn
-				}
-				span := max(1, end.DaysSince(t.RiskFrom))
-				f = 1 - 0.8*min(1, float64(d.DaysSince(t.RiskFrom))/float64(span))
-			}
-			for _, e := range l.expands {
-				// Rising over the 45 days before an expansion.
-				if until := e.DaysSince(d); until >= 0 && until <= 45 {
-					f *= 1 + 0.6*float64(45-until)/45
-				}
-			}
-			for _, u := range users {
-				if !r.chance(min(0.95, base*f)) {
-					continue
-				}
-				for k := r.between(1, 2); k > 0; k-- {
-					ev := coreEvents[r.weighted(coreWeights)]
-					switch {
-					case l.insights && r.chance(0.25):
-						ev = pick(r, insightsEvents)
-					case l.automate && r.chance(0.2):
-						ev = pick(r, automateEvents)
-					}
-					n++
-					out = append(out, UsageEvent{MessageID: "demo-" + a.ExternalID + "-" + strconv.Itoa(n), AccountExternalID: a.ExternalID,
-						UserID: u, Event: ev, At: r.at(d)})
-				}
-			}
+			// A time of day that depends on the user and the day only.
+			minute := (int(v.slot)*37 + int(v.day)*11 + k%5) % (9 * 60)
+			f(UsageEvent{
+				MessageID:         "demo-" + a.ExternalID + "-" + strconv.Itoa(int(v.day)) + "-" + strconv.Itoa(int(v.slot)),
+				AccountExternalID: a.ExternalID,
+				UserID:            u.users[v.slot],
+				Event:             eventNames[v.event],
+				At:                v.day.Time().Add(time.Duration(8*60+minute) * time.Minute),
+			})
 		}
 	}
-	return out
 }
 
 // LoadUsage writes the demo's feature catalog and days of its usage into
@@ -175,30 +114,44 @@ func LoadUsage(ctx context.Context, st store.Store, c *Company, days int) (int, 
 	if err != nil {
 		return 0, err
 	}
-	src := strconv.FormatInt(k.ID, 10)
-	evs := Usage(c, days)
 	const chunk = 5000
-	for lo := 0; lo < len(evs); lo += chunk {
-		part := evs[lo:min(lo+chunk, len(evs))]
-		s := store.UsageSource{WriteKeyID: k.ID}
-		for _, e := range part {
-			raw, _ := json.Marshal(map[string]any{"type": "track", "messageId": e.MessageID, "userId": e.UserID, "event": e.Event,
-				"timestamp": e.At.Format(time.RFC3339Nano)})
-			m := usage.Message{Type: usage.TypeTrack, MessageID: e.MessageID, UserID: e.UserID, Event: e.Event,
-				Timestamp: e.At, OriginalTimestamp: e.At, ReceivedAt: now, Raw: raw}
-			s.Messages = append(s.Messages, m)
-			ev, _ := usage.NewEvent(&m, cat)
-			ev.Source = src
-			if id, ok := ids[e.AccountExternalID]; ok {
-				ev.Account = strconv.FormatInt(id, 10)
+	var (
+		src   = store.UsageSource{WriteKeyID: k.ID}
+		n     int
+		fail  error
+		flush = func() {
+			if fail != nil || len(src.Messages) == 0 {
+				return
 			}
-			s.Routing.Events = append(s.Routing.Events, ev)
+			if err := st.CommitUsage(ctx, &store.UsageCommit{Now: now, Catalog: cat, Sources: []store.UsageSource{src}}); err != nil {
+				fail = fmt.Errorf("demo usage: %w", err)
+			}
+			n += len(src.Messages)
+			src = store.UsageSource{WriteKeyID: k.ID, Messages: src.Messages[:0], Routing: usage.Routing{Events: src.Routing.Events[:0]}}
 		}
-		if err := st.CommitUsage(ctx, &store.UsageCommit{Now: now, Catalog: cat, Sources: []store.UsageSource{s}}); err != nil {
-			return lo, fmt.Errorf("demo usage: %w", err)
-		}
+	)
+	srcID := strconv.FormatInt(k.ID, 10)
+	features := map[string]usage.FeatureSet{}
+	for _, name := range eventNames {
+		features[name] = cat.Classify(usage.TypeTrack, name)
 	}
-	return len(evs), nil
+	eachUsage(c, days, func(e UsageEvent) {
+		src.Messages = append(src.Messages, usage.Message{Type: usage.TypeTrack, MessageID: e.MessageID, UserID: e.UserID, Event: e.Event,
+			Timestamp: e.At, OriginalTimestamp: e.At, ReceivedAt: now})
+		// What usage.NewEvent makes of the message, with the features
+		// classified once per event name.
+		ev := usage.Event{MessageID: e.MessageID, Type: usage.TypeTrack, User: e.UserID, Time: e.At, Name: e.Event,
+			Features: features[e.Event], Source: srcID}
+		if id, ok := ids[e.AccountExternalID]; ok {
+			ev.Account = strconv.FormatInt(id, 10)
+		}
+		src.Routing.Events = append(src.Routing.Events, ev)
+		if len(src.Messages) == chunk {
+			flush()
+		}
+	})
+	flush()
+	return n, fail
 }
 
 // demoKey is the revoked write key demo usage is stored under, made once:

@@ -175,12 +175,12 @@ var (
 	commentsPassive = []string{
 		"Good product, but reporting is still limited.", "Works well for most of us; the admin console could be simpler.",
 		"Solid, though pricing went up more than we expected.", "Fine for day-to-day; integrations need work.",
-		"We use about half of what we pay for.", "Decent, but the mobile app lags behind the web.",
+		commentHalfUsed, "Decent, but the mobile app lags behind the web.",
 	}
 	commentsDetractor = []string{
 		"Too many outages lately; our teams are losing trust.", "Support takes days to respond and tickets get bounced around.",
-		"We are paying for seats nobody uses.", "The reporting numbers are wrong and nobody can tell us why.",
-		"Since our main admin left, nobody here really knows how to run it.", "Evaluating alternatives at renewal.",
+		commentUnused, "The reporting numbers are wrong and nobody can tell us why.",
+		commentAdminLeft, "Evaluating alternatives at renewal.",
 		"Price is hard to justify to our CFO this year.", "The product has not kept up with what we need.",
 	}
 )

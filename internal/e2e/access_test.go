@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/tendhq/tend/internal/customer"
 )
 
 // TestPortfolio: a CSM signs in and sees their own book, no one else's,
@@ -18,9 +20,16 @@ func TestPortfolio(t *testing.T) {
 	email, _ := a.busiestCSM()
 	tb := openTab(t, a.URL)
 	tb.signIn(email, a.password(t, email))
-	tb.open("/portfolio")
+	if p := tb.path(); p != "/portfolio" {
+		t.Errorf("a CSM lands on %s after signing in, want /portfolio", p)
+		tb.open("/portfolio")
+	}
 	if h := tb.text("main h1"); h != "My portfolio" {
 		t.Fatalf("the portfolio is headed %q", h)
+	}
+	_, byCSM := a.customers(t)
+	if got, want := tb.text(".kpis > li:first-child .kpi-value"), thousands(byCSM[email]); got != want {
+		t.Errorf("the portfolio counts %s customers, want %s (as the dashboard counts them)", got, want)
 	}
 	mine := 0
 	for _, acc := range a.co.Accounts {
@@ -36,6 +45,55 @@ func TestPortfolio(t *testing.T) {
 		t.Error("a CSM sees the Admin link")
 	}
 	tb.screenshot("portfolio")
+	tb.signOut()
+}
+
+// TestTeamPortfolio: a CS leader, who owns no account, lands on the
+// dashboard and finds their team's books on the portfolio page — each
+// CSM's customers as the dashboard counts them — and opens one.
+func TestTeamPortfolio(t *testing.T) {
+	t.Parallel()
+	startChromium(t)
+	a := startTend(t)
+	email, password := a.addUser(t, customer.RoleLeader)
+	tb := openTab(t, a.URL)
+	tb.signIn(email, password)
+	if p := tb.path(); p != "/dashboard" {
+		t.Errorf("a leader lands on %s after signing in, want /dashboard", p)
+	}
+	tb.open("/portfolio")
+	if h := tb.text("main h1"); h != "Your team's portfolio" {
+		t.Fatalf("a leader's portfolio is headed %q", h)
+	}
+	customers, byCSM := a.customers(t)
+	names := a.userNames()
+	books := tb.texts("table.team-books tbody th.name > a")
+	counts := tb.texts("table.team-books tbody td:nth-child(2)")
+	if len(books) == 0 || len(books) != len(counts) {
+		t.Fatalf("the team portfolio lists %d books and %d counts", len(books), len(counts))
+	}
+	for i, b := range books {
+		if got, want := counts[i], thousands(byCSM[names[b]]); got != want {
+			t.Errorf("the team portfolio counts %s customers for %s, want %s", got, b, want)
+		}
+	}
+	if got := tb.text("table.team-books tfoot tr:last-child td:nth-child(2)"); got != thousands(customers) {
+		t.Errorf("the team's total is %s customers, want %s", got, thousands(customers))
+	}
+	tb.screenshot("portfolio-team")
+	tb.resize(phoneWidth, phoneHeight, true)
+	tb.open("/portfolio")
+	checkFits(t, tb)
+	tb.screenshot("portfolio-team-phone")
+	tb.resize(laptopWidth, laptopHeight, false)
+
+	tb.follow("open the first CSM's book", chromedp.Click(chromedp.CSS("table.team-books tbody th.name > a")))
+	if p := tb.path(); !strings.HasPrefix(p, "/accounts?csm=") {
+		t.Fatalf("the CSM's link leads to %s", p)
+	}
+	if got, want := tb.text(".page-head .subtle"), thousands(byCSM[names[books[0]]])+" customers"; !strings.Contains(got, want) {
+		t.Errorf("%s's book says %q, want it to count %q", books[0], got, want)
+	}
 	tb.signOut()
 }
 

@@ -19,6 +19,7 @@ import (
 	"github.com/tendhq/tend/internal/customer"
 	"github.com/tendhq/tend/internal/demo"
 	"github.com/tendhq/tend/internal/server"
+	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/store/sqlite/sqlitetest"
 	"github.com/tendhq/tend/internal/store/sqlstore"
 )
@@ -161,16 +162,23 @@ func (a *app) matching(q string) int {
 	return n
 }
 
-// live counts the demo accounts that have not churned, as the dashboard
-// counts them.
-func (a *app) live() int {
-	n := 0
-	for _, acc := range a.co.Accounts {
-		if acc.Lifecycle != customer.StageChurned {
-			n++
+// customers counts the accounts in the store that are customers
+// (customer.IsCustomer), overall and by CSM email, as every page counts
+// them — read with the rule in Go, not the store's SQL for it.
+func (a *app) customers(t *testing.T) (all int, byCSM map[string]int) {
+	t.Helper()
+	accounts, err := store.All(context.Background(), a.st.Accounts(), store.Query{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byCSM = map[string]int{}
+	for _, acc := range accounts {
+		if customer.IsCustomer(acc.Lifecycle, acc.MRR) {
+			all++
+			byCSM[acc.CSMEmail]++
 		}
 	}
-	return n
+	return all, byCSM
 }
 
 // userNames maps the names of the demo company's users (their email when

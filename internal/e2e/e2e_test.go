@@ -20,11 +20,13 @@ import (
 // TestAccountJourney is a CS leader's path through Tend: sign in, find an
 // account in the book by searching for its name, open it, read its 360 and
 // timeline, log a note (a mistake first) and see it at the top of the
-// timeline, export the search as CSV, and sign out.
+// timeline, read its health and set the CSM pulse, export the search as
+// CSV, and sign out.
 func TestAccountJourney(t *testing.T) {
 	t.Parallel()
 	startChromium(t) // skip before loading the demo when there is no browser
 	a := startTend(t)
+	scoreAll(t, a)
 	if a.hasSignIn {
 		tb := openTab(t, a.URL)
 		tb.open("/signin")
@@ -38,7 +40,9 @@ func TestAccountJourney(t *testing.T) {
 	if h := tb.text("main h1"); h != "Accounts" {
 		t.Fatalf("the accounts page is headed %q", h)
 	}
-	if got, want := tb.text(".page-head .subtle"), thousands(len(a.co.Accounts))+" accounts"; !strings.HasPrefix(got, want) {
+	customers, _ := a.customers(t)
+	if got, want := tb.text(".page-head .subtle"), fmt.Sprintf("%s accounts: %s customers, %s churned or prospects",
+		thousands(len(a.co.Accounts)), thousands(customers), thousands(len(a.co.Accounts)-customers)); !strings.HasPrefix(got, want) {
 		t.Errorf("the accounts page says %q, want it to start with %q", got, want)
 	}
 	if n := tb.count("table.table tbody tr"); n != 50 {
@@ -117,6 +121,9 @@ func TestAccountJourney(t *testing.T) {
 		t.Errorf("after logging a note the timeline shows %d entries, want %d", got, min(len(timeline)+1, 50))
 	}
 
+	// Its health: the score explained, and the CSM pulse set.
+	checkHealth(t, tb)
+
 	// Export the search as CSV: exactly the accounts the list shows.
 	tb.open("/accounts?q=" + url.QueryEscape(acc.Name))
 	name, body := tb.download("export the search as CSV", chromedp.Click(chromedp.CSS(`a[href^="/accounts.csv"]`)))
@@ -176,8 +183,9 @@ func TestDashboard(t *testing.T) {
 	if h := tb.text("main h1"); h != "Dashboard" {
 		t.Fatalf("the dashboard is headed %q", h)
 	}
-	if label, value := tb.text(".kpis > li:first-child .kpi-label"), tb.text(".kpis > li:first-child .kpi-value"); label != "Accounts" || value != thousands(a.live()) {
-		t.Errorf("the first headline figure is %s %s, want Accounts %s (the live accounts)", label, value, thousands(a.live()))
+	customers, byCSM := a.customers(t)
+	if label, value := tb.text(".kpis > li:first-child .kpi-label"), tb.text(".kpis > li:first-child .kpi-value"); label != "Customers" || value != thousands(customers) {
+		t.Errorf("the first headline figure is %s %s, want Customers %s", label, value, thousands(customers))
 	}
 
 	// The Pareto chart is an inline SVG drawn on the server: a curve, the
@@ -210,9 +218,15 @@ func TestDashboard(t *testing.T) {
 	if len(books) == 0 {
 		t.Error("the dashboard shows no CSM books")
 	}
-	for _, b := range books {
-		if _, ok := names[b]; !ok {
+	counts := tb.texts("#books tbody td:nth-child(2)")
+	for i, b := range books {
+		email, ok := names[b]
+		if !ok {
 			t.Errorf("the dashboard shows a book for %q, who is not one of the demo company's users", b)
+			continue
+		}
+		if i < len(counts) && counts[i] != thousands(byCSM[email]) {
+			t.Errorf("the dashboard counts %s customers in %s's book, want %s", counts[i], b, thousands(byCSM[email]))
 		}
 	}
 	tb.screenshot("dashboard")
@@ -225,6 +239,7 @@ func TestPhone(t *testing.T) {
 	t.Parallel()
 	startChromium(t)
 	a := startTend(t)
+	scoreAll(t, a)
 	tb := a.visit(t)
 	tb.resize(phoneWidth, phoneHeight, true)
 	acc, _ := a.showcase(t)

@@ -16,11 +16,13 @@ import (
 	"github.com/tendhq/tend/internal/customer"
 )
 
-// TestEveryPageFits opens every page of Tend on a phone (390×844) and on a
-// laptop (1280×800) and fails when a page is wider than the screen, so that
-// reading it needs sideways scrolling. It names the page and the element
-// that sticks out furthest. Wide tables may scroll inside their own box;
-// the page itself may not.
+// TestEveryPageFits opens every page of Tend on a phone (390×844), a tablet
+// (768×1024, where the top bar changes) and a laptop (1280×800) and fails
+// when a page is wider than the screen, so that reading it needs sideways
+// scrolling. It names the page and the element that sticks out furthest.
+// Wide tables may scroll inside their own box; the page itself may not.
+// Every link and button of the top bar must be shown whole: none hidden,
+// none cut off by the screen's edge or by a box that scrolls.
 //
 // The pages are found as a person finds them: from the dashboard, every
 // link an administrator can follow is opened, one page of each kind (an
@@ -32,6 +34,7 @@ func TestEveryPageFits(t *testing.T) {
 	t.Parallel()
 	startChromium(t)
 	a := startTend(t)
+	scoreAll(t, a)
 	routes := webRoutes(t)
 	for _, screen := range []struct {
 		name          string
@@ -39,11 +42,12 @@ func TestEveryPageFits(t *testing.T) {
 		phone         bool
 	}{
 		{"phone", phoneWidth, phoneHeight, true},
+		{"tablet", 768, 1024, true},
 		{"laptop", 1280, 800, false},
 	} {
 		t.Run(screen.name, func(t *testing.T) {
 			t.Parallel()
-			f := &fitter{a: a, width: screen.width, height: screen.height, phone: screen.phone, name: screen.name, seen: map[string]bool{}}
+			f := &fitter{a: a, width: screen.width, height: screen.height, phone: screen.phone, name: screen.name, seen: map[string]bool{}, cut: map[string]bool{}}
 
 			// Signed out: the sign-in page, and its answer to a wrong password.
 			out := f.tab(t)
@@ -71,6 +75,7 @@ func TestEveryPageFits(t *testing.T) {
 			f.submit(tb, "/admin/tokens", `form[action="/admin/tokens"]`, nil)
 			f.submit(tb, "/admin/settings", `form.stack[action="/admin/settings/attributes"]`, nil)
 			f.submit(tb, "/admin/ingestion", `form[action="/admin/ingestion/keys"]`, nil)
+			f.submit(tb, "/admin/scorecards", `form[action="/admin/scorecards/preview#edit"]`, nil)
 			f.submit(tb, "/settings/password", `form[action="/settings/password"]`, nil)
 			// A token just made, with its secret shown once.
 			f.submit(tb, "/admin/tokens", `form[action="/admin/tokens"]`, map[string]string{"name": "Nightly CRM sync from the data warehouse"})
@@ -111,6 +116,7 @@ type fitter struct {
 	width, height int64
 	phone         bool
 	seen          map[string]bool // the kinds of page (see pageKind) already checked
+	cut           map[string]bool // the top bar's faults already reported
 	visited       []string        // the paths checked, with their queries
 }
 
@@ -159,6 +165,7 @@ type measure struct {
 	Widest string   `json:"widest"` // the element sticking out furthest, as a CSS path
 	Right  int      `json:"right"`  // its right edge
 	Size   int      `json:"size"`   // its width
+	Cut    []string `json:"cut"`    // the top bar's links and buttons not wholly shown
 	Links  []string `json:"links"`  // the same-origin pages it links to
 }
 
@@ -174,6 +181,7 @@ const fitScript = `(screen => {
 	// boxes around its containing block, a fixed one by none.
 	const inner = new Map([[document.body, Infinity]]);
 	let widest = null, right = screen, size = 0;
+	const cut = [];
 	for (const e of document.body.querySelectorAll("*")) {
 		const style = getComputedStyle(e);
 		let outer = e.parentElement;
@@ -183,6 +191,9 @@ const fitScript = `(screen => {
 		const limit = style.position === "fixed" ? Infinity : inner.get(outer) ?? Infinity;
 		const r = e.getBoundingClientRect();
 		inner.set(e, style.overflowX === "visible" ? limit : Math.min(limit, r.right + window.scrollX));
+		if (e.matches("header a, header button") && (r.width === 0 || r.right + window.scrollX > Math.min(limit, screen) + 0.5 || r.left < -0.5)) {
+			cut.push((e.textContent.trim() || path(e)) + (r.width === 0 ? " (hidden)" : " (cut off)"));
+		}
 		if (r.width === 0) continue;
 		const edge = Math.min(r.right + window.scrollX, limit);
 		if (edge > right + 0.5) { widest = e; right = edge; size = r.width; }
@@ -194,7 +205,7 @@ const fitScript = `(screen => {
 		links.push(u.pathname + u.search);
 	}
 	return {width: document.documentElement.scrollWidth, inner: window.innerWidth,
-		widest: widest ? path(widest) : "", right: Math.round(right), size: Math.round(size), links};
+		widest: widest ? path(widest) : "", right: Math.round(right), size: Math.round(size), cut, links};
 })`
 
 // check opens path, fails the test if the page is wider than the screen,
@@ -217,6 +228,7 @@ func (f *fitter) open(tb *tab, path string) {
 	if resp.Status != want {
 		tb.t.Fatalf("open %s: HTTP %d", path, resp.Status)
 	}
+	f.visited = append(f.visited, path) // measure adds where it led, if it redirected
 }
 
 // measure checks the page the tab shows, reached by what.
@@ -224,11 +236,17 @@ func (f *fitter) measure(tb *tab, what string) []string {
 	tb.t.Helper()
 	tb.do("see the page at "+what, chromedp.WaitVisible(chromedp.CSS("main#main")))
 	at := tb.path()
-	f.visited = append(f.visited, at)
+	if u, _ := url.Parse(what); u == nil || u.RequestURI() != at {
+		f.visited = append(f.visited, at)
+	}
 	m := run(tb, "measure "+at, chromedp.Evaluate[measure](fmt.Sprintf("%s(%d)", fitScript, f.width)))
 	if m.Width > int(f.width) || m.Width > m.Inner {
 		tb.t.Errorf("%s is %d px wide on a %d px screen; the widest element, %d px wide, reaches %d px: %s",
 			at, m.Width, f.width, m.Size, m.Right, m.Widest)
+	}
+	if cut := strings.Join(m.Cut, ", "); cut != "" && !f.cut[cut] {
+		f.cut[cut] = true // the top bar is the same on most pages: say it once
+		tb.t.Errorf("%s: on a %d px screen the top bar does not wholly show %s", at, f.width, cut)
 	}
 	tb.screenshot(fmt.Sprintf("fit-%s-%s", f.name, slug(what)))
 	return m.Links
@@ -312,10 +330,11 @@ func webRoutes(t *testing.T) []*regexp.Regexp {
 	var out []*regexp.Regexp
 	for _, m := range regexp.MustCompile(`mux\.Handle\("GET (/[^"]*)", s\.handle\(`).FindAllStringSubmatch(string(src), -1) {
 		p := m[1]
-		if strings.HasSuffix(p, ".csv") || p == "/" {
+		if strings.HasSuffix(p, ".csv") || p == "/" || p == "/{$}" { // the home page redirects to one of the others
 			continue
 		}
-		p = regexp.MustCompile(`\\\{[a-z]+\\\}`).ReplaceAllString(regexp.QuoteMeta(p), `[^/]+`)
+		p = strings.ReplaceAll(regexp.QuoteMeta(p), `\{\$\}`, "") // {$}: the path ends there
+		p = regexp.MustCompile(`\\\{[a-z]+\\\}`).ReplaceAllString(p, `[^/]+`)
 		out = append(out, regexp.MustCompile(`^`+p+`(\?|$)`))
 	}
 	if len(out) < 10 {

@@ -546,3 +546,18 @@ func TestManyGroups(t *testing.T) {
 		t.Errorf("score %v %s, explanation %v", r.Score, r.Colour, r.Explanation)
 	}
 }
+
+// A set sent with CRLF line ends (a browser's textarea) reports its
+// problems at the same lines as with LF.
+func TestParseCRLFPositions(t *testing.T) {
+	src := strings.Replace(string(DefaultYAML()), "metric: nps.latest", "metric: nps.lastest", 1)
+	_, errLF := Parse([]byte(src))
+	_, errCRLF := Parse([]byte(strings.ReplaceAll(src, "\n", "\r\n")))
+	var lf, crlf Problems
+	if !errors.As(errLF, &lf) || !errors.As(errCRLF, &crlf) || len(lf) != 1 || len(crlf) != 1 {
+		t.Fatalf("want one problem each way, got %v and %v", errLF, errCRLF)
+	}
+	if lf[0].Line != crlf[0].Line || lf[0].Column != crlf[0].Column {
+		t.Fatalf("LF reports %d:%d, CRLF %d:%d", lf[0].Line, lf[0].Column, crlf[0].Line, crlf[0].Column)
+	}
+}

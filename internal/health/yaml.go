@@ -1,6 +1,7 @@
 package health
 
 import (
+	"bytes"
 	"cmp"
 	_ "embed"
 	"errors"
@@ -34,6 +35,10 @@ func Default() *Set {
 // Problems, each at the 1-based line and column of the YAML it is about
 // (inside a formula or condition: of the offending token).
 func Parse(src []byte) (*Set, error) {
+	// Lines end in LF for the positions reported: a browser's textarea
+	// and Windows editors send CRLF, which go-yaml's positions count as two
+	// line ends.
+	src = bytes.ReplaceAll(src, []byte("\r\n"), []byte("\n"))
 	var s Set
 	if f, err := parser.ParseBytes(src, 0); err == nil && len(f.Docs) > 0 {
 		// Every unknown key at once; the decoder would stop at the first.

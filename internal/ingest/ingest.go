@@ -100,7 +100,6 @@ type Service struct {
 	released  usage.Released
 	dropLog   []store.LogEntry
 	refreshed time.Time
-	pruned    time.Time
 
 	mu    sync.Mutex
 	stats Stats
@@ -376,7 +375,6 @@ func (s *Service) loop() {
 	defer close(s.stopped)
 	tick := time.NewTicker(s.opt.RefreshEvery)
 	defer tick.Stop()
-	s.prune()
 	n := s.opt.Writers
 	work := make(chan *pass)
 	done := make(chan *pass, n)
@@ -453,9 +451,12 @@ func (s *Service) gather(first *request) []*request {
 	return reqs
 }
 
-// housekeeping re-reads accounts and feature definitions, applies the
-// retention hourly, and when idle commits what links released (under load
-// that rides with the next transaction).
+// housekeeping re-reads accounts and feature definitions, and when idle
+// commits what links released (under load that rides with the next
+// transaction). Both reads refresh this process's own memory (the
+// linker's directory, the compiled catalogue), so every replica that
+// ingests does them; the retention, a write for the whole cluster, is a
+// job (package jobs) calling Prune.
 func (s *Service) housekeeping(idle bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -469,30 +470,28 @@ func (s *Service) housekeeping(idle bool) {
 	if idle && len(s.released.Events)+len(s.released.Contacts)+len(s.dropLog) > 0 {
 		s.commit(nil)
 	}
-	if now.Sub(s.pruned) > time.Hour {
-		s.prune()
-	}
 }
 
-func (s *Service) prune() {
-	now := s.opt.Now()
-	s.pruned = now
+// PruneStore is what Prune needs of the store.
+type PruneStore interface {
+	PruneUsage(ctx context.Context, rawBefore, rowsBefore, logBefore time.Time) (store.PruneStats, error)
+}
+
+// Prune applies opt's retention periods (defaults filled in, the message
+// retention never shorter than the dedupe window) as of now.
+func Prune(ctx context.Context, st PruneStore, opt Options, now time.Time) (store.PruneStats, error) {
+	opt = opt.withDefaults()
 	before := func(d time.Duration) time.Time {
 		if d < 0 {
 			return time.Time{}
 		}
 		return now.Add(-d)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	ps, err := s.st.PruneUsage(ctx, before(s.opt.RawRetention), before(s.opt.Retention), before(s.opt.LogRetention))
+	ps, err := st.PruneUsage(ctx, before(opt.RawRetention), before(opt.Retention), before(opt.LogRetention))
 	if err != nil {
-		s.log.Error("usage: applying retention", "err", err)
-		return
+		return ps, fmt.Errorf("usage retention: %w", err)
 	}
-	if ps != (store.PruneStats{}) {
-		s.log.Info("usage: retention applied", "raw_cleared", ps.RawCleared, "messages_deleted", ps.MessagesDeleted, "log_deleted", ps.LogDeleted)
-	}
+	return ps, nil
 }
 
 // commit writes reqs (and what links released) in one transaction and

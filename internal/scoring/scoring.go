@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync"
 	"time"
 
 	"github.com/tendhq/tend/internal/adoption"
@@ -55,10 +56,11 @@ func Active(ctx context.Context, st store.Health) (Scorecards, error) {
 	return Scorecards{Set: health.Default()}, nil
 }
 
-// Version reads one stored version of the set (0: the default).
+// Version reads one stored version of the set (0: the default). The set
+// returned is shared and must not be changed.
 func Version(ctx context.Context, st store.Health, version int) (*health.Set, error) {
 	if version == 0 {
-		return health.Default(), nil
+		return parsed(health.DefaultYAML())
 	}
 	all, err := st.ScorecardVersions(ctx, SetName)
 	if err != nil {
@@ -66,10 +68,27 @@ func Version(ctx context.Context, st store.Health, version int) (*health.Set, er
 	}
 	for _, c := range all {
 		if c.Version == version {
-			return health.Parse([]byte(c.YAML))
+			return parsed([]byte(c.YAML))
 		}
 	}
 	return nil, fmt.Errorf("scorecards version %d: %w", version, store.ErrNotFound)
+}
+
+// parsedSets keeps every set Version parsed, by its YAML: a version never
+// changes once stored, and parsing and compiling one costs milliseconds,
+// twice on every account page (the score now and 30 days ago).
+var parsedSets sync.Map
+
+func parsed(src []byte) (*health.Set, error) {
+	if s, ok := parsedSets.Load(string(src)); ok {
+		return s.(*health.Set), nil
+	}
+	set, err := health.Parse(src)
+	if err != nil {
+		return nil, err
+	}
+	parsedSets.Store(string(src), set)
+	return set, nil
 }
 
 // Apply checks src and stores it as the next version of the set. An

@@ -29,6 +29,8 @@ type Options struct {
 	// /v1/. It sits outside sign-in and the cross-origin check: ingestion
 	// authenticates by write key alone (package ingest).
 	Ingest http.Handler
+	// Jobs, when set, is the job queue shown under Admin → Jobs.
+	Jobs web.JobQueue
 	// Today, when set, is the day the web UI computes its pages for
 	// (civil.Today when nil); tests pin it to the day they seeded for.
 	Today func() civil.Date
@@ -59,7 +61,7 @@ func New(st store.Store, log *slog.Logger, o Options) http.Handler {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("ok\n"))
 	})
-	mux.Handle("/", web.New(st, log, web.Options{HTTPS: o.HTTPS, SignInHint: o.SignInHint, Today: o.Today}))
+	mux.Handle("/", web.New(st, log, web.Options{HTTPS: o.HTTPS, SignInHint: o.SignInHint, Today: o.Today, Jobs: o.Jobs}))
 	csrf := http.NewCrossOriginProtection()
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		log.WarnContext(r.Context(), "cross-origin request refused", "method", r.Method, "path", r.URL.Path,

@@ -23,8 +23,9 @@ type Health interface {
 	// and merged (no query per account), and calls each with it. The MRR
 	// history is read as of asOf (later subscription changes are not
 	// recognised) in the reporting currency. Facts.Usage is left empty.
-	// each must not use the store (the scans hold read connections), and
-	// must not keep f: it is reused for the next account.
+	// each must not use the store (the scans hold read connections); f is
+	// its to keep (a new one per account). each's error ends the read and
+	// is returned as is.
 	EachHealthFacts(ctx context.Context, asOf civil.Date, each func(f *health.Facts) error) error
 	// HealthFacts is EachHealthFacts for one account (ErrNotFound if none).
 	HealthFacts(ctx context.Context, accountID int64, asOf civil.Date) (*health.Facts, error)
@@ -40,8 +41,8 @@ type Health interface {
 	// HealthScores is the current score of each of the accounts that has
 	// one (for a page of accounts), by account id.
 	HealthScores(ctx context.Context, accountIDs []int64) (map[int64]HealthScore, error)
-	// HealthHistory is the account's points dated from..to (inclusive), in
-	// time order.
+	// HealthHistory is the account's points dated from..to (inclusive; a
+	// zero day leaves that end open), in time order.
 	HealthHistory(ctx context.Context, accountID int64, from, to civil.Date) ([]HealthScore, error)
 	// HealthScoresOn is each account's latest point dated day, by account
 	// id; accounts with no point that day are absent.

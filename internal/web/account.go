@@ -121,7 +121,9 @@ type accountView struct {
 	LatestNPS              *surveyRow
 	Invoices               related[invoiceRow]
 	// Usage is the product usage panel (adoption over 90 days).
-	Usage         UsagePanel
+	Usage UsagePanel
+	// Health is the health panel (score, explanation, trend, pulse).
+	Health        HealthPanel
 	Overdue       int
 	OverdueAmount int64
 	Timeline      related[activityRow]
@@ -142,6 +144,7 @@ func (s *server) accountPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	v.Log = activityForm(nil, s.now())
 	v.Saved = r.URL.Query().Get("saved") == "1"
+	v.Health.Saved = r.URL.Query().Get("pulse") == "1"
 	return s.render(w, r, http.StatusOK, "account", v)
 }
 
@@ -188,6 +191,9 @@ func (s *server) accountView(ctx context.Context, a customer.Account, p auth.Pri
 	}
 	var err error
 	if v.Usage, err = s.usagePanel(ctx, id, a.Name); err != nil {
+		return v, err
+	}
+	if v.Health, err = s.healthPanel(ctx, id, v.CanEdit); err != nil {
 		return v, err
 	}
 	if !a.CustomerSince.IsZero() {

@@ -336,19 +336,19 @@ type listControls struct {
 	Filtered     bool
 	MoreFiltered bool
 	Total        int
-	// Customers is how many of the Total are customers (customer.IsCustomer),
-	// Others how many are churned or prospects.
-	Customers, Others int
-	From, To          int
-	NextURL           string
-	FirstURL          string
-	ClearURL          string
-	ExportURL         string
-	SortByName        sortLink
-	SortByMRR         sortLink
-	SortByRen         sortLink
-	SortByHealth      sortLink
-	Views             *savedViews
+	// Split says how many of the Total are customers (customer.IsCustomer)
+	// and how many churned or prospects; nil when not known cheaply.
+	Split        *split
+	From, To     int
+	NextURL      string
+	FirstURL     string
+	ClearURL     string
+	ExportURL    string
+	SortByName   sortLink
+	SortByMRR    sortLink
+	SortByRen    sortLink
+	SortByHealth sortLink
+	Views        *savedViews
 }
 
 // accountsView is what templates/accounts.html shows.
@@ -360,15 +360,12 @@ type accountsView struct {
 }
 
 // listPage is one page of a list of accounts: the store query for it, the
-// page of accounts, how many match in all and how many of those are
-// customers (customer.IsCustomer), and their totals per currency.
+// page of accounts and how many match in all.
 type listPage struct {
-	q         store.Query
-	items     []customer.Account
-	next      string
-	total     int
-	customers int
-	totals    []store.Total
+	q     store.Query
+	items []customer.Account
+	next  string
+	total int
 }
 
 // readList reads the page p asks for and counts every match.
@@ -379,22 +376,44 @@ func (s *server) readList(ctx context.Context, p listParams, extra ...store.Filt
 	countQ.Cursor, countQ.Limit = "", 0
 	// The page and the count are independent reads: run them at once.
 	var (
-		page   store.Page[customer.Account]
-		totals []store.Total
+		page  store.Page[customer.Account]
+		total int
 	)
 	err := parallel(ctx,
 		func(ctx context.Context) (err error) { page, err = s.st.Accounts().List(ctx, q); return err },
-		func(ctx context.Context) (err error) { totals, err = s.st.AccountTotals(ctx, countQ); return err },
+		func(ctx context.Context) (err error) { total, err = s.st.Accounts().Count(ctx, countQ); return err },
 	)
 	if err != nil {
 		return listPage{}, err
 	}
-	lp := listPage{q: q, items: page.Items, next: page.NextCursor, totals: totals}
-	for _, t := range totals {
-		lp.total += t.Accounts
-		lp.customers += t.Customers
+	return listPage{q: q, items: page.Items, next: page.NextCursor, total: total}, nil
+}
+
+// split is how many of the accounts a list counts are customers
+// (customer.IsCustomer) and how many are churned or prospects.
+type split struct{ Customers, Others int }
+
+// customersOf splits the accounts p selects into customers and others from
+// the dashboard's cached book figures (store.AccountGroups), so the list
+// and the dashboard always agree and the split costs no pass over the
+// accounts. The figures are grouped by CSM and lifecycle stage only: for
+// any other filter ok is false and the list shows no split.
+func customersOf(groups []store.AccountGroup, p listParams) (sp split, ok bool) {
+	if p.Q != "" || p.Tier != "" || p.Touch != "" || p.Industry != "" || p.Region != "" || p.Within != 0 ||
+		len(p.Attrs) > 0 || !p.RenewalFrom.IsZero() || !p.RenewalTo.IsZero() {
+		return split{}, false
 	}
-	return lp, nil
+	for _, g := range groups {
+		switch {
+		case p.Lifecycle != "" && g.Lifecycle != p.Lifecycle:
+		case p.CSM == noCSM && g.CSMID != 0:
+		case p.CSM != "" && p.CSM != noCSM && !strings.EqualFold(g.CSMEmail, p.CSM):
+		default:
+			sp.Customers += g.Customers
+			sp.Others += g.Accounts - g.Customers
+		}
+	}
+	return sp, true
 }
 
 // controls fills what the list at base shows around its rows.
@@ -404,8 +423,6 @@ func (s *server) controls(ctx context.Context, base string, p listParams, lp lis
 		Filtered:     p.filtered(),
 		MoreFiltered: p.moreFiltered(),
 		Total:        lp.total,
-		Customers:    lp.customers,
-		Others:       lp.total - lp.customers,
 		ClearURL:     base,
 	}
 	exp := base + ".csv"
@@ -519,6 +536,13 @@ func (s *server) accountsView(ctx context.Context, p listParams, defs []customer
 		Page:         Page{Title: "Accounts", Section: "accounts"},
 		listControls: s.controls(ctx, "/accounts", p, lp, defs),
 		CSMs:         s.csmOptions(ctx, p.CSM),
+	}
+	groups, err := s.st.AccountGroups(ctx)
+	if err != nil {
+		return v, err
+	}
+	if sp, ok := customersOf(groups, p); ok {
+		v.Split = &sp
 	}
 	if v.Views, err = s.savedViews(ctx, who, pageAccounts, p); err != nil {
 		return v, err

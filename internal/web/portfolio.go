@@ -103,18 +103,20 @@ func (s *server) portfolioView(ctx context.Context, p listParams, defs []custome
 	today := s.today()
 	// The page of rows and the headline over every account the filters
 	// select (not one page) are independent reads: run them at once.
-	soon := p.query(0)
-	soon.Filters = append(soon.Filters, mine(who))
-	soon.Cursor, soon.Limit = "", 0
+	all := p.query(0)
+	all.Filters = append(all.Filters, mine(who))
+	all.Cursor, all.Limit = "", 0
+	soon := all
 	soon.Filters = append(soon.Filters[:len(soon.Filters):len(soon.Filters)],
 		store.Filter{Field: "renewal_on", Op: store.Gte, Value: today.String()},
 		store.Filter{Field: "renewal_on", Op: store.Lte, Value: today.AddDays(portfolioRenewals).String()})
 	var (
-		lp       listPage
-		renewing []store.Total
+		lp               listPage
+		totals, renewing []store.Total
 	)
 	err := parallel(ctx,
 		func(ctx context.Context) (err error) { lp, err = s.readList(ctx, p, mine(who)); return err },
+		func(ctx context.Context) (err error) { totals, err = s.st.AccountTotals(ctx, all); return err },
 		func(ctx context.Context) (err error) { renewing, err = s.st.AccountTotals(ctx, soon); return err },
 	)
 	if err != nil {
@@ -124,8 +126,6 @@ func (s *server) portfolioView(ctx context.Context, p listParams, defs []custome
 		Page:         Page{Title: "My portfolio", Section: "portfolio"},
 		listControls: s.controls(ctx, "/portfolio", p, lp, defs),
 		Who:          who.Label(),
-		Customers:    lp.customers,
-		Others:       lp.total - lp.customers,
 		RenewalsDays: portfolioRenewals,
 		Empty:        lp.total == 0 && !p.filtered(),
 	}
@@ -137,11 +137,15 @@ func (s *server) portfolioView(ctx context.Context, p listParams, defs []custome
 	if v.Views, err = s.savedViews(ctx, who, pagePortfolio, p); err != nil {
 		return v, err
 	}
-	for _, t := range lp.totals {
+	sp := split{}
+	for _, t := range totals {
+		sp.Customers += t.Customers
+		sp.Others += t.Accounts - t.Customers
 		if t.MRR != 0 {
 			v.ARR = append(v.ARR, amount{t.MRR * 12, t.Currency})
 		}
 	}
+	v.Customers, v.Others, v.Split = sp.Customers, sp.Others, &sp
 	for _, t := range renewing {
 		v.Renewing += t.Accounts
 		if t.MRR != 0 {

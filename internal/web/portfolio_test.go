@@ -131,6 +131,21 @@ func TestPortfolioCountsCustomers(t *testing.T) {
 	if got := rowNames(body); len(got) != 4 {
 		t.Errorf("the portfolio lists %q, want all four of Ada's accounts", got)
 	}
+	// The accounts list splits its count as the dashboard does, when its
+	// filters are the dashboard's (CSM, lifecycle stage), and otherwise
+	// counts accounts only.
+	leader := f.handler(0)
+	for path, want := range map[string]string{
+		"/accounts":                             "7 accounts: <abbr title=\"A customer is an account that has not churned and pays for a live subscription\">5 customers</abbr>, 2 churned or prospects",
+		"/accounts?csm=ada%40tend.test":         "4 accounts match: <abbr title=\"A customer is an account that has not churned and pays for a live subscription\">2 customers</abbr>, 2 churned or prospects",
+		"/accounts?lifecycle=churned":           "1 account matches: <abbr title=\"A customer is an account that has not churned and pays for a live subscription\">0 customers</abbr>, 1 churned or a prospect",
+		"/accounts?csm=none&lifecycle=adopting": "1 account matches: <abbr title=\"A customer is an account that has not churned and pays for a live subscription\">1 customer</abbr> · showing",
+		"/accounts?tier=Starter":                "2 accounts match · showing",
+	} {
+		if _, list, _ := get(t, leader, path); !has(list, want) {
+			t.Errorf("GET %s lacks %q", path, want)
+		}
+	}
 	_, dash, _ := get(t, f.handler(0), "/dashboard")
 	if want := `<a href="/accounts?csm=ada%40tend.test">Ada Lovelace</a></th>
             <td class="num">2</td>`; !has(dash, want) {
@@ -167,26 +182,26 @@ func TestTeamPortfolio(t *testing.T) {
 		for _, want := range []string{
 			"<h1>Your team's portfolio</h1>",
 			// Ada: Acme Corp and Acme Labs; Acme renews in 45 days.
-			`<a href="/accounts?csm=ada%40tend.test">Ada Lovelace</a></th>
+			`<a href="/accounts?csm=ada%40tend.test">Ada Lovelace</a><div class="meta show-sm"><a href="` + window("ada@tend.test") + `">1 renewing</a></div></th>
       <td class="num">2</td>
       <td class="num" title="$162,000.00">$162K</td>
-      <td class="num"><a href="` + window("ada@tend.test") + `">1</a><div class="meta" title="$144,000.00">$144K ARR</div></td>
-      <td class="num"><span class="muted">0</span></td>`,
+      <td class="num hide-sm"><a href="` + window("ada@tend.test") + `">1</a><div class="meta" title="$144,000.00">$144K ARR</div></td>
+      <td class="num hide-sm"><span class="muted">0</span></td>`,
 			// Grace: Globex, at risk, renewing in 200 days.
-			`<a href="/accounts?csm=grace%40tend.test">Grace Hopper</a></th>
+			`<a href="/accounts?csm=grace%40tend.test">Grace Hopper</a><div class="meta show-sm">none renewing · <a class="tone-bad" href="/accounts?csm=grace%40tend.test&lifecycle=at_risk">1 at risk</a></div></th>
       <td class="num">1</td>
       <td class="num" title="$42,000.00">$42K</td>
-      <td class="num"><span class="muted">0</span></td>
-      <td class="num"><a class="tone-bad" href="/accounts?csm=grace%40tend.test&lifecycle=at_risk">1</a></td>`,
+      <td class="num hide-sm"><span class="muted">0</span></td>
+      <td class="num hide-sm"><a class="tone-bad" href="/accounts?csm=grace%40tend.test&lifecycle=at_risk">1</a></td>`,
 			// Nobody's: Initech (renewing in 10 days) and the evil name.
 			`<a href="/accounts?csm=none">No CSM</a>`,
 			`<a href="` + window("none") + `">1</a><div class="meta" title="$9,600.00">$9.6K ARR</div>`,
 			// The team: 5 customers, $214K ARR, 2 renewing, 1 at risk.
-			`<th scope="row">All books</th>
+			`<th scope="row" class="name">All books<div class="meta show-sm">2 renewing ($154K ARR) · 1 at risk</div></th>
       <td class="num">5</td>
       <td class="num" title="$214,200.00">$214K</td>
-      <td class="num">2<div class="meta" title="$153,600.00">$154K ARR</div></td>
-      <td class="num">1</td>`,
+      <td class="num hide-sm">2<div class="meta" title="$153,600.00">$154K ARR</div></td>
+      <td class="num hide-sm">1</td>`,
 			"At risk counts the customers at the <em>At risk</em> lifecycle stage",
 		} {
 			if !strings.Contains(text, want) {

@@ -39,6 +39,8 @@ type server struct {
 	httpsOnly bool
 	// signInHint is shown on the sign-in page.
 	signInHint string
+	// jobs is the job queue (nil when none is attached).
+	jobs JobQueue
 	// books keeps the retention book between subscription changes, and
 	// index its accounts by id (for the book indexOf).
 	books retention.Cache
@@ -59,6 +61,8 @@ type Options struct {
 	// Today, when set, is the day pages are computed for (civil.Today when
 	// nil); tests pin it to the day they seeded for.
 	Today func() civil.Date
+	// Jobs, when set, is the job queue the Jobs admin page shows.
+	Jobs JobQueue
 }
 
 // New returns the web UI as an http.Handler serving /, /accounts,
@@ -67,7 +71,7 @@ type Options struct {
 // headers, body limit, recover), as internal/server puts it.
 func New(st store.Store, log *slog.Logger, o Options) http.Handler {
 	s := newServer(st, log)
-	s.httpsOnly, s.signInHint = o.HTTPS, o.SignInHint
+	s.httpsOnly, s.signInHint, s.jobs = o.HTTPS, o.SignInHint, o.Jobs
 	if o.Today != nil {
 		s.today = o.Today
 	}
@@ -104,12 +108,21 @@ func (s *server) routes() http.Handler {
 	mux.Handle("POST /admin/ingestion/keys", s.handle(s.createWriteKey))
 	mux.Handle("POST /admin/ingestion/keys/{id}/revoke", s.handle(s.revokeWriteKey))
 	mux.Handle("POST /admin/ingestion/features", s.handle(s.saveFeatures))
+	mux.Handle("GET /admin/jobs", s.handle(s.adminJobsPage))
+	mux.Handle("POST /admin/jobs/{id}/retry", s.handle(s.retryJob))
+	mux.Handle("POST /admin/jobs/{id}/cancel", s.handle(s.cancelJob))
+	mux.Handle("GET /admin/scorecards", s.handle(s.adminScorecardsPage))
+	mux.Handle("POST /admin/scorecards", s.handle(s.saveScorecards))
+	mux.Handle("POST /admin/scorecards/preview", s.handle(s.previewScorecards))
+	mux.Handle("POST /admin/scorecards/versions/{version}/restore", s.handle(s.restoreScorecards))
+	mux.Handle("GET /health/backtest", s.handle(s.backtestPage))
 	mux.Handle("GET /accounts", s.handle(s.accountsPage))
 	mux.Handle("GET /accounts.csv", s.handle(s.accountsCSV))
 	mux.Handle("POST /accounts/views", s.handle(s.saveView(pageAccounts)))
 	mux.Handle("POST /accounts/views/{id}/delete", s.handle(s.deleteView(pageAccounts)))
 	mux.Handle("GET /accounts/{id}", s.handle(s.accountPage))
 	mux.Handle("POST /accounts/{id}/activities", s.handle(s.logActivity))
+	mux.Handle("POST /accounts/{id}/pulse", s.handle(s.setPulse))
 	mux.Handle("GET /accounts/{id}/edit", s.handle(s.editAccountPage))
 	mux.Handle("POST /accounts/{id}/edit", s.handle(s.editAccount))
 	mux.Handle("GET /accounts/{id}/churn", s.handle(s.churnPage))

@@ -61,3 +61,12 @@ func benchAccounts() int {
 	}
 	return 100_000
 }
+
+// BenchmarkHealth: reading every account's health facts, one account's,
+// and writing every score, over 100k seeded accounts (10k with -short).
+func BenchmarkHealth(b *testing.B) {
+	st := pgtest.Open(b)
+	storetest.SeedHealth(b, st, benchAccounts())
+	b.ResetTimer()
+	storetest.BenchHealth(b, st, benchAccounts())
+}

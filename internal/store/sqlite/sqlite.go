@@ -44,24 +44,11 @@ var Dialect = &sqlstore.Dialect{
 // Open opens (creating if needed) the database file at path. Call Migrate
 // before use.
 func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
-	dsn := func(extra string) string {
-		q := url.Values{}
-		for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(FULL)"} {
-			q.Add("_pragma", p)
-		}
-		return "file:" + path + "?" + q.Encode() + extra
-	}
-	w, err := sql.Open("sqlite", dsn("&_txlock=immediate"))
+	w, err := OpenWriter(ctx, path)
 	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
+		return nil, err
 	}
-	w.SetMaxOpenConns(1)
-	w.SetConnMaxIdleTime(0)
-	if err := w.PingContext(ctx); err != nil {
-		w.Close()
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	r, err := sql.Open("sqlite", dsn("&_pragma=query_only(1)"))
+	r, err := sql.Open("sqlite", dsn(path, "&_pragma=query_only(1)"))
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
@@ -72,6 +59,33 @@ func Open(ctx context.Context, path string) (*sqlstore.DB, error) {
 		return nil, err
 	}
 	return sqlstore.New(Dialect, w, r, sub, "")
+}
+
+// OpenWriter opens a pool of one writing connection to the database file
+// at path, with the pragmas Tend's own writer has (WAL, a 10 s busy
+// timeout, foreign keys, transactions that take the write lock when they
+// begin). Open uses one (which the job queue shares); benchmarks open a
+// second to measure River on a connection of its own.
+func OpenWriter(ctx context.Context, path string) (*sql.DB, error) {
+	w, err := sql.Open("sqlite", dsn(path, "&_txlock=immediate"))
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetConnMaxIdleTime(0)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return w, nil
+}
+
+func dsn(path, extra string) string {
+	q := url.Values{}
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(FULL)"} {
+		q.Add("_pragma", p)
+	}
+	return "file:" + path + "?" + q.Encode() + extra
 }
 
 // constraint classifies SQLite constraint errors.

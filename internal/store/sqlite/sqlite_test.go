@@ -13,7 +13,7 @@ import (
 	"github.com/tendhq/tend/internal/store/storetest"
 )
 
-func open(t *testing.T) *sqlstore.DB { return sqlitetest.Open(t) }
+func open(t testing.TB) *sqlstore.DB { return sqlitetest.Open(t) }
 
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return open(t) })
@@ -50,4 +50,13 @@ func benchAccounts() int {
 		return 10_000
 	}
 	return 100_000
+}
+
+// BenchmarkHealth: reading every account's health facts, one account's,
+// and writing every score, over 100k seeded accounts (10k with -short).
+func BenchmarkHealth(b *testing.B) {
+	st := open(b)
+	storetest.SeedHealth(b, st, benchAccounts())
+	b.ResetTimer()
+	storetest.BenchHealth(b, st, benchAccounts())
 }

@@ -38,8 +38,16 @@ func (db *DB) PutHealthScores(ctx context.Context, scores []store.HealthScore) e
 		return err
 	}
 	defer tx.Rollback()
+	prepared := map[int][]*sql.Stmt{}
+	defer func() {
+		for _, sts := range prepared {
+			for _, st := range sts {
+				st.Close()
+			}
+		}
+	}()
 	for start := 0; start < len(rows); start += scoreChunk {
-		if err := db.putScores(ctx, tx, rows[start:min(start+scoreChunk, len(rows))]); err != nil {
+		if err := db.putScores(ctx, tx, rows[start:min(start+scoreChunk, len(rows))], prepared); err != nil {
 			tx.Rollback()
 			if kind, _ := db.D.Constraint(err); kind == "foreign" {
 				return db.missingAccounts(ctx, rows)
@@ -121,46 +129,98 @@ func checkScores(scores []store.HealthScore) ([]scoreRow, error) {
 // replace (the account's current point when it is of the same day with the
 // same result), adds the new points, and upserts the current scores —
 // unless a newer score is already stored (a slower replica's result).
-func (db *DB) putScores(ctx context.Context, tx *sql.Tx, rows []scoreRow) error {
-	p := db.D.Param
-	var b strings.Builder
-	args := make([]any, 0, 8*len(rows))
-	values := func() {
-		b.WriteString("VALUES ")
-		for i, r := range rows {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString("(" + p("bigint") + ", " + p("timestamptz") + ", " + p("date") + ", " + p("text") + ", " + p("integer") + ", " + p("double precision") + ", " + p("text") + ", " + p("json") + ")")
-			args = append(args, r.s.AccountID, db.D.TimeArg(r.s.ScoredAt), r.day, r.s.Scorecard, int64(r.s.Version), r.score, r.s.Colour, r.detail)
+// Which points are replaced is decided here from the current rows, read by
+// key, so the delete is by primary key (a join in SQL let PostgreSQL scan
+// the whole history). Full chunks share statements prepared once per call
+// (parsing a 500-row statement costs as much as running it).
+func (db *DB) putScores(ctx context.Context, tx *sql.Tx, rows []scoreRow, prepared map[int][]*sql.Stmt) error {
+	ids := make([]any, len(rows))
+	for i, r := range rows {
+		ids[i] = r.s.AccountID
+	}
+	type current struct {
+		key       any // scored_at as stored, to find its history point
+		at        time.Time
+		day       civil.Date
+		score     sql.NullFloat64
+		colour    string
+		scorecard string
+		version   int64
+	}
+	cur := make(map[int64]current, len(rows))
+	err := db.inChunks(ctx, tx, ids, "SELECT account_id, scored_at, scored_at, day, score, colour, scorecard, scorecard_version FROM health_scores WHERE account_id IN (%s)", func(r *sql.Rows) error {
+		var (
+			id int64
+			c  current
+		)
+		if err := r.Scan(&id, &c.key, timeScan{&c.at}, dayScan{&c.day}, &c.score, &c.colour, &c.scorecard, intScan{&c.version}); err != nil {
+			return err
+		}
+		cur[id] = c
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	var del []any
+	for _, r := range rows {
+		c, ok := cur[r.s.AccountID]
+		same := ok && c.day == r.s.Day && c.score.Valid == (r.s.Score != nil) && (!c.score.Valid || c.score.Float64 == *r.s.Score) &&
+			c.colour == r.s.Colour && c.scorecard == r.s.Scorecard && c.version == int64(r.s.Version) && !c.at.After(r.s.ScoredAt)
+		if same && !c.at.Equal(r.s.ScoredAt) {
+			del = append(del, r.s.AccountID, c.key)
 		}
 	}
+	if len(del) > 0 {
+		ph := "(" + db.D.Param("bigint") + ", " + db.D.Param("timestamptz") + ")"
+		q := "DELETE FROM health_history WHERE (account_id, at) IN (VALUES " + ph + strings.Repeat(", "+ph, len(del)/2-1) + ")"
+		if _, err := tx.ExecContext(ctx, db.D.rebind(q), del...); err != nil {
+			return err
+		}
+	}
+	sts := prepared[len(rows)]
+	if sts == nil {
+		for _, q := range db.scoreSQL(len(rows)) {
+			st, err := tx.PrepareContext(ctx, q)
+			if err != nil {
+				return err
+			}
+			sts = append(sts, st)
+		}
+		prepared[len(rows)] = sts
+	}
+	args := make([]any, 0, 8*len(rows))
+	for _, r := range rows {
+		args = append(args, r.s.AccountID, db.D.TimeArg(r.s.ScoredAt), r.day, r.s.Scorecard, int64(r.s.Version), r.score, r.s.Colour, r.detail)
+	}
+	for _, st := range sts {
+		if _, err := st.ExecContext(ctx, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// scoreSQL is putScores' two statements for n scores.
+func (db *DB) scoreSQL(n int) []string {
+	p := db.D.Param
+	var v strings.Builder
+	v.WriteString("VALUES ")
+	for i := range n {
+		if i > 0 {
+			v.WriteString(", ")
+		}
+		v.WriteString("(" + p("bigint") + ", " + p("timestamptz") + ", " + p("date") + ", " + p("text") + ", " + p("integer") + ", " + p("double precision") + ", " + p("text") + ", " + p("json") + ")")
+	}
 	const cols = "(account_id, at, day, scorecard, scorecard_version, score, colour, detail)"
-	b.WriteString("WITH v " + cols + " AS (")
-	values()
-	b.WriteString(`) DELETE FROM health_history WHERE (account_id, at) IN (SELECT h.account_id, h.scored_at FROM health_scores h JOIN v ON h.account_id = v.account_id
-		WHERE h.day = v.day AND h.score IS NOT DISTINCT FROM v.score AND h.colour = v.colour AND h.scorecard = v.scorecard AND h.scorecard_version = v.scorecard_version AND h.scored_at <= v.at)`)
-	if _, err := tx.ExecContext(ctx, db.D.rebind(b.String()), args...); err != nil {
-		return err
+	return []string{
+		db.D.rebind("INSERT INTO health_history " + cols + " " + v.String() + ` ON CONFLICT (account_id, at) DO UPDATE SET day = excluded.day, scorecard = excluded.scorecard,
+			scorecard_version = excluded.scorecard_version, score = excluded.score, colour = excluded.colour, detail = excluded.detail`),
+		db.D.rebind("INSERT INTO health_scores (account_id, scored_at, day, scorecard, scorecard_version, score, colour, detail) " + v.String() + ` ON CONFLICT (account_id) DO UPDATE SET
+			scored_at = excluded.scored_at, day = excluded.day, scorecard = excluded.scorecard, scorecard_version = excluded.scorecard_version,
+			score = excluded.score, colour = excluded.colour, detail = excluded.detail
+			WHERE health_scores.day < excluded.day OR (health_scores.day = excluded.day AND health_scores.scored_at <= excluded.scored_at)`),
 	}
-	b.Reset()
-	args = args[:0]
-	b.WriteString("INSERT INTO health_history " + cols + " ")
-	values()
-	b.WriteString(` ON CONFLICT (account_id, at) DO UPDATE SET day = excluded.day, scorecard = excluded.scorecard, scorecard_version = excluded.scorecard_version,
-		score = excluded.score, colour = excluded.colour, detail = excluded.detail`)
-	if _, err := tx.ExecContext(ctx, db.D.rebind(b.String()), args...); err != nil {
-		return err
-	}
-	b.Reset()
-	args = args[:0]
-	b.WriteString("INSERT INTO health_scores (account_id, scored_at, day, scorecard, scorecard_version, score, colour, detail) ")
-	values()
-	b.WriteString(` ON CONFLICT (account_id) DO UPDATE SET scored_at = excluded.scored_at, day = excluded.day, scorecard = excluded.scorecard,
-		scorecard_version = excluded.scorecard_version, score = excluded.score, colour = excluded.colour, detail = excluded.detail
-		WHERE health_scores.scored_at <= excluded.scored_at`)
-	_, err := tx.ExecContext(ctx, db.D.rebind(b.String()), args...)
-	return err
 }
 
 // missingAccounts names the scores whose accounts do not exist.

@@ -974,27 +974,52 @@ func (db *DB) RebuildUsage(ctx context.Context, cat *usage.Catalog, field usage.
 	return st, tx.Commit()
 }
 
-// PruneUsage applies the retention periods.
+// pruneBatch is how many rows one statement of PruneUsage touches: each
+// batch is its own short transaction, so ingestion's commits interleave
+// with a large prune instead of waiting behind one giant delete.
+const pruneBatch = 5000
+
+// PruneUsage applies the retention periods, in batches of about pruneBatch
+// rows (rows sharing the boundary's timestamp go in the same batch).
 func (db *DB) PruneUsage(ctx context.Context, rawBefore, rowsBefore, logBefore time.Time) (store.PruneStats, error) {
 	var st store.PruneStats
-	run := func(n *int64, q string, t time.Time) error {
-		if t.IsZero() {
+	// run repeats q (rows older than a bound) until a batch comes short:
+	// the bound is the pruneBatch-th oldest matching row's time, capped at
+	// the cut-off.
+	run := func(n *int64, table, col, cond, q string, cut time.Time) error {
+		if cut.IsZero() {
 			return nil
 		}
-		r, err := db.exec(ctx, q, db.D.TimeArg(t))
-		if err != nil {
-			return fmt.Errorf("prune usage: %w", err)
+		for {
+			var bound any
+			err := db.W.QueryRowContext(ctx, db.D.rebind("SELECT "+col+" FROM "+table+" WHERE "+col+" < ?"+cond+
+				" ORDER BY "+col+" LIMIT 1 OFFSET "+strconv.Itoa(pruneBatch-1)), db.D.TimeArg(cut)).Scan(&bound)
+			last := errors.Is(err, sql.ErrNoRows)
+			if err != nil && !last {
+				return fmt.Errorf("prune usage: %s: %w", table, err)
+			}
+			op, arg := "<=", bound
+			if last {
+				op, arg = "<", db.D.TimeArg(cut)
+			}
+			r, err := db.exec(ctx, fmt.Sprintf(q, col+" "+op+" ?"+cond), arg)
+			if err != nil {
+				return fmt.Errorf("prune usage: %s: %w", table, err)
+			}
+			k, _ := r.RowsAffected()
+			*n += k
+			if last || k == 0 {
+				return nil
+			}
 		}
-		*n, _ = r.RowsAffected()
-		return nil
 	}
-	if err := run(&st.RawCleared, "UPDATE usage_messages SET raw = NULL WHERE received_at < ? AND raw IS NOT NULL", rawBefore); err != nil {
+	if err := run(&st.RawCleared, "usage_messages", "received_at", " AND raw IS NOT NULL", "UPDATE usage_messages SET raw = NULL WHERE %s", rawBefore); err != nil {
 		return st, err
 	}
-	if err := run(&st.MessagesDeleted, "DELETE FROM usage_messages WHERE received_at < ?", rowsBefore); err != nil {
+	if err := run(&st.MessagesDeleted, "usage_messages", "received_at", "", "DELETE FROM usage_messages WHERE %s", rowsBefore); err != nil {
 		return st, err
 	}
-	return st, run(&st.LogDeleted, "DELETE FROM usage_log WHERE at < ?", logBefore)
+	return st, run(&st.LogDeleted, "usage_log", "at", "", "DELETE FROM usage_log WHERE %s", logBefore)
 }
 
 // IngestionLog lists log entries, newest first.

@@ -232,6 +232,10 @@ func testHealthScores(t *testing.T, st store.Store) {
 	put(a.ID, t0.Add(24*time.Hour), ptr(40), "yellow")  // next day: a new point
 	put(a.ID, t0.Add(90*time.Minute), ptr(99), "green") // older than the current: history only
 	put(b.ID, t0, nil, "")
+	// A score of an earlier day computed afterwards (a backfill) goes to
+	// history only: the current score is the latest day's.
+	must(t, st.PutHealthScores(ctx, []store.HealthScore{{AccountID: a.ID, ScoredAt: t0.Add(30 * time.Hour), Day: d("2026-05-01"),
+		Scorecard: "default", Version: 1, Score: ptr(10), Colour: "red", Detail: []byte(`{"why":"backfill"}`)}}))
 
 	cur, err := st.HealthScore(ctx, a.ID)
 	must(t, err)

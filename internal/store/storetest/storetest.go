@@ -65,7 +65,7 @@ func Run(t *testing.T, open Opener) {
 
 var ctx = context.Background()
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)

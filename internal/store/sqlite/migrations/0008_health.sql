@@ -64,3 +64,18 @@ CREATE TABLE health_history (
 -- One account's history between two days is a range of the primary key's
 -- account; everyone's score on a day is a range of this index.
 CREATE INDEX health_history_day ON health_history (day, account_id, at);
+
+-- Reading every account's health facts scans each of these tables in
+-- account order; covering the columns it reads spares a table lookup per
+-- row (a third of that read's time at 100,000 accounts). Each replaces an
+-- index with the same leading columns, so other reads are unchanged.
+DROP INDEX surveys_account;
+CREATE INDEX surveys_account ON surveys (account_id, responded_at, kind, score);
+DROP INDEX tickets_account;
+CREATE INDEX tickets_account ON tickets (account_id, opened_at, closed_at, priority, escalated, csat);
+DROP INDEX invoices_account;
+CREATE INDEX invoices_account ON invoices (account_id, due_on, issued_on, paid_on, amount);
+DROP INDEX contacts_account;
+CREATE INDEX contacts_account ON contacts (account_id, created_at, left_on, roles);
+DROP INDEX activities_account;
+CREATE INDEX activities_account ON activities (account_id, occurred_at, kind, author_id);

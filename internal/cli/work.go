@@ -1,0 +1,117 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tendhq/tend/internal/config"
+	"github.com/tendhq/tend/internal/jobs"
+	"github.com/tendhq/tend/internal/store"
+	"github.com/tendhq/tend/internal/store/sqlstore"
+)
+
+func workCmd(e *env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "work",
+		Short: "Run the background job workers only (no web UI, no API)",
+		Long: `Run Tend's job workers without the web UI and the API: usage retention,
+the nightly health snapshot and whatever else is queued. 'tend serve' runs
+the workers itself; with PostgreSQL, run 'tend serve --no-workers' on the
+web machines and 'tend work' on others to keep the two apart. Periodic jobs
+run once for the whole installation however many processes work them.
+
+On the embedded SQLite engine 'tend work' opens the same database file as
+'tend serve': run it on the same machine (never over a network file
+system), and only with 'tend serve --no-workers' — otherwise it adds
+nothing but a second writer to the one file.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			st, err := e.openExisting(ctx, !e.cfg.NoMigrate)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			if !e.cfg.NoMigrate {
+				if err := e.migrateJobs(ctx, st); err != nil {
+					return err
+				}
+			}
+			if e.cfg.DatabaseURL == "" {
+				e.log.Warn("tend work on SQLite shares the database file " + e.sqlitePath() + " with tend serve: keep both on this machine, and run serve with --no-workers")
+			}
+			q, err := e.startQueue(ctx, st, true)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.errOut, "\n  Tend's job workers are running on the %s database   (Ctrl-C stops them)\n\n", st.Engine())
+			<-ctx.Done()
+			return e.stopQueue(q)
+		},
+	}
+	config.Bind(&e.cfg, cmd.Flags(), config.Ingestion)
+	cmd.Flags().BoolVar(&e.cfg.NoMigrate, "no-migrate", false, "do not migrate the schema on start (refuse to run on an old one)")
+	cmd.Flags().DurationVar(&e.cfg.ShutdownTimeout, "shutdown-timeout", 15*time.Second, "how long work waits for running jobs on SIGINT/SIGTERM")
+	return cmd
+}
+
+// jobsWhere is where the job queue lives: the PostgreSQL database, or on
+// SQLite Tend's own single writing connection, shared. Measured here
+// (docs/benchmarks.md): with River saturated, a Tend write transaction
+// waited p99 0.2–0.9 s on the shared connection, where Go's pool hands the
+// connection over in turn, but 0.5–3.7 s with River on a connection of its
+// own, where the two meet at SQLite's file lock and its busy handler
+// sleeps and polls.
+func (e *env) jobsWhere(st store.Store) (jobs.Where, error) {
+	if e.cfg.DatabaseURL != "" {
+		return jobs.Where{PostgresURL: e.cfg.DatabaseURL}, nil
+	}
+	db, ok := st.(*sqlstore.DB)
+	if !ok {
+		return jobs.Where{}, fmt.Errorf("job queue: no SQLite connection in %T", st)
+	}
+	return jobs.Where{SQLite: db.W}, nil
+}
+
+// migrateJobs brings the job queue's tables up to date.
+func (e *env) migrateJobs(ctx context.Context, st store.Store) error {
+	where, err := e.jobsWhere(st)
+	if err != nil {
+		return err
+	}
+	return jobs.Migrate(ctx, where, e.log)
+}
+
+// startQueue opens the job queue on st's database and, with work, starts
+// its workers.
+func (e *env) startQueue(ctx context.Context, st store.Store, work bool) (*jobs.Queue, error) {
+	where, err := e.jobsWhere(st)
+	if err != nil {
+		return nil, err
+	}
+	q, err := jobs.Open(ctx, where, jobs.Options{Log: e.log, Work: work, Store: st, Ingest: e.ingestOptions()})
+	if err == nil {
+		err = q.Start(ctx)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("job queue: %w", err)
+	}
+	return q, nil
+}
+
+// stopQueue lets running jobs finish for up to the shutdown timeout.
+func (e *env) stopQueue(q *jobs.Queue) error {
+	ctx, cancel := context.WithTimeout(context.Background(), e.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := q.Close(ctx); err != nil {
+		return fmt.Errorf("stopping the job workers: %w", err)
+	}
+	return nil
+}
