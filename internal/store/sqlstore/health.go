@@ -365,13 +365,15 @@ func (db *DB) history(ctx context.Context, where string, args ...any) ([]store.H
 }
 
 // HealthScoresAsOf reads a page of accounts' points as of a day: for each,
-// one seek to the end of its stretch of the (account_id, at) key.
+// the latest day on or before it (a backfilled day may have been scored
+// after later ones), then that day's latest point.
 func (db *DB) HealthScoresAsOf(ctx context.Context, accountIDs []int64, day civil.Date) (map[int64]store.HealthScore, error) {
 	// The day is written into the statement (inChunks binds only the
 	// ids): it is digits and dashes, and compares as a date on both
 	// engines.
 	q := "SELECT account_id, at, day, scorecard, scorecard_version, score, colour, detail FROM health_history x" +
-		" WHERE x.account_id IN (%s) AND x.at = (SELECT MAX(y.at) FROM health_history y WHERE y.account_id = x.account_id AND y.day <= '" + day.String() + "')"
+		" WHERE x.account_id IN (%s) AND x.day = (SELECT MAX(y.day) FROM health_history y WHERE y.account_id = x.account_id AND y.day <= '" + day.String() + "')" +
+		" AND x.at = (SELECT MAX(z.at) FROM health_history z WHERE z.account_id = x.account_id AND z.day = x.day)"
 	out := make(map[int64]store.HealthScore, len(accountIDs))
 	err := db.inChunks(ctx, db.R, idArgs(accountIDs), q, func(r *sql.Rows) error {
 		s, err := scanScore(r)

@@ -277,7 +277,10 @@ func testHealthScores(t *testing.T, st store.Store) {
 	if asOf, _ := st.HealthScoresAsOf(ctx, []int64{a.ID}, d("2026-07-01")); *asOf[a.ID].Score != 40 || asOf[a.ID].Day != d("2026-06-02") {
 		t.Fatalf("as of a later day %+v", asOf)
 	}
-	if asOf, _ := st.HealthScoresAsOf(ctx, []int64{a.ID}, d("2026-05-31")); len(asOf) != 0 {
+	if asOf, _ := st.HealthScoresAsOf(ctx, []int64{a.ID}, d("2026-05-31")); asOf[a.ID].Colour != "red" || asOf[a.ID].Day != d("2026-05-01") {
+		t.Fatalf("as of a day with only a backfilled point before it %+v", asOf)
+	}
+	if asOf, _ := st.HealthScoresAsOf(ctx, []int64{a.ID}, d("2026-04-30")); len(asOf) != 0 {
 		t.Fatalf("as of a day before any point %+v", asOf)
 	}
 
