@@ -216,11 +216,11 @@ func (s *server) getPipeline(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	calls, err := retention.RenewalCalls(r.Context(), s.st)
+	o, err := retention.Outlook(r.Context(), s.st)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, retention.PipelineFor(book, calls, months))
+	return writeJSON(w, http.StatusOK, retention.PipelineFor(book, o, months))
 }
 
 // getCohorts is GET /metrics/retention/cohorts.

@@ -58,12 +58,17 @@ func listParams(res *resource) []param {
 		if !ok {
 			vs = map[string]any{"type": "string"}
 		}
+		kind := f.Kind
+		if len(f.Values) > 0 {
+			// Its own filter schema: the shared one of its kind takes any value.
+			vs, kind = map[string]any{"type": "string", "enum": f.Values}, f.Name
+		}
 		ps = append(ps, param{
 			Name: f.Name,
 			Desc: fmt.Sprintf("Filter on %s (%s): `%s=v` or `%s[op]=v` with op one of %s. Repeat to combine (all must match).",
 				f.Name, f.Kind, f.Name, f.Name, opList()),
 			Schema: vs,
-			Filter: f.Kind,
+			Filter: kind,
 		})
 	}
 	var sorts []string

@@ -202,7 +202,7 @@ func TestMetricsReports(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	calls, err := retention.RenewalCalls(ctx, st)
+	calls, err := retention.Outlook(ctx, st)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -128,11 +128,11 @@ func pipelineCmd(e *env) *cobra.Command {
 				return fmt.Errorf("--months: want 1 to 36, got %d", months)
 			}
 			return f.open(cmd, e, func(st store.Store, book *revenue.Book, _ []customer.Account) error {
-				calls, err := retention.RenewalCalls(cmd.Context(), st)
+				o, err := retention.Outlook(cmd.Context(), st)
 				if err != nil {
 					return err
 				}
-				rep := retention.PipelineFor(book, calls, months)
+				rep := retention.PipelineFor(book, o, months)
 				if f.format == "json" {
 					return writeJSONOut(e, rep)
 				}

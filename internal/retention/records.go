@@ -44,6 +44,35 @@ func RenewalCalls(ctx context.Context, st store.Store) (map[revenue.RenewalKey]r
 	return out, nil
 }
 
+// AtRisk reads the accounts at risk by their health: those whose current
+// health score is red.
+func AtRisk(ctx context.Context, st store.Store) (map[int64]bool, error) {
+	red, err := store.All(ctx, st.Accounts(), store.Query{Limit: pageSize,
+		Filters: []store.Filter{{Field: "health", Op: store.Eq, Value: store.ColourRed}}})
+	if err != nil {
+		return nil, fmt.Errorf("reading the accounts at risk by health: %w", err)
+	}
+	out := make(map[int64]bool, len(red))
+	for _, a := range red {
+		out[a.ID] = true
+	}
+	return out, nil
+}
+
+// Outlook reads what a renewal forecast starts from: the CSMs' calls and
+// the accounts at risk by their health.
+func Outlook(ctx context.Context, st store.Store) (revenue.Outlook, error) {
+	calls, err := RenewalCalls(ctx, st)
+	if err != nil {
+		return revenue.Outlook{}, err
+	}
+	risk, err := AtRisk(ctx, st)
+	if err != nil {
+		return revenue.Outlook{}, err
+	}
+	return revenue.Outlook{Calls: calls, AtRisk: risk}, nil
+}
+
 // RenewalCallsOf lists the stored calls on one account's renewals.
 func RenewalCallsOf(ctx context.Context, st store.Store, account int64) ([]customer.RenewalCall, error) {
 	p, err := st.RenewalCalls().List(ctx, store.Query{Limit: pageSize,

@@ -48,13 +48,14 @@ type PipelineReport struct {
 }
 
 // PipelineFor is the renewal pipeline of the next months (counting the
-// current one) with the CSMs' calls, and the current quarter's forecast.
-func PipelineFor(book *revenue.Book, calls map[revenue.RenewalKey]revenue.Call, months int) PipelineReport {
+// current one) with the CSMs' calls and the accounts red by health (o,
+// from Outlook), and the current quarter's forecast.
+func PipelineFor(book *revenue.Book, o revenue.Outlook, months int) PipelineReport {
 	asOf := book.AsOf()
 	first := civil.Date{Year: asOf.Year, Month: asOf.Month, Day: 1}
 	out := PipelineReport{AsOf: asOf, Currency: book.Currency(),
-		Pipeline: book.Pipeline(asOf, first.AddMonths(months-1), calls),
-		Forecast: book.ForecastRetention(revenue.QuarterOf(asOf), calls)}
+		Pipeline: book.PipelineOf(asOf, first.AddMonths(months-1), o),
+		Forecast: book.ForecastRetentionOf(revenue.QuarterOf(asOf), o)}
 	if out.Pipeline.Renewals == nil {
 		out.Pipeline.Renewals = []revenue.Renewal{}
 	}

@@ -254,4 +254,29 @@ func TestPipeline(t *testing.T) {
 	if err := (Call{Forecast: "maybe"}).Check(); err == nil {
 		t.Error("a bad call passed")
 	}
+
+	// Red health: account 1's renewal (no call) counts as at risk, and the
+	// downside loses it too; account 2's cancelled renewal stays churn;
+	// account 4's call stands over its health.
+	o := Outlook{Calls: calls, AtRisk: map[int64]bool{1: true, 2: true, 4: true}}
+	p = b.PipelineOf(d("2026-01-01"), d("2026-04-30"), o)
+	if m := p.Months[0]; m.ByForecast != (ForecastAmounts{0, 1000, 0, 0}) || m.Expected != 1000 {
+		t.Errorf("January with account 1 red: %+v", m)
+	}
+	if r := p.Renewals[0]; r.Forecast != ForecastAtRisk || !r.Defaulted || !r.HealthRisk {
+		t.Errorf("red renewal %+v", r)
+	}
+	if r := p.Renewals[1]; r.Forecast != ForecastChurn || !r.HealthRisk {
+		t.Errorf("red cancelled renewal %+v", r)
+	}
+	if r := p.Renewals[3]; r.Forecast != ForecastExpand || r.Expected != 900 || r.Defaulted {
+		t.Errorf("red renewal with a call %+v", r)
+	}
+	f = b.ForecastRetentionOf(Quarter(2026, 1), o)
+	if f.Implied.GRR() != (Ratio{4100, 4600}) {
+		t.Errorf("implied GRR with red accounts %v: health moves only the downside", f.Implied.GRR())
+	}
+	if g := f.Downside.GRR(); g != (Ratio{1100, 4600}) {
+		t.Errorf("downside GRR with account 1 red %v, want 1100/4600", g)
+	}
 }

@@ -65,8 +65,20 @@ type Renewal struct {
 	Expected int64         `json:"expected"` // MRR expected after the renewal
 	// Defaulted is true when no call was made and the forecast comes from
 	// the data: churn if every line is canceled, renew (at what is signed,
-	// if more) otherwise.
+	// if more) otherwise — at_risk instead of renew or expand when the
+	// account is at risk by its health (HealthRisk).
 	Defaulted bool `json:"defaulted"`
+	// HealthRisk is true when the account is at risk by its health score
+	// (red): with no call, its renewal is forecast at_risk.
+	HealthRisk bool `json:"health_risk"`
+}
+
+// Outlook is what a forecast starts from: the CSMs' calls on renewals,
+// and the accounts at risk by their health (red), whose renewals with no
+// call count as at_risk unless every line is canceled.
+type Outlook struct {
+	Calls  map[RenewalKey]Call
+	AtRisk map[int64]bool
 }
 
 // PipelineMonth sums the renewals due in one month.
@@ -110,6 +122,12 @@ type Pipeline struct {
 // (calls override the defaults), by month. A renewal is an account's terms
 // ending on one day; open-ended terms never fall due.
 func (b *Book) Pipeline(from, to civil.Date, calls map[RenewalKey]Call) Pipeline {
+	return b.PipelineOf(from, to, Outlook{Calls: calls})
+}
+
+// PipelineOf is Pipeline from an Outlook: the calls, and the accounts at
+// risk by their health.
+func (b *Book) PipelineOf(from, to civil.Date, o Outlook) Pipeline {
 	months := Months(from, max(0, monthIndex(to)-monthIndex(from)+1))
 	var out Pipeline
 	if len(months) == 0 {
@@ -117,7 +135,7 @@ func (b *Book) Pipeline(from, to civil.Date, calls map[RenewalKey]Call) Pipeline
 	}
 	lo := max(dayOf(months[0].From), b.asOf+1)
 	hi := dayOf(months[len(months)-1].To)
-	out.Renewals = b.renewals(lo, hi, calls)
+	out.Renewals = b.renewals(lo, hi, o)
 	out.Months = make([]PipelineMonth, len(months))
 	for i, m := range months {
 		out.Months[i].Month = m
@@ -134,7 +152,7 @@ func (b *Book) Pipeline(from, to civil.Date, calls map[RenewalKey]Call) Pipeline
 }
 
 // renewals lists the renewals due in [lo, hi) (days after AsOf).
-func (b *Book) renewals(lo, hi day, calls map[RenewalKey]Call) []Renewal {
+func (b *Book) renewals(lo, hi day, o Outlook) []Renewal {
 	var out []Renewal
 	for a, id := range b.ids {
 		ts := b.terms[b.acctTerms[a]:b.acctTerms[a+1]]
@@ -169,7 +187,7 @@ func (b *Book) renewals(lo, hi day, calls map[RenewalKey]Call) []Renewal {
 			r.Lines[j].Canceled = r.Lines[j].Canceled && t.canceled
 		}
 		for k := start; k < len(out); k++ {
-			out[k].decide(calls)
+			out[k].decide(o)
 		}
 	}
 	slices.SortFunc(out, func(x, y Renewal) int {
@@ -179,8 +197,9 @@ func (b *Book) renewals(lo, hi day, calls map[RenewalKey]Call) []Renewal {
 }
 
 // decide sets the renewal's forecast and expected amount.
-func (r *Renewal) decide(calls map[RenewalKey]Call) {
-	if c, ok := calls[r.RenewalKey]; ok && c.Check() == nil {
+func (r *Renewal) decide(o Outlook) {
+	r.HealthRisk = o.AtRisk[r.Account]
+	if c, ok := o.Calls[r.RenewalKey]; ok && c.Check() == nil {
 		r.Forecast, r.Expected = c.Forecast, c.Amount
 		if r.Expected == 0 && c.Forecast != ForecastChurn {
 			r.Expected = r.Amount
@@ -203,6 +222,8 @@ func (r *Renewal) decide(calls map[RenewalKey]Call) {
 	switch {
 	case r.Expected == 0:
 		r.Forecast = ForecastChurn
+	case r.HealthRisk:
+		r.Forecast = ForecastAtRisk
 	case r.Expected > r.Amount:
 		r.Forecast = ForecastExpand
 	default:
@@ -226,9 +247,16 @@ type ForecastRetention struct {
 // ForecastRetention computes the retention forecast for period p (a
 // quarter, usually) over the accounts present at its start.
 func (b *Book) ForecastRetention(p Period, calls map[RenewalKey]Call) ForecastRetention {
+	return b.ForecastRetentionOf(p, Outlook{Calls: calls})
+}
+
+// ForecastRetentionOf is ForecastRetention from an Outlook: the calls, and
+// the accounts at risk by their health, whose renewals the downside
+// loses.
+func (b *Book) ForecastRetentionOf(p Period, o Outlook) ForecastRetention {
 	from, to := dayOf(p.From), dayOf(p.To)
 	out := ForecastRetention{Period: p}
-	rens := b.renewals(b.asOf+1, max(to, b.asOf+1), calls)
+	rens := b.renewals(b.asOf+1, max(to, b.asOf+1), o)
 	// Changes per account after AsOf, by day, for both scenarios.
 	type change struct {
 		d              day

@@ -47,8 +47,13 @@ type Health interface {
 	// HealthScoresOn is each account's latest point dated day, by account
 	// id; accounts with no point that day are absent.
 	HealthScoresOn(ctx context.Context, day civil.Date) ([]HealthScore, error)
+	// HealthScoresAsOf is, for each of the accounts (a page of them), its
+	// latest history point dated day or before, by account id (the trend
+	// of a list's rows); accounts with none are absent.
+	HealthScoresAsOf(ctx context.Context, accountIDs []int64, day civil.Date) (map[int64]HealthScore, error)
 	// HealthDistribution counts every account by its current colour and
-	// currency, with their MRR (never summed across currencies); accounts
+	// currency, with their MRR (never summed across currencies), and the
+	// customers among them (customer.IsCustomer) with theirs; accounts
 	// never scored have the colour Unscored.
 	HealthDistribution(ctx context.Context) ([]HealthBucket, error)
 
@@ -77,8 +82,12 @@ const (
 	ColourYellow = "yellow"
 	ColourGreen  = "green"
 	ColourNone   = ""
-	// Unscored is HealthDistribution's colour for accounts with no score.
+	// Unscored is HealthDistribution's colour for accounts with no score,
+	// and the accounts list's health filter for them.
 	Unscored = "unscored"
+	// NotEnoughData is the accounts list's health filter for accounts
+	// scored without enough data (ColourNone).
+	NotEnoughData = "not_enough_data"
 )
 
 // HealthScore is an account's score as of a day: the current one, or a
@@ -100,6 +109,10 @@ type HealthBucket struct {
 	Currency string `json:"currency"`
 	Accounts int    `json:"accounts"`
 	MRR      int64  `json:"mrr"`
+	// Customers are the customers among the accounts (customer.IsCustomer),
+	// CustomerMRR what they pay a month: what the dashboard counts.
+	Customers   int   `json:"customers"`
+	CustomerMRR int64 `json:"customer_mrr"`
 }
 
 // Pulse is a CSM's manual colour for an account, with a reason, in force

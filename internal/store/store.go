@@ -187,6 +187,8 @@ type Field struct {
 	Name     string
 	Kind     string
 	Sortable bool
+	// Values are the only values a filter on the field takes, when listed.
+	Values []string
 }
 
 // Spec describes a collection: its name in URLs, its filterable and

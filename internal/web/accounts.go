@@ -29,6 +29,7 @@ var listSorts = []struct{ name, label, key string }{
 	{"mrr", "MRR, highest first", "-mrr"},
 	{"renewal", "Renewal date, soonest first", "renewal_on"},
 	{"name", "Name, A to Z", "name"},
+	{"health", "Health, lowest score first", "health_score"},
 }
 
 // option is one choice in a <select>.
@@ -49,6 +50,8 @@ var renewalWithin = []int{30, 60, 90, 180, 365}
 type listParams struct {
 	Q, Tier, Touch, Lifecycle, Sort, Cursor string
 	Industry, Region                        string
+	// Health is a colour, store.NotEnoughData or store.Unscored.
+	Health string
 	// CSM is the owner's email, or noCSM.
 	CSM string
 	// RenewalFrom and RenewalTo bound the renewal date, both days included
@@ -65,7 +68,7 @@ type listParams struct {
 
 // filtered reports whether any filter or search narrows the list.
 func (p listParams) filtered() bool {
-	return p.Q != "" || p.Tier != "" || p.Touch != "" || p.Lifecycle != "" || p.CSM != "" ||
+	return p.Q != "" || p.Tier != "" || p.Touch != "" || p.Lifecycle != "" || p.CSM != "" || p.Health != "" ||
 		p.Industry != "" || p.Region != "" || p.Within != 0 || len(p.Attrs) > 0 ||
 		!p.RenewalFrom.IsZero() || !p.RenewalTo.IsZero()
 }
@@ -80,7 +83,7 @@ func (p listParams) moreFiltered() bool {
 func (p listParams) values() url.Values {
 	v := url.Values{}
 	for k, s := range map[string]string{"q": p.Q, "tier": p.Tier, "touch": p.Touch, "lifecycle": p.Lifecycle, "csm": p.CSM,
-		"industry": p.Industry, "region": p.Region,
+		"industry": p.Industry, "region": p.Region, "health": p.Health,
 		"renewal_from": p.RenewalFrom.String(), "renewal_to": p.RenewalTo.String(), "cursor": p.Cursor} {
 		if s != "" {
 			v.Set(k, s)
@@ -131,6 +134,7 @@ func parseListParams(q url.Values, defs []customer.AttributeDef, today civil.Dat
 		Lifecycle: strings.TrimSpace(q.Get("lifecycle")),
 		Industry:  strings.TrimSpace(q.Get("industry")),
 		Region:    strings.TrimSpace(q.Get("region")),
+		Health:    strings.TrimSpace(q.Get("health")),
 		Sort:      strings.TrimSpace(q.Get("sort")),
 		CSM:       strings.ToLower(strings.TrimSpace(q.Get("csm"))),
 		Cursor:    q.Get("cursor"),
@@ -179,7 +183,10 @@ func parseListParams(q url.Values, defs []customer.AttributeDef, today civil.Dat
 		p.Sort = listSorts[0].name
 	}
 	if !slices.ContainsFunc(listSorts, func(s struct{ name, label, key string }) bool { return s.name == p.Sort }) {
-		errs.Add("sort", "invalid", "%q is not a way to sort accounts; use mrr, renewal or name", p.Sort)
+		errs.Add("sort", "invalid", "%q is not a way to sort accounts; use mrr, renewal, name or health", p.Sort)
+	}
+	if p.Health != "" && !slices.ContainsFunc(healthFilters, func(h struct{ value, label string }) bool { return h.value == p.Health }) {
+		errs.Add("health", "invalid", "%q is not a health; use red, yellow, green, %s or %s", clipText(p.Health, 40), store.NotEnoughData, store.Unscored)
 	}
 	if p.Touch != "" && !slices.Contains(customer.TouchModels, p.Touch) {
 		errs.Add("touch", "invalid", "%q is not a touch model; use one of %s", p.Touch, strings.Join(customer.TouchModels, ", "))
@@ -249,7 +256,7 @@ func (p listParams) query(pageSize int) store.Query {
 		}
 	}
 	for field, v := range map[string]string{"tier": p.Tier, "touch_model": p.Touch, "lifecycle": p.Lifecycle,
-		"industry": p.Industry, "region": p.Region} {
+		"industry": p.Industry, "region": p.Region, "health": p.Health} {
 		if v != "" {
 			q.Filters = append(q.Filters, store.Filter{Field: field, Op: store.Eq, Value: v})
 		}
@@ -287,6 +294,7 @@ type accountRow struct {
 	Currency               string
 	Renewal                renewal
 	CSMName, CSMEmail      string
+	Health                 healthCell
 }
 
 // renewal is a renewal date and how far away it is.
@@ -323,22 +331,24 @@ type listControls struct {
 	Industries   []option
 	Regions      []option
 	Windows      []option
+	Healths      []option
 	AttrFilters  []*field
 	Filtered     bool
 	MoreFiltered bool
 	Total        int
 	// Split says how many of the Total are customers (customer.IsCustomer)
 	// and how many churned or prospects; nil when not known cheaply.
-	Split      *split
-	From, To   int
-	NextURL    string
-	FirstURL   string
-	ClearURL   string
-	ExportURL  string
-	SortByName sortLink
-	SortByMRR  sortLink
-	SortByRen  sortLink
-	Views      *savedViews
+	Split        *split
+	From, To     int
+	NextURL      string
+	FirstURL     string
+	ClearURL     string
+	ExportURL    string
+	SortByName   sortLink
+	SortByMRR    sortLink
+	SortByRen    sortLink
+	SortByHealth sortLink
+	Views        *savedViews
 }
 
 // accountsView is what templates/accounts.html shows.
@@ -435,6 +445,9 @@ func (s *server) controls(ctx context.Context, base string, p listParams, lp lis
 	for _, n := range renewalWithin {
 		c.Windows = append(c.Windows, option{strconv.Itoa(n), "Next " + strconv.Itoa(n) + " days", n == p.Within})
 	}
+	for _, h := range healthFilters {
+		c.Healths = append(c.Healths, option{h.value, h.label, h.value == p.Health})
+	}
 	for _, d := range defs {
 		fl := &field{Name: "attributes." + d.Key, ID: "f-attr-" + d.Key, Label: cmp.Or(d.Label, d.Key), Value: p.Attrs[d.Key]}
 		switch d.Type {
@@ -475,6 +488,7 @@ func (s *server) controls(ctx context.Context, base string, p listParams, lp lis
 		return sl
 	}
 	c.SortByName, c.SortByMRR, c.SortByRen = sortURL("name"), sortURL("mrr"), sortURL("renewal")
+	c.SortByHealth = sortURL("health")
 	return c
 }
 
@@ -534,15 +548,29 @@ func (s *server) accountsView(ctx context.Context, p listParams, defs []customer
 		return v, err
 	}
 	names := userNames(ctx, s, lp.items, func(a customer.Account) string { return a.CSMEmail })
+	health, err := s.healthCells(ctx, accountIDs(lp.items))
+	if err != nil {
+		return v, err
+	}
 	today := s.today()
 	for _, a := range lp.items {
 		v.Rows = append(v.Rows, accountRow{
 			ID: a.ID, Name: a.Name, Tier: a.Tier, Touch: a.TouchModel, Lifecycle: a.Lifecycle,
 			Industry: a.Industry, Region: a.Region, MRR: a.MRR, Currency: currencyOr(a.Currency),
 			Renewal: renewalOf(a.RenewalOn, today), CSMName: names[a.CSMEmail], CSMEmail: a.CSMEmail,
+			Health: health[a.ID],
 		})
 	}
 	return v, nil
+}
+
+// accountIDs are the ids of accounts, in order.
+func accountIDs(accounts []customer.Account) []int64 {
+	ids := make([]int64, len(accounts))
+	for i, a := range accounts {
+		ids[i] = a.ID
+	}
+	return ids
 }
 
 // currencyOr is c, or USD for an account with no live subscription (and so

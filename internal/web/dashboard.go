@@ -49,6 +49,12 @@ type figures struct {
 	// renewalsBy holds every currency's renewals: they are read before the
 	// reporting currency is known.
 	renewalsBy map[string][]store.Renewals
+	// health counts accounts and customers by health colour; drops and
+	// rises are the accounts whose score moved most in moverDays.
+	health       []store.HealthBucket
+	drops, rises []move
+	// compared is true when some account had a score moverDays ago.
+	compared bool
 }
 
 // loadFigures reads the dashboard's figures, three groups of queries at
@@ -128,6 +134,7 @@ func (s *server) loadFigures(ctx context.Context, today civil.Date) (*figures, e
 			f.overdue, err = s.st.OverdueInvoices(ctx, today)
 			return err
 		},
+		func(ctx context.Context) error { return s.loadHealth(ctx, f, today) },
 	)
 	if err != nil {
 		return nil, err
@@ -250,6 +257,9 @@ type dashboardView struct {
 	Benchmark, ByACV segment.Benchmark
 	HasBenchmark     bool
 	ACV              int64
+
+	// Health is the customers by health colour and the week's movers.
+	Health dashboardHealth
 }
 
 // dashboardPage is the CS leader's dashboard: the size of the book, what
@@ -332,6 +342,7 @@ func buildDashboard(f *figures, today civil.Date) (dashboardView, error) {
 		return v, err
 	}
 	v.books(f)
+	v.health(f, today)
 	return v, nil
 }
 

@@ -34,7 +34,7 @@ func (s *server) accountsCSV(w http.ResponseWriter, r *http.Request) error {
 	}
 	names := map[string]string{} // CSM email → name, across batches
 	header := []string{"id", "name", "external_id", "tier", "touch_model", "lifecycle", "industry", "region",
-		"mrr", "currency", "renewal_on", "csm_name", "csm_email"}
+		"mrr", "currency", "renewal_on", "csm_name", "csm_email", "health_score", "health"}
 	return s.streamCSV(w, r, "accounts", header, p.query(s.exportBatch),
 		func(ctx context.Context, batch []customer.Account) ([][]string, error) {
 			var emails []string
@@ -46,12 +46,18 @@ func (s *server) accountsCSV(w http.ResponseWriter, r *http.Request) error {
 			for e, n := range userNames(ctx, s, emails, func(e string) string { return e }) {
 				names[e] = n
 			}
+			health, err := s.st.HealthScores(ctx, accountIDs(batch))
+			if err != nil {
+				return nil, err
+			}
 			out := make([][]string, 0, len(batch))
 			for _, a := range batch {
 				cur := currencyOr(a.Currency)
+				h, ok := health[a.ID]
+				score, colour := healthCSV(h, ok)
 				out = append(out, []string{strconv.FormatInt(a.ID, 10), cell(a.Name), cell(a.ExternalID), cell(a.Tier),
 					a.TouchModel, a.Lifecycle, cell(a.Industry), cell(a.Region), money.FormatMinor(a.MRR, cur), cur,
-					a.RenewalOn.String(), cell(names[a.CSMEmail]), cell(a.CSMEmail)})
+					a.RenewalOn.String(), cell(names[a.CSMEmail]), cell(a.CSMEmail), score, colour})
 			}
 			return out, nil
 		})
@@ -76,7 +82,7 @@ func (s *server) portfolioCSV(w http.ResponseWriter, r *http.Request) error {
 	q := p.query(s.exportBatch)
 	q.Filters = append(q.Filters, mine(who))
 	header := []string{"id", "name", "external_id", "lifecycle", "tier", "touch_model", "mrr", "currency",
-		"renewal_on", "days_to_renewal", "open_tickets", "last_touch"}
+		"renewal_on", "days_to_renewal", "open_tickets", "last_touch", "health_score", "health"}
 	return s.streamCSV(w, r, "portfolio", header, q,
 		func(ctx context.Context, batch []customer.Account) ([][]string, error) {
 			rows, err := s.portfolioRows(ctx, batch)
@@ -95,6 +101,12 @@ func (s *server) portfolioCSV(w http.ResponseWriter, r *http.Request) error {
 				out = append(out, []string{strconv.FormatInt(row.ID, 10), cell(row.Name), cell(batch[i].ExternalID),
 					row.Lifecycle, cell(row.Tier), row.Touch, money.FormatMinor(row.MRR, row.Currency), row.Currency,
 					row.Renewal.On.String(), days, strconv.Itoa(row.OpenTickets), touch})
+				var h store.HealthScore
+				if row.Health.score != nil {
+					h = *row.Health.score
+				}
+				score, colour := healthCSV(h, row.Health.score != nil)
+				out[len(out)-1] = append(out[len(out)-1], score, colour)
 			}
 			return out, nil
 		})

@@ -8,8 +8,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tendhq/tend/internal/customer"
+	"github.com/tendhq/tend/internal/store"
 )
 
 // readCSV parses an export, failing the test on a bad one.
@@ -112,16 +114,21 @@ func TestExportMatchesList(t *testing.T) {
 }
 
 // TestExportValues: ids, money as decimals with their currency, days as
-// YYYY-MM-DD, owners, and the portfolio's signals.
+// YYYY-MM-DD, owners, health, and the portfolio's signals.
 func TestExportValues(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
 	acme := strconv.FormatInt(f.ids["Acme Corp"], 10)
+	score := 72.46
+	if err := f.st.PutHealthScores(context.Background(), []store.HealthScore{{AccountID: f.ids["Acme Corp"], ScoredAt: time.Now(),
+		Scorecard: "default", Version: 1, Score: &score, Colour: store.ColourGreen}}); err != nil {
+		t.Fatal(err)
+	}
 	_, body, _ := get(t, f.handler(0), "/accounts.csv?q=Acme+Corp")
 	recs := readCSV(t, body)
 	want := [][]string{
-		{"id", "name", "external_id", "tier", "touch_model", "lifecycle", "industry", "region", "mrr", "currency", "renewal_on", "csm_name", "csm_email"},
-		{acme, "Acme Corp", "crm-acme", "Enterprise", "high", "mature", "Manufacturing", "EMEA", "12000.00", "USD", f.today.AddDays(45).String(), "Ada Lovelace", "ada@tend.test"},
+		{"id", "name", "external_id", "tier", "touch_model", "lifecycle", "industry", "region", "mrr", "currency", "renewal_on", "csm_name", "csm_email", "health_score", "health"},
+		{acme, "Acme Corp", "crm-acme", "Enterprise", "high", "mature", "Manufacturing", "EMEA", "12000.00", "USD", f.today.AddDays(45).String(), "Ada Lovelace", "ada@tend.test", "72.5", "green"},
 	}
 	if !equalRecords(recs, want) {
 		t.Errorf("accounts export\n got %q\nwant %q", recs, want)
@@ -130,9 +137,9 @@ func TestExportValues(t *testing.T) {
 	_, body, _ = get(t, f.as("ada@tend.test", 0), "/portfolio.csv?sort=name")
 	recs = readCSV(t, body)
 	want = [][]string{
-		{"id", "name", "external_id", "lifecycle", "tier", "touch_model", "mrr", "currency", "renewal_on", "days_to_renewal", "open_tickets", "last_touch"},
-		{acme, "Acme Corp", "crm-acme", "mature", "Enterprise", "high", "12000.00", "USD", f.today.AddDays(45).String(), "45", "1", f.today.AddDays(-2).String()},
-		{strconv.FormatInt(f.ids["Acme Labs"], 10), "Acme Labs", "", "onboarding", "Growth", "low", "1500.00", "USD", f.today.AddDays(120).String(), "120", "0", ""},
+		{"id", "name", "external_id", "lifecycle", "tier", "touch_model", "mrr", "currency", "renewal_on", "days_to_renewal", "open_tickets", "last_touch", "health_score", "health"},
+		{acme, "Acme Corp", "crm-acme", "mature", "Enterprise", "high", "12000.00", "USD", f.today.AddDays(45).String(), "45", "1", f.today.AddDays(-2).String(), "72.5", "green"},
+		{strconv.FormatInt(f.ids["Acme Labs"], 10), "Acme Labs", "", "onboarding", "Growth", "low", "1500.00", "USD", f.today.AddDays(120).String(), "120", "0", "", "", "unscored"},
 	}
 	if !equalRecords(recs, want) {
 		t.Errorf("portfolio export\n got %q\nwant %q", recs, want)

@@ -35,6 +35,7 @@ type portfolioRow struct {
 	// (zero: none yet), TouchDays how many days ago that was.
 	LastTouch time.Time
 	TouchDays int
+	Health    healthCell
 }
 
 // portfolioView is what templates/portfolio.html shows.
@@ -163,18 +164,19 @@ func (s *server) portfolioView(ctx context.Context, p listParams, defs []custome
 	return v, nil
 }
 
-// portfolioRows adds each account's open tickets and last touch, read for
-// the whole batch in two statements.
+// portfolioRows adds each account's open tickets, last touch and health,
+// read for the whole batch in four statements.
 func (s *server) portfolioRows(ctx context.Context, accounts []customer.Account) ([]portfolioRow, error) {
-	ids := make([]int64, len(accounts))
-	for i, a := range accounts {
-		ids[i] = a.ID
-	}
+	ids := accountIDs(accounts)
 	touches, err := s.st.LastTouches(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
 	tickets, err := s.st.OpenTickets(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	health, err := s.healthCells(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -184,7 +186,7 @@ func (s *server) portfolioRows(ctx context.Context, accounts []customer.Account)
 		row := portfolioRow{
 			ID: a.ID, Name: a.Name, Tier: a.Tier, Touch: a.TouchModel, Lifecycle: a.Lifecycle,
 			MRR: a.MRR, Currency: currencyOr(a.Currency), Renewal: renewalOf(a.RenewalOn, today),
-			OpenTickets: tickets[a.ID], LastTouch: touches[a.ID],
+			OpenTickets: tickets[a.ID], LastTouch: touches[a.ID], Health: health[a.ID],
 		}
 		if !row.LastTouch.IsZero() {
 			row.TouchDays = today.DaysSince(civil.Of(row.LastTouch))

@@ -167,6 +167,9 @@ type retentionData struct {
 	records  []revenue.ChurnRecord
 	csmNames map[string]string // CSM email → name, for the csm slices
 	calls    map[revenue.RenewalKey]revenue.Call
+	// atRisk are the accounts red by health, whose renewals with no call
+	// count as at risk.
+	atRisk map[int64]bool
 }
 
 // loadRetention reads the book as of today — the cached one while the
@@ -194,10 +197,18 @@ func (s *server) loadRetention(ctx context.Context) (*retentionData, error) {
 	if d.records, err = retention.ChurnRecords(ctx, s.st); err != nil {
 		return nil, err
 	}
-	if d.calls, err = retention.RenewalCalls(ctx, s.st); err != nil {
+	o, err := retention.Outlook(ctx, s.st)
+	if err != nil {
 		return nil, err
 	}
+	d.calls, d.atRisk = o.Calls, o.AtRisk
 	return d, nil
+}
+
+// outlook is what the pipeline forecasts from: the calls and the accounts
+// red by health.
+func (d *retentionData) outlook() revenue.Outlook {
+	return revenue.Outlook{Calls: d.calls, AtRisk: d.atRisk}
 }
 
 // accountIndex maps the book's accounts by id, built once per book (the
@@ -854,7 +865,7 @@ func (v *retentionView) industries(d *retentionData, p retentionParams) error {
 // pipeline fills the renewal pipeline and the quarter's forecast.
 func (v *retentionView) pipeline(d *retentionData, cur string) {
 	asOf := v.AsOf
-	pl := d.book.Pipeline(asOf, monthStart(asOf).AddMonths(pipelineMonths-1), d.calls)
+	pl := d.book.PipelineOf(asOf, monthStart(asOf).AddMonths(pipelineMonths-1), d.outlook())
 	short := func(a int64) string { return moneyShort(a, cur) }
 	for _, m := range pl.Months {
 		v.Pipeline.Rows = append(v.Pipeline.Rows, pipelineRow{Month: periodLabel(m.Month, asOf), URL: "/retention/accounts?" + url.Values{"c": {drillRenewals}, "period": {m.Month.Name}}.Encode(),
@@ -862,7 +873,7 @@ func (v *retentionView) pipeline(d *retentionData, cur string) {
 			Churn: short(m.ByForecast.Churn), Expand: short(m.ByForecast.Expand), AtRiskAmt: m.ByForecast.AtRisk, ChurnAmt: m.ByForecast.Churn})
 	}
 	q := revenue.QuarterOf(asOf)
-	fr := d.book.ForecastRetention(q, d.calls)
+	fr := d.book.ForecastRetentionOf(q, d.outlook())
 	v.Pipeline.Quarter = periodLabel(q, asOf)
 	v.Pipeline.ImpliedGRR, v.Pipeline.ImpliedNR = pct(fr.Implied.GRR()), pct(fr.Implied.NRR())
 	v.Pipeline.DownsideGRR = pct(fr.Downside.GRR())

@@ -219,7 +219,7 @@ func buildDrill(d *retentionData, q drillQuery, canEdit func(account int64) bool
 		if q.Period != revenue.MonthOf(q.Period.From) {
 			return nil, validate.Errors{{Field: "period", Code: "invalid", Message: "renewals are listed by month (period=2026-04)"}}
 		}
-		pl := book.Pipeline(q.Period.From, q.Period.From, d.calls)
+		pl := book.PipelineOf(q.Period.From, q.Period.From, d.outlook())
 		v.Heading, v.Sub, v.Def = "Renewals due", plabel, pageDefinitions["pipeline"]
 		v.AmountCol, v.CountCol, v.HasDate = "MRR due", "", true
 		v.ExtraCols = []string{"Forecast", "Expected MRR", "Product lines"}

@@ -11,7 +11,7 @@ import (
 // 100,000 accounts even from a cached book, while the inputs change only
 // on writes; so a view is kept under a key naming everything it was built
 // from — the book (a new one after any change to subscriptions, accounts
-// or rates), a fingerprint of the churn records, renewal calls and CSM
+// or rates), a fingerprint of the churn records, renewal calls, red accounts and CSM
 // names read for this request, the day, and the page's parameters — and
 // reused only while all of them are the same.
 type retentionViews struct {
@@ -55,6 +55,6 @@ func (c *retentionViews) get(key string, book any, build func() (*retentionView,
 // in key order, so equal inputs give equal fingerprints.
 func retentionKey(d *retentionData, p retentionParams, today fmt.Stringer) string {
 	h := fnv.New128a()
-	fmt.Fprint(h, d.records, d.calls, d.csmNames)
+	fmt.Fprint(h, d.records, d.calls, d.atRisk, d.csmNames)
 	return fmt.Sprintf("%p|%x|%s|%s", d.book, h.Sum(nil), today, p.values().Encode())
 }

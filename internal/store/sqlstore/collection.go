@@ -648,6 +648,15 @@ func (c *coll[T]) where(ctx context.Context, q store.Query) (string, []any, erro
 			conds, args = append(conds, cond), append(args, arg...)
 			continue
 		}
+		if j := c.t.joinedField(f.Field); j != nil {
+			cond, arg, err := c.joinedFilter(j, f, op)
+			if err != nil {
+				errs.Add("filter."+f.Field, "invalid", "%v", err)
+				continue
+			}
+			conds, args = append(conds, cond), append(args, arg...)
+			continue
+		}
 		fld, ok := spec.Field(f.Field)
 		if !ok {
 			errs.Add("filter."+f.Field, "unknown", "cannot filter %s by %q", c.t.name, f.Field)
@@ -704,6 +713,26 @@ func (c *coll[T]) where(ctx context.Context, q store.Query) (string, []any, erro
 		return "", nil, nil
 	}
 	return " WHERE " + strings.Join(conds, " AND "), args, nil
+}
+
+// joinedFilter is the condition of a filter on a joined field.
+func (c *coll[T]) joinedFilter(j *joinedField, f store.Filter, op string) (string, []any, error) {
+	if j.cond != nil {
+		return j.cond(op, strings.TrimSpace(f.Value))
+	}
+	if strings.TrimSpace(f.Value) == "" {
+		switch f.Op {
+		case store.Eq, "":
+			return j.expr + " IS NULL", nil, nil
+		case store.Ne:
+			return j.expr + " IS NOT NULL", nil, nil
+		}
+	}
+	v, err := c.db.convert(j.kind, f.Value)
+	if err != nil {
+		return "", nil, err
+	}
+	return j.expr + " " + op + " ?", []any{v}, nil
 }
 
 var likeEscape = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
@@ -796,6 +825,14 @@ func (db *DB) convert(kind, s string) (any, error) {
 // sort last in either direction.
 func (c *coll[T]) sortExpr(kind, field string, desc bool) string {
 	col := "t." + field
+	if j := c.t.joinedField(field); j != nil {
+		// Missing values (no row joined, or a NULL there) sort last in
+		// either direction, as missing dates do.
+		if desc {
+			return "COALESCE(" + j.expr + ", -1e18)"
+		}
+		return "COALESCE(" + j.expr + ", 1e18)"
+	}
 	switch kind {
 	case store.KindText:
 		return c.db.D.LowerText(col)
@@ -871,8 +908,12 @@ func (c *coll[T]) List(ctx context.Context, q store.Query) (store.Page[T], error
 	// read those rows whole: a search or filter matching thousands of
 	// accounts sorts thousands of ids, not thousands of joined rows.
 	order := " ORDER BY " + expr + " " + dir + ", t.id " + dir
-	ids := "SELECT t.id" + c.from(q.Filters) + where + order + " LIMIT " + strconv.Itoa(limit+1)
-	query := c.sel[:len("SELECT ")] + expr + ", " + c.sel[len("SELECT "):] + " WHERE t.id IN (" + ids + ")" + order
+	ids := "SELECT t.id" + c.from(q.Filters, field) + where + order + " LIMIT " + strconv.Itoa(limit+1)
+	sel := c.sel
+	if j := c.t.joinedField(field); j != nil {
+		sel += " " + j.join
+	}
+	query := sel[:len("SELECT ")] + expr + ", " + sel[len("SELECT "):] + " WHERE t.id IN (" + ids + ")" + order
 	rows, err := c.db.R.QueryContext(ctx, c.db.D.rebind(query), args...)
 	if err != nil {
 		return page, fmt.Errorf("list %s: %w", c.t.name, err)
@@ -924,9 +965,10 @@ func (s sortKeyScan) Scan(src any) error {
 	return strScan{s.p}.Scan(src)
 }
 
-// from is the FROM clause for filters: the table and only the joins the
-// filters need (counting 100k accounts should not look up 400k owners).
-func (c *coll[T]) from(filters []store.Filter) string {
+// from is the FROM clause for filters and a sort field: the table and
+// only the joins they need (counting 100k accounts should not look up 400k
+// owners).
+func (c *coll[T]) from(filters []store.Filter, sort string) string {
 	from := " FROM " + c.t.name + " t"
 	for i, r := range c.t.refs {
 		for _, f := range filters {
@@ -934,6 +976,17 @@ func (c *coll[T]) from(filters []store.Filter) string {
 				from += fmt.Sprintf(" LEFT JOIN %s r%d ON r%d.id = t.%s", r.target, i, i, r.col)
 				break
 			}
+		}
+	}
+	joins := map[string]bool{}
+	for _, j := range c.t.joined {
+		need := j.name == sort
+		for _, f := range filters {
+			need = need || f.Field == j.name
+		}
+		if need && !joins[j.join] {
+			joins[j.join] = true
+			from += " " + j.join
 		}
 	}
 	return from
@@ -945,7 +998,7 @@ func (c *coll[T]) Count(ctx context.Context, q store.Query) (int, error) {
 		return 0, err
 	}
 	var n int
-	err = c.db.R.QueryRowContext(ctx, c.db.D.rebind("SELECT count(*)"+c.from(q.Filters)+where), args...).Scan(&n)
+	err = c.db.R.QueryRowContext(ctx, c.db.D.rebind("SELECT count(*)"+c.from(q.Filters, "")+where), args...).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("count %s: %w", c.t.name, err)
 	}

@@ -364,9 +364,32 @@ func (db *DB) history(ctx context.Context, where string, args ...any) ([]store.H
 	return out, rows.Err()
 }
 
+// HealthScoresAsOf reads a page of accounts' points as of a day: for each,
+// the latest day on or before it (a backfilled day may have been scored
+// after later ones), then that day's latest point.
+func (db *DB) HealthScoresAsOf(ctx context.Context, accountIDs []int64, day civil.Date) (map[int64]store.HealthScore, error) {
+	// The day is written into the statement (inChunks binds only the
+	// ids): it is digits and dashes, and compares as a date on both
+	// engines.
+	q := "SELECT account_id, at, day, scorecard, scorecard_version, score, colour, detail FROM health_history x" +
+		" WHERE x.account_id IN (%s) AND x.day = (SELECT MAX(y.day) FROM health_history y WHERE y.account_id = x.account_id AND y.day <= '" + day.String() + "')" +
+		" AND x.at = (SELECT MAX(z.at) FROM health_history z WHERE z.account_id = x.account_id AND z.day = x.day)"
+	out := make(map[int64]store.HealthScore, len(accountIDs))
+	err := db.inChunks(ctx, db.R, idArgs(accountIDs), q, func(r *sql.Rows) error {
+		s, err := scanScore(r)
+		out[s.AccountID] = s
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("health scores as of %s: %w", day, err)
+	}
+	return out, nil
+}
+
 // HealthDistribution counts accounts by colour and currency.
 func (db *DB) HealthDistribution(ctx context.Context) ([]store.HealthBucket, error) {
-	rows, err := db.R.QueryContext(ctx, `SELECT COALESCE(h.colour, '`+store.Unscored+`'), a.currency, COUNT(*), COALESCE(SUM(a.mrr), 0)
+	rows, err := db.R.QueryContext(ctx, `SELECT COALESCE(h.colour, '`+store.Unscored+`'), a.currency, COUNT(*), COALESCE(SUM(a.mrr), 0), `+
+		countCustomers("a")+`, CAST(COALESCE(SUM(CASE WHEN `+isCustomer("a")+` THEN a.mrr ELSE 0 END), 0) AS BIGINT)
 		FROM accounts a LEFT JOIN health_scores h ON h.account_id = a.id GROUP BY 1, 2 ORDER BY 1, 2`)
 	if err != nil {
 		return nil, fmt.Errorf("health distribution: %w", err)
@@ -375,13 +398,13 @@ func (db *DB) HealthDistribution(ctx context.Context) ([]store.HealthBucket, err
 	var out []store.HealthBucket
 	for rows.Next() {
 		var (
-			b      store.HealthBucket
-			n, mrr int64
+			b              store.HealthBucket
+			n, mrr, cn, cm int64
 		)
-		if err := rows.Scan(&b.Colour, &b.Currency, intScan{&n}, intScan{&mrr}); err != nil {
+		if err := rows.Scan(&b.Colour, &b.Currency, intScan{&n}, intScan{&mrr}, intScan{&cn}, intScan{&cm}); err != nil {
 			return nil, fmt.Errorf("health distribution: %w", err)
 		}
-		b.Accounts, b.MRR = int(n), mrr
+		b.Accounts, b.MRR, b.Customers, b.CustomerMRR = int(n), mrr, int(cn), cm
 		out = append(out, b)
 	}
 	return out, rows.Err()

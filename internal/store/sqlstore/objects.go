@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/tendhq/tend/internal/customer"
@@ -59,6 +60,42 @@ var accountsTable = &table[A]{
 		userRef("ae_id", "ae_email", func(a *A) *int64 { return &a.AEID }, func(a *A) *string { return &a.AEEmail }),
 		userRef("sponsor_id", "sponsor_email", func(a *A) *int64 { return &a.SponsorID }, func(a *A) *string { return &a.SponsorEmail }),
 	},
+	joined: []joinedField{
+		{name: "health_score", kind: store.KindFloat, join: healthJoin, expr: "h.score", sort: true},
+		{name: "health", kind: store.KindText, join: healthJoin, expr: "h.colour", cond: healthCond,
+			values: []string{store.ColourRed, store.ColourYellow, store.ColourGreen, store.NotEnoughData, store.Unscored}},
+	},
+}
+
+// healthJoin brings in each account's current health score, if any.
+const healthJoin = "LEFT JOIN health_scores h ON h.account_id = t.id"
+
+// healthCond filters accounts by their current health: a colour,
+// store.NotEnoughData (scored, with no colour) or store.Unscored (never
+// scored); with ne, every account but those.
+func healthCond(op, v string) (string, []any, error) {
+	var cond string
+	var args []any
+	switch v {
+	case store.ColourRed, store.ColourYellow, store.ColourGreen:
+		cond, args = "h.colour = ?", []any{v}
+	case store.NotEnoughData:
+		cond = "h.colour = ''"
+	case store.Unscored:
+		cond = "h.account_id IS NULL"
+	default:
+		return "", nil, fmt.Errorf("%q is not a health; use red, yellow, green, %s or %s", v, store.NotEnoughData, store.Unscored)
+	}
+	switch op {
+	case "=":
+		return cond, args, nil
+	case "<>":
+		if v == store.Unscored {
+			return "h.account_id IS NOT NULL", nil, nil
+		}
+		return "(h.account_id IS NULL OR NOT (" + cond + "))", args, nil
+	}
+	return "", nil, fmt.Errorf("only eq and ne compare a health")
 }
 
 type C = customer.Contact

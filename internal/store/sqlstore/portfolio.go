@@ -24,7 +24,7 @@ func (db *DB) AccountTotals(ctx context.Context, q store.Query) ([]store.Total, 
 	if err != nil {
 		return nil, err
 	}
-	query := "SELECT t.currency, COUNT(*), " + countCustomers("t") + ", CAST(COALESCE(SUM(t.mrr), 0) AS BIGINT)" + c.from(q.Filters) + where + " GROUP BY t.currency"
+	query := "SELECT t.currency, COUNT(*), " + countCustomers("t") + ", CAST(COALESCE(SUM(t.mrr), 0) AS BIGINT)" + c.from(q.Filters, "") + where + " GROUP BY t.currency"
 	rows, err := db.R.QueryContext(ctx, db.D.rebind(query), args...)
 	if err != nil {
 		return nil, fmt.Errorf("account totals: %w", err)

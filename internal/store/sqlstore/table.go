@@ -162,6 +162,33 @@ type table[T any] struct {
 	// attrs marks the accounts table, whose attributes are checked against
 	// their definitions.
 	attrs func(*T) *map[string]any
+	// joined are fields read from another table beside each row (an
+	// account's current health): lists filter and sort on them, and the
+	// join is added only to the queries that use them.
+	joined []joinedField
+}
+
+// joinedField is a filterable, sortable field kept in another table.
+type joinedField struct {
+	name, kind string
+	// join is the LEFT JOIN that brings the field in, expr its value there.
+	join, expr string
+	sort       bool
+	values     []string // the only values a filter takes, when listed
+	// cond, when set, is the WHERE condition for a filter with the SQL
+	// operator op on the value v; otherwise expr is compared with v
+	// converted to kind, and an empty v asks for none (NULL).
+	cond func(op, v string) (string, []any, error)
+}
+
+// joinedField returns the joined field named name, or nil.
+func (t *table[T]) joinedField(name string) *joinedField {
+	for i := range t.joined {
+		if t.joined[i].name == name {
+			return &t.joined[i]
+		}
+	}
+	return nil
 }
 
 // writable are the columns written from input, in a fixed order.
@@ -189,6 +216,9 @@ func (t *table[T]) spec() store.Spec {
 	}
 	for _, r := range t.refs {
 		s.Fields = append(s.Fields, store.Field{Name: r.field, Kind: store.KindText})
+	}
+	for _, j := range t.joined {
+		s.Fields = append(s.Fields, store.Field{Name: j.name, Kind: j.kind, Sortable: j.sort, Values: j.values})
 	}
 	return s
 }

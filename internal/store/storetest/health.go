@@ -213,7 +213,10 @@ func testHealthScores(t *testing.T, st store.Store) {
 	a := seedAccount(t, st, "h-1", "Acme")
 	b := seedAccount(t, st, "h-2", "Brio")
 	c := seedAccount(t, st, "h-3", "Cleo")
+	gone := customer.Account{ExternalID: "h-4", Name: "Gone", Lifecycle: customer.StageChurned} // pays, but not a customer
+	must(t, st.Accounts().Create(ctx, &gone))
 	load(t, st.Subscriptions(), []customer.Subscription{
+		{AccountID: gone.ID, Product: "Core", MRR: 500, StartOn: d("2026-01-01"), EndOn: d("2099-01-01")},
 		{AccountID: a.ID, Product: "Core", MRR: 1000, StartOn: d("2026-01-01"), EndOn: d("2099-01-01")},
 		{AccountID: b.ID, Product: "Core", MRR: 2000, Currency: "EUR", StartOn: d("2026-01-01"), EndOn: d("2099-01-01")},
 	})
@@ -266,10 +269,25 @@ func testHealthScores(t *testing.T, st store.Store) {
 		t.Fatalf("on a day %+v", on)
 	}
 
+	asOf, err := st.HealthScoresAsOf(ctx, []int64{a.ID, b.ID, c.ID}, d("2026-06-01"))
+	must(t, err)
+	if len(asOf) != 2 || asOf[a.ID].Colour != "yellow" || !asOf[a.ID].ScoredAt.Equal(t0.Add(3*time.Hour)) || asOf[b.ID].Score != nil {
+		t.Fatalf("as of a day %+v", asOf)
+	}
+	if asOf, _ := st.HealthScoresAsOf(ctx, []int64{a.ID}, d("2026-07-01")); *asOf[a.ID].Score != 40 || asOf[a.ID].Day != d("2026-06-02") {
+		t.Fatalf("as of a later day %+v", asOf)
+	}
+	if asOf, _ := st.HealthScoresAsOf(ctx, []int64{a.ID}, d("2026-05-31")); asOf[a.ID].Colour != "red" || asOf[a.ID].Day != d("2026-05-01") {
+		t.Fatalf("as of a day with only a backfilled point before it %+v", asOf)
+	}
+	if asOf, _ := st.HealthScoresAsOf(ctx, []int64{a.ID}, d("2026-04-30")); len(asOf) != 0 {
+		t.Fatalf("as of a day before any point %+v", asOf)
+	}
+
 	dist, err := st.HealthDistribution(ctx)
 	must(t, err)
-	want := []store.HealthBucket{{Colour: "", Currency: "EUR", Accounts: 1, MRR: 2000},
-		{Colour: store.Unscored, Currency: "USD", Accounts: 1}, {Colour: "yellow", Currency: "USD", Accounts: 1, MRR: 1000}}
+	want := []store.HealthBucket{{Colour: "", Currency: "EUR", Accounts: 1, MRR: 2000, Customers: 1, CustomerMRR: 2000},
+		{Colour: store.Unscored, Currency: "USD", Accounts: 2, MRR: 500}, {Colour: "yellow", Currency: "USD", Accounts: 1, MRR: 1000, Customers: 1, CustomerMRR: 1000}}
 	if !reflect.DeepEqual(dist, want) {
 		t.Fatalf("distribution %+v", dist)
 	}
@@ -375,4 +393,73 @@ func testScorecards(t *testing.T, st store.Store) {
 func load[T any](t *testing.T, c store.Collection[T], rows []T) {
 	t.Helper()
 	must(t, store.ImportAll(ctx, c, rows))
+}
+
+// testListByHealth: the accounts list filters by current health (a colour,
+// not enough data, never scored) and sorts by score with the missing last
+// in either direction (ties by id, in the sort's direction), paging by cursor without a gap or a repeat; the
+// totals count over the same filter.
+func testListByHealth(t *testing.T, st store.Store) {
+	at := time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC)
+	scores := []struct {
+		score  *float64
+		colour string
+	}{{ptr(80), "green"}, {ptr(20), "red"}, {nil, ""}, {ptr(55), "yellow"}, {ptr(20), "red"}, {ptr(90), "green"}}
+	var put []store.HealthScore
+	names := map[int64]string{}
+	for i := range 8 { // the last two are never scored
+		a := seedAccount(t, st, fmt.Sprintf("lh-%d", i), fmt.Sprintf("Acct %d", i))
+		names[a.ID] = a.ExternalID
+		if i < len(scores) {
+			put = append(put, store.HealthScore{AccountID: a.ID, ScoredAt: at, Scorecard: "default", Version: 1, Score: scores[i].score, Colour: scores[i].colour})
+		}
+	}
+	must(t, st.PutHealthScores(ctx, put))
+	list := func(q store.Query) []string {
+		t.Helper()
+		var out []string
+		for {
+			page, err := st.Accounts().List(ctx, q)
+			must(t, err)
+			for _, a := range page.Items {
+				out = append(out, a.ExternalID)
+			}
+			if page.NextCursor == "" {
+				return out
+			}
+			q.Cursor = page.NextCursor
+		}
+	}
+	for _, tc := range []struct {
+		q    store.Query
+		want string
+	}{
+		{store.Query{Sort: "-health_score", Limit: 2}, "lh-5 lh-0 lh-3 lh-4 lh-1 lh-7 lh-6 lh-2"},
+		{store.Query{Sort: "health_score", Limit: 3}, "lh-1 lh-4 lh-3 lh-0 lh-5 lh-2 lh-6 lh-7"},
+		{store.Query{Filters: []store.Filter{{Field: "health", Op: store.Eq, Value: "red"}}}, "lh-1 lh-4"},
+		{store.Query{Filters: []store.Filter{{Field: "health", Value: store.NotEnoughData}}}, "lh-2"},
+		{store.Query{Filters: []store.Filter{{Field: "health", Value: store.Unscored}}}, "lh-6 lh-7"},
+		{store.Query{Filters: []store.Filter{{Field: "health", Op: store.Ne, Value: "green"}}}, "lh-1 lh-2 lh-3 lh-4 lh-6 lh-7"},
+		{store.Query{Filters: []store.Filter{{Field: "health", Op: store.Ne, Value: store.Unscored}}, Sort: "-health_score", Limit: 1}, "lh-5 lh-0 lh-3 lh-4 lh-1 lh-2"},
+		{store.Query{Filters: []store.Filter{{Field: "health_score", Op: store.Lt, Value: "60"}}}, "lh-1 lh-3 lh-4"},
+		{store.Query{Filters: []store.Filter{{Field: "health", Value: "yellow"}, {Field: "name", Value: "Acct 3"}}, Sort: "health_score"}, "lh-3"},
+	} {
+		if got := strings.Join(list(tc.q), " "); got != tc.want {
+			t.Errorf("%+v: %s, want %s", tc.q, got, tc.want)
+		}
+	}
+	totals, err := st.AccountTotals(ctx, store.Query{Filters: []store.Filter{{Field: "health", Value: "red"}}})
+	must(t, err)
+	if len(totals) != 1 || totals[0].Accounts != 2 {
+		t.Errorf("totals of the red: %+v", totals)
+	}
+	n, err := st.Accounts().Count(ctx, store.Query{Filters: []store.Filter{{Field: "health", Value: store.Unscored}}})
+	must(t, err)
+	if n != 2 {
+		t.Errorf("count of the unscored: %d", n)
+	}
+	_, err = st.Accounts().List(ctx, store.Query{Filters: []store.Filter{{Field: "health", Value: "blue"}}})
+	fieldErr(t, err, "filter.health")
+	_, err = st.Accounts().List(ctx, store.Query{Sort: "health"})
+	fieldErr(t, err, "sort")
 }

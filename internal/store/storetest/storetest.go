@@ -51,6 +51,7 @@ func Run(t *testing.T, open Opener) {
 		{"HealthFacts", testHealthFacts},
 		{"HealthFactsDemo", testHealthFactsDemo},
 		{"HealthScores", testHealthScores},
+		{"ListByHealth", testListByHealth},
 		{"Pulses", testPulses},
 		{"Scorecards", testScorecards},
 	}
