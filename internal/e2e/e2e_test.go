@@ -177,11 +177,16 @@ func TestDashboard(t *testing.T) {
 	t.Parallel()
 	startChromium(t)
 	a := startTend(t)
+	scoreAll(t, a)
 	tb := a.visit(t)
 
 	tb.open("/dashboard")
 	if h := tb.text("main h1"); h != "Dashboard" {
 		t.Fatalf("the dashboard is headed %q", h)
+	}
+	// Scored, the health card shows the customers by colour, in words.
+	if h := tb.text("#health"); !strings.Contains(h, "Red") || !strings.Contains(h, "Green") || strings.Contains(h, "No customer has a health score yet") {
+		t.Errorf("the dashboard's health card after scoring reads %q", h)
 	}
 	customers, byCSM := a.customers(t)
 	if label, value := tb.text(".kpis > li:first-child .kpi-label"), tb.text(".kpis > li:first-child .kpi-value"); label != "Customers" || value != thousands(customers) {
