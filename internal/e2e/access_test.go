@@ -17,11 +17,16 @@ func TestPortfolio(t *testing.T) {
 	t.Parallel()
 	startChromium(t)
 	a := startTend(t)
+	scoreAll(t, a)
 	email, _ := a.busiestCSM()
 	tb := openTab(t, a.URL)
 	tb.signIn(email, a.password(t, email))
 	if p := tb.path(); p != "/portfolio" {
 		t.Errorf("a CSM lands on %s after signing in, want /portfolio", p)
+	}
+	// Scored, every row of the book shows its health in words.
+	if h := tb.text("main table tbody"); strings.Contains(h, "Not scored yet") || !strings.Contains(h, "Green") {
+		t.Errorf("the portfolio after scoring: %.300q", h)
 		tb.open("/portfolio")
 	}
 	if h := tb.text("main h1"); h != "My portfolio" {
