@@ -196,12 +196,10 @@ func killNine(t *testing.T, open func() *sqlstore.DB, env string) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// Each client sends until one of its batches is refused after
+			// the kill, so the kill always leaves batches unanswered, however
+			// fast the machine.
 			for n := 0; ; n++ {
-				select {
-				case <-stopping:
-					return
-				default:
-				}
 				b := mk(c, n)
 				mu.Lock()
 				for _, id := range b.ids {
@@ -216,12 +214,20 @@ func killNine(t *testing.T, open func() *sqlstore.DB, env string) {
 					unacked, failure = append(unacked, b), why
 				}
 				mu.Unlock()
+				if why != "" {
+					select {
+					case <-stopping:
+						return
+					default:
+					}
+				}
 			}
 		}()
 	}
 	// Kill once ten batches are acknowledged (or two minutes have passed:
 	// a slow machine, or the race detector, must not turn into a kill
-	// before anything was sent). The clients stop once it is sent.
+	// before anything was sent). The clients stop at their first refused
+	// batch after it.
 	for deadline := time.Now().Add(2 * time.Minute); ; time.Sleep(10 * time.Millisecond) {
 		mu.Lock()
 		enough := len(acked) >= 10
