@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"github.com/tendhq/tend/internal/civil"
 	"github.com/tendhq/tend/internal/health"
 	"github.com/tendhq/tend/internal/scoring"
+	"github.com/tendhq/tend/internal/store"
 )
 
 // Health scores (tend health recompute | explain | backtest) and the
@@ -180,7 +182,8 @@ set in force, to start from.`,
 			}
 			defer st.Close()
 			c, err := scoring.Apply(ctx, st, src, 0, note)
-			if ps, ok := err.(health.Problems); ok {
+			var ps health.Problems
+			if errors.As(err, &ps) {
 				var b strings.Builder
 				fmt.Fprintf(&b, "%s: %d problem(s); nothing was changed:", args[0], len(ps))
 				for _, p := range ps {
@@ -209,33 +212,22 @@ set in force, to start from.`,
 				return err
 			}
 			defer st.Close()
-			if version == 0 && !cmd.Flags().Changed("version") {
+			if !cmd.Flags().Changed("version") {
 				cards, err := scoring.Active(ctx, st)
 				if err != nil {
 					return err
 				}
-				if cards.Version == 0 {
-					_, err = e.out.Write(health.DefaultYAML())
-					return err
-				}
-				_, err = io.WriteString(e.out, cards.Stored.YAML)
-				return err
+				version = cards.Version
 			}
-			versions, err := st.ScorecardVersions(ctx, scoring.SetName)
+			src, err := scoring.Source(ctx, st, version)
+			if errors.Is(err, store.ErrNotFound) {
+				return fmt.Errorf("no scorecards version %d (see 'tend scorecard versions')", version)
+			}
 			if err != nil {
 				return err
 			}
-			if version == 0 {
-				_, err = e.out.Write(health.DefaultYAML())
-				return err
-			}
-			for _, c := range versions {
-				if c.Version == version {
-					_, err = io.WriteString(e.out, c.YAML)
-					return err
-				}
-			}
-			return fmt.Errorf("no scorecards version %d (see 'tend scorecard versions')", version)
+			_, err = e.out.Write(src)
+			return err
 		},
 	}
 	export.Flags().IntVar(&version, "version", 0, "a stored version (0: the set Tend ships with)")

@@ -56,11 +56,11 @@ func Active(ctx context.Context, st store.Health) (Scorecards, error) {
 	return Scorecards{Set: health.Default()}, nil
 }
 
-// Version reads one stored version of the set (0: the default). The set
-// returned is shared and must not be changed.
-func Version(ctx context.Context, st store.Health, version int) (*health.Set, error) {
+// Source is the YAML of one version of the set: 0 is the set Tend ships
+// with; a version never stored is store.ErrNotFound.
+func Source(ctx context.Context, st store.Health, version int) ([]byte, error) {
 	if version == 0 {
-		return parsed(health.DefaultYAML())
+		return health.DefaultYAML(), nil
 	}
 	all, err := st.ScorecardVersions(ctx, SetName)
 	if err != nil {
@@ -68,10 +68,20 @@ func Version(ctx context.Context, st store.Health, version int) (*health.Set, er
 	}
 	for _, c := range all {
 		if c.Version == version {
-			return parsed([]byte(c.YAML))
+			return []byte(c.YAML), nil
 		}
 	}
 	return nil, fmt.Errorf("scorecards version %d: %w", version, store.ErrNotFound)
+}
+
+// Version reads one stored version of the set (0: the default). The set
+// returned is shared and must not be changed.
+func Version(ctx context.Context, st store.Health, version int) (*health.Set, error) {
+	src, err := Source(ctx, st, version)
+	if err != nil {
+		return nil, err
+	}
+	return parsed(src)
 }
 
 // parsedSets keeps every set Version parsed, by its YAML: a version never

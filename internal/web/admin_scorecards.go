@@ -167,7 +167,7 @@ func (s *server) saveScorecards(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	src, note := postedYAML(r), strings.TrimSpace(r.PostForm.Get("note"))
-	return s.applyScorecards(w, r, p, src, note)
+	return s.applyScorecards(w, r, p, string(src), note)
 }
 
 // postedYAML is the posted scorecards text with its lines ending in LF:
@@ -188,27 +188,18 @@ func (s *server) restoreScorecards(w http.ResponseWriter, r *http.Request) error
 	if err != nil || n < 0 {
 		return notFound("No such version", "There is no scorecards version at this address.")
 	}
-	src := string(health.DefaultYAML())
-	if n > 0 {
-		all, err := s.st.ScorecardVersions(r.Context(), scoring.SetName)
-		if err != nil {
-			return err
-		}
-		src = ""
-		for _, c := range all {
-			if c.Version == n {
-				src = c.YAML
-			}
-		}
-		if src == "" {
-			return notFound("No such version", fmt.Sprintf("There is no scorecards version %d.", n))
-		}
+	src, err := scoring.Source(r.Context(), s.st, n)
+	if errors.Is(err, store.ErrNotFound) {
+		return notFound("No such version", fmt.Sprintf("There is no scorecards version %d.", n))
+	}
+	if err != nil {
+		return err
 	}
 	note := "Restored version " + strconv.Itoa(n)
 	if n == 0 {
 		note = "Restored Tend's default"
 	}
-	return s.applyScorecards(w, r, p, src, note)
+	return s.applyScorecards(w, r, p, string(src), note)
 }
 
 // applyScorecards saves src as a new version and rescores every account;
