@@ -206,3 +206,73 @@ func TestInstantiate(t *testing.T) {
 		t.Errorf("%+v", tasks[0])
 	}
 }
+
+func TestEdit(t *testing.T) {
+	t.Parallel()
+	c := CTA{ID: 1, Status: Open, OwnerID: 3, Pool: ""}
+	cases := []struct {
+		name  string
+		e     Edit
+		err   string
+		check func(CTA) bool
+	}{
+		{"start", Edit{Status: InProgress}, "", func(c CTA) bool { return c.Status == InProgress }},
+		{"snooze", Edit{Status: Snoozed, SnoozedUntil: today.AddDays(7)}, "", func(c CTA) bool { return c.SnoozedUntil == today.AddDays(7) }},
+		{"snooze into the past", Edit{Status: Snoozed, SnoozedUntil: today}, "snoozed_until", nil},
+		{"snooze with no date", Edit{Status: Snoozed}, "snoozed_until", nil},
+		{"close", Edit{Status: Closed, Outcome: Achieved, Note: " saved "}, "", func(c CTA) bool { return c.Outcome == Achieved && c.CloseNote == "saved" }},
+		{"close with no outcome", Edit{Status: Closed}, "outcome", nil},
+		{"close with a made-up outcome", Edit{Status: Closed, Outcome: "meh"}, "outcome", nil},
+		{"reassign", Edit{OwnerID: 8}, "", func(c CTA) bool { return c.OwnerID == 8 && c.Status == Open }},
+		{"nothing", Edit{}, "status", nil},
+		{"bad status", Edit{Status: "done"}, "status", nil},
+	}
+	for _, tc := range cases {
+		err := tc.e.Check(today)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%s: error %v, want one naming %s", tc.name, err, tc.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		got, err := tc.e.To(c)
+		if err != nil || !tc.check(got) {
+			t.Errorf("%s: %+v, %v", tc.name, got, err)
+		}
+	}
+	closed := c
+	closed.Status = Closed
+	if _, err := (Edit{Status: Open}).To(closed); err == nil {
+		t.Error("a closed CTA reopened")
+	}
+}
+
+func TestRenewalOutcome(t *testing.T) {
+	t.Parallel()
+	opened := today.AddDays(-100)
+	renewal := today.AddDays(-10)
+	cases := []struct {
+		name     string
+		customer bool
+		terms    []Term
+		want     string
+	}{
+		{"no longer a customer", false, []Term{{End: renewal, Live: true}}, Churned},
+		{"renewal ahead", true, []Term{{End: today.AddDays(30), Live: true}}, Pending},
+		{"renewal today is still ahead", true, []Term{{End: today, Live: true}}, Pending},
+		{"evergreen", true, []Term{{Live: true}}, Pending},
+		{"renewed: a new live term beyond the date", true, []Term{{End: renewal}, {Start: renewal, End: renewal.AddDays(365), Live: true}}, Renewed},
+		{"renewed: extended term", true, []Term{{End: renewal.AddDays(365), Live: true}, {End: renewal}}, Renewed},
+		{"lapsed: nothing live beyond the date", true, []Term{{End: renewal}, {End: renewal, Live: true}}, Churned},
+		{"an end before the CTA is not its renewal", true, []Term{{End: opened.AddDays(-1)}, {End: today.AddDays(5), Live: true}}, Pending},
+	}
+	for _, tc := range cases {
+		if got := RenewalOutcome(opened, today, tc.customer, tc.terms); got != tc.want {
+			t.Errorf("%s: %s, want %s", tc.name, got, tc.want)
+		}
+	}
+}
