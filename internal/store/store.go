@@ -76,6 +76,8 @@ type Store interface {
 	Usage
 	// Health is health scoring's inputs, pulses, scorecards and scores.
 	Health
+	// Rules is the audit of automation rules' firings.
+	Rules
 
 	// Analyze refreshes the query planner's statistics; worth calling
 	// after a bulk import, before the next autovacuum would.
