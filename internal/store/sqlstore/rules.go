@@ -113,4 +113,3 @@ func (db *DB) RuleFirings(ctx context.Context, q store.RuleFiringQuery) ([]store
 	}
 	return out, rows.Err()
 }
-
