@@ -15,6 +15,7 @@ type Account struct {
 	Tier, TouchModel, Lifecycle, Industry, Region, Currency string
 	MRR                                                     int64 // minor units of Currency
 	CustomerSince, RenewalOn                                civil.Date
+	LastNPS                                                 civil.Date // the day of the latest NPS answer (zero: none)
 	Attributes                                              map[string]any
 }
 
@@ -22,7 +23,17 @@ type Account struct {
 func AccountOf(f *health.Facts) Account {
 	return Account{ID: f.AccountID, ExternalID: f.ExternalID, Name: f.Name, Tier: f.Tier, TouchModel: f.TouchModel,
 		Lifecycle: f.Lifecycle, Industry: f.Industry, Region: f.Region, Currency: f.Currency, MRR: f.MRR,
-		CustomerSince: f.CustomerSince, RenewalOn: f.RenewalOn, Attributes: f.Attributes}
+		CustomerSince: f.CustomerSince, RenewalOn: f.RenewalOn, Attributes: f.Attributes, LastNPS: lastNPS(f.Surveys)}
+}
+
+func lastNPS(ss []health.Survey) civil.Date {
+	var last civil.Date
+	for _, s := range ss {
+		if s.Kind == "nps" && (last.IsZero() || s.On.After(last)) {
+			last = s.On
+		}
+	}
+	return last
 }
 
 // State is an account's metrics and health at one moment.
@@ -79,7 +90,9 @@ type Effect struct {
 }
 
 // Evaluate runs every enabled rule of s on in and returns the firings, in
-// rule order. It is pure: the same input gives the same firings.
+// rule order. It is pure: the same input gives the same firings. On an
+// account seen for the first time (Before nil) close actions are skipped,
+// and a rule that then does nothing is not a firing.
 func (s *Set) Evaluate(in *Input) []Firing {
 	var (
 		out   []Firing
@@ -97,7 +110,9 @@ func (s *Set) Evaluate(in *Input) []Firing {
 		if r.cond != nil && !r.cond.holds(&f) {
 			continue
 		}
-		out = append(out, r.fire(in, &f))
+		if fr := r.fire(in, &f); len(fr.Intents)+len(fr.Effects) > 0 {
+			out = append(out, fr)
+		}
 	}
 	return out
 }
@@ -130,6 +145,9 @@ func fill(f *frame, in *Input) {
 	}
 	if in.After.HasScore {
 		set(slotScore(), in.After.Score)
+	}
+	if !a.LastNPS.IsZero() && dayNum(a.LastNPS) <= today {
+		set(slotSinceNPS(), float64(today-dayNum(a.LastNPS)))
 	}
 	f.str = [9]string{a.Tier, a.TouchModel, a.Lifecycle, a.Industry, a.Region, a.Currency, a.Name, in.After.Colour, ""}
 	if in.Before != nil {
@@ -221,6 +239,9 @@ func (r *Rule) fire(in *Input, f *frame) Firing {
 			fr.Intents = append(fr.Intents, cta.Intent{Action: act, AccountID: in.Account.ID, Rule: r.Name, Key: a.key.render(rn),
 				Type: a.typ, Reason: a.reason.render(rn), Priority: cta.Priority(a.priority), DueInDays: a.due, Playbook: a.playbook})
 		case "close":
+			if in.Before == nil {
+				continue // seen for the first time: no rule has opened anything yet
+			}
 			fr.Intents = append(fr.Intents, cta.Intent{Action: cta.CloseAction, AccountID: in.Account.ID, Rule: a.rule,
 				Key: a.key.render(rn), Outcome: a.reason.render(rn)})
 		case "set_field":

@@ -17,7 +17,7 @@ import (
 
 // A condition is an expr expression over one account: its fields (tier,
 // touch_model, lifecycle, industry, region, currency, name, mrr in major
-// units, days_to_renewal, tenure_days, attributes), every metric of the
+// units, days_to_renewal, tenure_days, days_since_nps, attributes), every metric of the
 // health catalogue by name (usage.trend, nps.latest, pulse …) and its
 // health (health.score, health.colour, health.previous_score,
 // health.previous_colour). It is compiled once and type-checked: every
@@ -29,7 +29,7 @@ import (
 // Number and string variables besides the metrics, which take the first
 // numeric slots (by health.MetricID).
 var (
-	numVars = []string{"mrr", "days_to_renewal", "tenure_days", "health.score", "health.previous_score"}
+	numVars = []string{"mrr", "days_to_renewal", "tenure_days", "health.score", "health.previous_score", "days_since_nps"}
 	strVars = []string{"tier", "touch_model", "lifecycle", "industry", "region", "currency", "name", "health.colour", "health.previous_colour"}
 )
 
@@ -53,6 +53,7 @@ func slotRenewal() int   { return numMetrics + 1 }
 func slotTenure() int    { return numMetrics + 2 }
 func slotScore() int     { return numMetrics + 3 }
 func slotPrevScore() int { return numMetrics + 4 }
+func slotSinceNPS() int  { return numMetrics + 5 }
 
 // frame is one account's variables, filled once per evaluation.
 type frame struct {

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"time"
+
+	"github.com/tendhq/tend/internal/civil"
 )
 
 // Rules keeps the audit of automation rules: every firing of a rule on an
@@ -16,6 +18,22 @@ type Rules interface {
 	PutRuleFirings(ctx context.Context, fs []RuleFiring) error
 	// RuleFirings lists firings newest first, filtered by q.
 	RuleFirings(ctx context.Context, q RuleFiringQuery) ([]RuleFiring, error)
+	// PutRuleRun records a full evaluation and sets its ID.
+	PutRuleRun(ctx context.Context, r *RuleRun) error
+	// RuleRuns lists the latest full evaluations, newest first (limit 0:
+	// 20).
+	RuleRuns(ctx context.Context, limit int) ([]RuleRun, error)
+}
+
+// RuleRun is one full evaluation of the rule set.
+type RuleRun struct {
+	ID           int64         `json:"id"`
+	Day          civil.Date    `json:"day"` // the day evaluated
+	RulesVersion int           `json:"rules_version"`
+	Accounts     int           `json:"accounts"`
+	Firings      int           `json:"firings"`
+	StartedAt    time.Time     `json:"started_at"`
+	Took         time.Duration `json:"took_ns"` // kept to the millisecond
 }
 
 // RuleFiring is one rule that fired on one account.

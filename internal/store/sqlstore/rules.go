@@ -113,3 +113,47 @@ func (db *DB) RuleFirings(ctx context.Context, q store.RuleFiringQuery) ([]store
 	}
 	return out, rows.Err()
 }
+
+// PutRuleRun records a full evaluation.
+func (db *DB) PutRuleRun(ctx context.Context, r *store.RuleRun) error {
+	if r.Day.IsZero() {
+		return validate.Errors{{Field: "day", Code: "required", Message: "is required"}}
+	}
+	if r.StartedAt.IsZero() {
+		r.StartedAt = time.Now()
+	}
+	r.StartedAt = r.StartedAt.UTC().Truncate(time.Microsecond)
+	r.Took = r.Took.Truncate(time.Millisecond)
+	day, _ := r.Day.Value()
+	err := db.W.QueryRowContext(ctx, db.D.rebind("INSERT INTO rule_runs (day, rules_version, accounts, firings, started_at, took_ms) VALUES ("+db.D.Param("date")+", ?, ?, ?, ?, ?) RETURNING id"),
+		day, r.RulesVersion, r.Accounts, r.Firings, db.D.TimeArg(r.StartedAt), r.Took.Milliseconds()).Scan(&r.ID)
+	if err != nil {
+		return fmt.Errorf("put rule run: %w", err)
+	}
+	return nil
+}
+
+// RuleRuns reads the latest full evaluations.
+func (db *DB) RuleRuns(ctx context.Context, limit int) ([]store.RuleRun, error) {
+	if limit <= 0 {
+		limit = 20
+	}
+	rows, err := db.R.QueryContext(ctx, "SELECT id, day, rules_version, accounts, firings, started_at, took_ms FROM rule_runs ORDER BY started_at DESC, id DESC LIMIT "+strconv.Itoa(limit))
+	if err != nil {
+		return nil, fmt.Errorf("rule runs: %w", err)
+	}
+	defer rows.Close()
+	var out []store.RuleRun
+	for rows.Next() {
+		var (
+			r                   store.RuleRun
+			v, n, fired, tookMS int64
+		)
+		if err := rows.Scan(&r.ID, &r.Day, intScan{&v}, intScan{&n}, intScan{&fired}, timeScan{&r.StartedAt}, intScan{&tookMS}); err != nil {
+			return nil, fmt.Errorf("rule runs: %w", err)
+		}
+		r.RulesVersion, r.Accounts, r.Firings, r.Took = int(v), int(n), int(fired), time.Duration(tookMS)*time.Millisecond
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}

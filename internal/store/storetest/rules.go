@@ -61,3 +61,24 @@ func testRuleFirings(t *testing.T, st store.Store) {
 		t.Fatalf("firings outlived their account: %+v", got)
 	}
 }
+
+// testRuleRuns: full evaluations come back newest first, as written.
+func testRuleRuns(t *testing.T, st store.Store) {
+	runs, err := st.RuleRuns(ctx, 0)
+	must(t, err)
+	if len(runs) != 0 {
+		t.Fatalf("runs before any: %+v", runs)
+	}
+	t0 := time.Date(2026, 12, 5, 2, 0, 0, 0, time.UTC)
+	first := store.RuleRun{Day: d("2026-12-05"), RulesVersion: 1, Accounts: 3000, Firings: 41, StartedAt: t0, Took: 1234567 * time.Microsecond}
+	must(t, st.PutRuleRun(ctx, &first))
+	second := store.RuleRun{Day: d("2026-12-06"), RulesVersion: 2, Accounts: 3001, Firings: 7, StartedAt: t0.Add(24 * time.Hour)}
+	must(t, st.PutRuleRun(ctx, &second))
+	runs, err = st.RuleRuns(ctx, 0)
+	must(t, err)
+	if len(runs) != 2 || runs[0].ID != second.ID || runs[1].Day != d("2026-12-05") || runs[1].Took != 1234*time.Millisecond ||
+		runs[1].Firings != 41 || runs[1].Accounts != 3000 || runs[1].RulesVersion != 1 || !runs[1].StartedAt.Equal(t0) {
+		t.Fatalf("runs %+v", runs)
+	}
+	fieldErr(t, st.PutRuleRun(ctx, &store.RuleRun{}), "day")
+}
