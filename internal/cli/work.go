@@ -8,8 +8,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/riverqueue/river"
 	"github.com/spf13/cobra"
 
+	"github.com/tendhq/tend/internal/automation"
 	"github.com/tendhq/tend/internal/civil"
 	"github.com/tendhq/tend/internal/config"
 	"github.com/tendhq/tend/internal/jobs"
@@ -105,7 +107,17 @@ func (e *env) startQueue(ctx context.Context, st store.Store, work bool) (*jobs.
 		}
 		return err
 	}
-	q, err := jobs.Open(ctx, where, jobs.Options{Log: e.log, Work: work, Store: st, Ingest: e.ingestOptions(), Snapshot: snapshot})
+	evaluate := func(ctx context.Context) error {
+		rep, err := automation.Evaluate(ctx, st, ruleSink(st), civil.Today())
+		if err == nil {
+			e.log.Info("rules evaluated", "accounts", rep.Accounts, "rules_version", rep.Version, "firings", rep.Firings,
+				"ctas_opened", rep.TotalOpens(), "read", rep.Read, "evaluate", rep.Evaluate, "apply", rep.Apply)
+		}
+		return err
+	}
+	addRules, rulesPeriodic := jobs.RulesJob(evaluate, 0)
+	q, err := jobs.Open(ctx, where, jobs.Options{Log: e.log, Work: work, Store: st, Ingest: e.ingestOptions(), Snapshot: snapshot,
+		AddWorkers: addRules, Periodic: []*river.PeriodicJob{rulesPeriodic}})
 	if err == nil {
 		err = q.Start(ctx)
 	}

@@ -78,6 +78,8 @@ type Store interface {
 	Health
 	// Work is the CSMs' work list: CTAs, their tasks, playbooks.
 	Work
+	// Rules is the audit of automation rules' firings.
+	Rules
 
 	// Analyze refreshes the query planner's statistics; worth calling
 	// after a bulk import, before the next autovacuum would.

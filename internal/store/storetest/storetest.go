@@ -60,6 +60,8 @@ func Run(t *testing.T, open Opener) {
 		{"CTATasks", testCTATasks},
 		{"CTAReport", testCTAReport},
 		{"Playbooks", testPlaybooks},
+		{"RuleFirings", testRuleFirings},
+		{"RuleRuns", testRuleRuns},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
