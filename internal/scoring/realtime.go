@@ -40,7 +40,7 @@ const RescoreLease = time.Minute
 // explanation, like Recompute — stores the scores and clears the marks
 // that did not change meanwhile (a change that arrived while scoring leaves
 // its account marked for the next rescore). Facts are read in bulk for the
-// batch; adoption per account.
+// batch, and so are their usage rollups.
 func RescoreDirty(ctx context.Context, st DirtyStore, limit int) (Rescored, error) {
 	var out Rescored
 	claimed, err := st.ClaimDirty(ctx, limit, RescoreLease)
@@ -89,18 +89,24 @@ func scoreAccounts(ctx context.Context, st DirtyStore, ids []int64, day civil.Da
 	if err != nil {
 		return nil, err
 	}
+	use := map[int64]map[string]float64{}
+	err = adoption.MeasureSome(ctx, st, cat, ids, usage.DayOf(day.Time()), func(r adoption.Report) error {
+		use[r.AccountID] = r.Values
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
 	var (
 		r   health.Result
 		now = time.Now().UTC()
 	)
 	scores := make([]store.HealthScore, 0, len(facts))
 	for _, f := range facts {
-		rep, err := adoption.Measure(ctx, st, cat, f.AccountID, usage.DayOf(day.Time()), 0)
-		if err != nil {
-			return nil, fmt.Errorf("usage of account %d: %w", f.AccountID, err)
-		}
-		if rep.MAU > 0 || rep.Events > 0 || rep.EventsPrev > 0 {
-			f.Usage = []health.UsageSnapshot{{AsOf: day, Values: rep.Values}}
+		// As Recompute: adoption values for the accounts with usage in the
+		// window.
+		if u, ok := use[f.AccountID]; ok {
+			f.Usage = []health.UsageSnapshot{{AsOf: day, Values: u}}
 		}
 		hs, err := scoreOne(cards, f, day, now, &r)
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/tendhq/tend/internal/civil"
 	"github.com/tendhq/tend/internal/health"
+	"github.com/tendhq/tend/internal/usage"
 )
 
 // Dirty is the list of accounts whose health inputs changed since they were
@@ -29,9 +30,15 @@ type Dirty interface {
 	// DirtyCount is how many accounts are marked, and the oldest mark's
 	// time (zero when none).
 	DirtyCount(ctx context.Context) (int, time.Time, error)
+	// Marked lists which of the accounts are marked, in id order.
+	Marked(ctx context.Context, accountIDs []int64) ([]int64, error)
 	// EachHealthFactsOf is EachHealthFacts for the accounts listed (in id
 	// order; ids of accounts that do not exist are skipped).
 	EachHealthFactsOf(ctx context.Context, accountIDs []int64, asOf civil.Date, each func(f *health.Facts) error) error
+	// EachAccountUsageOf is EachAccountUsage for the accounts listed (those
+	// with usage in from..to), and SeatsOf is Seats for them.
+	EachAccountUsageOf(ctx context.Context, accountIDs []int64, from, to usage.Day, cat *usage.Catalog, each func(id int64, a *usage.AccountUsage) error) error
+	SeatsOf(ctx context.Context, accountIDs []int64) (map[int64]int, error)
 }
 
 // DirtyAccount is a claimed mark: the account, when it was first marked,

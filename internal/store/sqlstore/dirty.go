@@ -10,8 +10,10 @@ import (
 	"time"
 
 	"github.com/tendhq/tend/internal/civil"
+	"github.com/tendhq/tend/internal/customer"
 	"github.com/tendhq/tend/internal/health"
 	"github.com/tendhq/tend/internal/store"
+	"github.com/tendhq/tend/internal/usage"
 )
 
 // Accounts whose health inputs changed (store.Dirty; migration 0009). Every
@@ -173,6 +175,28 @@ func (db *DB) DirtyCount(ctx context.Context) (int, time.Time, error) {
 	return n, oldest, nil
 }
 
+// Marked lists which of ids are marked.
+func (db *DB) Marked(ctx context.Context, ids []int64) ([]int64, error) {
+	vals := make([]any, len(ids))
+	for i, id := range ids {
+		vals[i] = id
+	}
+	var out []int64
+	err := db.inChunks(ctx, db.R, vals, "SELECT account_id FROM health_dirty WHERE account_id IN (%s)", func(r *sql.Rows) error {
+		var id int64
+		if err := r.Scan(&id); err != nil {
+			return err
+		}
+		out = append(out, id)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("marked accounts: %w", err)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
 // factsChunk is how many accounts one bulk read of facts names.
 const factsChunk = 1000
 
@@ -194,6 +218,39 @@ func (db *DB) EachHealthFactsOf(ctx context.Context, ids []int64, asOf civil.Dat
 		}
 	}
 	return nil
+}
+
+// EachAccountUsageOf reads the rollups of the accounts listed.
+func (db *DB) EachAccountUsageOf(ctx context.Context, ids []int64, from, to usage.Day, cat *usage.Catalog, each func(int64, *usage.AccountUsage) error) error {
+	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
+	for start := 0; start < len(ids); start += factsChunk {
+		if err := db.eachAccountUsage(ctx, ids[start:min(start+factsChunk, len(ids))], from, to, cat, each); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SeatsOf is Seats of the accounts listed.
+func (db *DB) SeatsOf(ctx context.Context, ids []int64) (map[int64]int, error) {
+	live := "'" + strings.Join(customer.LiveStatuses, "', '") + "'"
+	vals := make([]any, len(ids))
+	for i, id := range ids {
+		vals[i] = id
+	}
+	out := map[int64]int{}
+	err := db.inChunks(ctx, db.R, vals, "SELECT account_id, SUM(quantity) FROM subscriptions WHERE account_id IN (%s) AND NOT trial AND status IN ("+live+") GROUP BY account_id", func(r *sql.Rows) error {
+		var id, n int64
+		if err := r.Scan(intScan{&id}, intScan{&n}); err != nil {
+			return err
+		}
+		out[id] = int(n)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("seats: %w", err)
+	}
+	return out, nil
 }
 
 // healthAccount is the account whose health inputs the object v (stored

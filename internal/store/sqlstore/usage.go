@@ -798,6 +798,12 @@ func (db *DB) AccountUsage(ctx context.Context, accountID int64, from, to usage.
 
 // EachAccountUsage streams every account's rollups for from..to.
 func (db *DB) EachAccountUsage(ctx context.Context, from, to usage.Day, cat *usage.Catalog, each func(int64, *usage.AccountUsage) error) error {
+	return db.eachAccountUsage(ctx, nil, from, to, cat, each)
+}
+
+// eachAccountUsage is EachAccountUsage over every account, or only those
+// of ids if any.
+func (db *DB) eachAccountUsage(ctx context.Context, ids []int64, from, to usage.Day, cat *usage.Catalog, each func(int64, *usage.AccountUsage) error) error {
 	// One cursor per rollup table, each ordered by account; an account's
 	// rows are taken from each in turn. A cursor's current row is scanned
 	// once to learn its account, and again (Rows.Scan may be repeated)
@@ -848,8 +854,15 @@ func (db *DB) EachAccountUsage(ctx context.Context, from, to usage.Day, cat *usa
 		}
 		return c.rows.Scan(append([]any{&c.acct}, specs[i].dst...)...)
 	}
+	where, args := " WHERE day BETWEEN ? AND ?", []any{int64(from), int64(to)}
+	if len(ids) > 0 {
+		where += " AND account_id IN (?" + strings.Repeat(", ?", len(ids)-1) + ")"
+		for _, id := range ids {
+			args = append(args, id)
+		}
+	}
 	for i, sp := range specs {
-		rows, err := db.R.QueryContext(ctx, db.D.rebind(sp.q+" WHERE day BETWEEN ? AND ? ORDER BY account_id"), int64(from), int64(to))
+		rows, err := db.R.QueryContext(ctx, db.D.rebind(sp.q+where+" ORDER BY account_id"), args...)
 		if err != nil {
 			return fmt.Errorf("account usage: %w", err)
 		}

@@ -74,6 +74,9 @@ func testDirty(t *testing.T, st store.Store) {
 	if len(second) != 1 || second[0].AccountID == first[0].AccountID {
 		t.Fatalf("second claim took %v while the first held %v", second, first)
 	}
+	if m, err := dt.Marked(ctx, []int64{b.ID, a.ID, a.ID + 2}); err != nil || !slices.Equal(m, []int64{a.ID, b.ID}) {
+		t.Fatalf("marked: %v, %v; want %v", m, err, []int64{a.ID, b.ID})
+	}
 	n, oldest, err := dt.DirtyCount(ctx)
 	must(t, err)
 	if n != 2 || oldest.IsZero() || time.Since(oldest) > time.Minute {
