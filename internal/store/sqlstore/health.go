@@ -435,7 +435,12 @@ func (db *DB) SetPulse(ctx context.Context, p *store.Pulse) error {
 		setBy = p.SetBy
 	}
 	exp, _ := p.ExpiresOn.Value()
-	err := db.W.QueryRowContext(ctx, db.D.rebind("INSERT INTO health_pulses (account_id, colour, reason, set_by, set_at, expires_on) VALUES (?, ?, ?, ?, ?, ?) RETURNING id"),
+	tx, err := db.W.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("set pulse: %w", err)
+	}
+	defer tx.Rollback()
+	err = tx.QueryRowContext(ctx, db.D.rebind("INSERT INTO health_pulses (account_id, colour, reason, set_by, set_at, expires_on) VALUES (?, ?, ?, ?, ?, ?) RETURNING id"),
 		p.AccountID, p.Colour, p.Reason, setBy, db.D.TimeArg(now), exp).Scan(&p.ID)
 	if err != nil {
 		if kind, _ := db.D.Constraint(err); kind == "foreign" {
@@ -443,6 +448,13 @@ func (db *DB) SetPulse(ctx context.Context, p *store.Pulse) error {
 		}
 		return fmt.Errorf("set pulse: %w", err)
 	}
+	if err := db.markDirty(ctx, tx, []int64{p.AccountID}); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("set pulse: %w", err)
+	}
+	db.dirtied()
 	p.SetAt = now
 	return nil
 }

@@ -117,7 +117,7 @@ func (c *factsCursor) advance() error {
 // EachHealthFacts streams every account's Facts in id order.
 func (db *DB) EachHealthFacts(ctx context.Context, asOf civil.Date, each func(*health.Facts) error) error {
 	var eachErr error
-	err := db.readFacts(ctx, 0, asOf, func(f *health.Facts) error {
+	err := db.readFacts(ctx, nil, asOf, func(f *health.Facts) error {
 		eachErr = each(f)
 		return eachErr
 	})
@@ -133,7 +133,7 @@ func (db *DB) EachHealthFacts(ctx context.Context, asOf civil.Date, each func(*h
 // HealthFacts reads one account's Facts.
 func (db *DB) HealthFacts(ctx context.Context, accountID int64, asOf civil.Date) (*health.Facts, error) {
 	var out *health.Facts
-	err := db.readFacts(ctx, accountID, asOf, func(f *health.Facts) error {
+	err := db.readFacts(ctx, []int64{accountID}, asOf, func(f *health.Facts) error {
 		out = f
 		return nil
 	})
@@ -146,8 +146,8 @@ func (db *DB) HealthFacts(ctx context.Context, accountID int64, asOf civil.Date)
 	return out, nil
 }
 
-// readFacts is the merge: every account (or only account one, if not 0).
-func (db *DB) readFacts(ctx context.Context, one int64, asOf civil.Date, each func(*health.Facts) error) error {
+// readFacts is the merge: every account (or only those of ids, if any).
+func (db *DB) readFacts(ctx context.Context, ids []int64, asOf civil.Date, each func(*health.Facts) error) error {
 	if asOf.IsZero() {
 		return fmt.Errorf("as-of day is required")
 	}
@@ -157,9 +157,12 @@ func (db *DB) readFacts(ctx context.Context, one int64, asOf civil.Date, each fu
 	}
 	where, accountWhere := "", ""
 	var args []any
-	if one != 0 {
-		where, accountWhere = "WHERE t.account_id = ?", "WHERE t.id = ?"
-		args = []any{one}
+	if len(ids) > 0 {
+		in := "?" + strings.Repeat(", ?", len(ids)-1)
+		where, accountWhere = "WHERE t.account_id IN ("+in+")", "WHERE t.id IN ("+in+")"
+		for _, id := range ids {
+			args = append(args, id)
+		}
 	}
 	var q querier = db.R
 	if db.D.OneConnScans {

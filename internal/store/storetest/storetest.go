@@ -62,6 +62,7 @@ func Run(t *testing.T, open Opener) {
 		{"Playbooks", testPlaybooks},
 		{"RuleFirings", testRuleFirings},
 		{"RuleRuns", testRuleRuns},
+		{"Dirty", testDirty},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
