@@ -1,0 +1,50 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// writeFiles writes name → content into dir and returns the paths by name.
+func writeFiles(t *testing.T, dir string, files map[string]string) map[string]string {
+	t.Helper()
+	paths := map[string]string{}
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		paths[name] = p
+	}
+	return paths
+}
+
+// mustRun runs tend and fails the test on an error.
+func mustRun(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	out, errOut, err := run(t, dir, args...)
+	if err != nil {
+		t.Fatalf("tend %s: %v\n%s%s", strings.Join(args, " "), err, out, errOut)
+	}
+	return out + errOut
+}
+
+// TestPastAsOfInventsNoChurn imports an annual subscription that ended
+// before today and closes the books on a day it was still paying: the
+// import stores it as ended, but on that day nothing churned.
+func TestPastAsOfInventsNoChurn(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	f := writeFiles(t, t.TempDir(), map[string]string{
+		"a.csv": "external_id,name\nB0,Annual\n",
+		"s.csv": "external_id,account_id,product,start_date,end_date,mrr\nb0,B0,P,2025-01-01,2026-01-01,50\n",
+	})
+	mustRun(t, dir, "import", "accounts", f["a.csv"])
+	mustRun(t, dir, "import", "subscriptions", f["s.csv"], "--map", "account_id=account_external_id")
+	out := mustRun(t, dir, "metrics", "retention", "--period", "2025-06", "--as-of", "2025-06-30", "--format", "csv")
+	if !strings.Contains(out, "2025-06,all,all,USD,50.00,0.00,0.00,0.00,0.00,0.00,50.00,1,1,1.0000,1.0000,0.0000") {
+		t.Errorf("June 2025 as of 2025-06-30 should keep $50 and GRR 100%%:\n%s", out)
+	}
+}
