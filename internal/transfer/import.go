@@ -116,7 +116,7 @@ type Report struct {
 	// Duplicates counts rows skipped because the same record is already
 	// stored (events: same message id or same content).
 	Duplicates int
-	Elapsed time.Duration
+	Elapsed    time.Duration
 }
 
 // route is how a good row is written.
