@@ -229,7 +229,7 @@ func (s *server) getCohorts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	months := 24
+	months := retention.CohortMonths
 	if v := r.URL.Query().Get("months"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 120 {
@@ -237,9 +237,9 @@ func (s *server) getCohorts(w http.ResponseWriter, r *http.Request) error {
 		}
 		months = n
 	}
-	book, accounts, err := s.book(r, m.asOf)
+	book, _, err := s.book(r, m.asOf)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, retention.CohortsFor(book, accounts, months))
+	return writeJSON(w, http.StatusOK, retention.CohortsFor(book, months))
 }

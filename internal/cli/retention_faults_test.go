@@ -48,3 +48,36 @@ func TestPastAsOfInventsNoChurn(t *testing.T) {
 		t.Errorf("June 2025 as of 2025-06-30 should keep $50 and GRR 100%%:\n%s", out)
 	}
 }
+
+// TestCohortsByFirstPayment: an account that signed up in January but first
+// paid in March is in March's cohort, so January's revenue retention is
+// 125% (A: 400 → 500), not 175% (A and B: 400 → 700). The CLI shows as
+// many cohorts by default as the web page (24).
+func TestCohortsByFirstPayment(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	f := writeFiles(t, t.TempDir(), map[string]string{
+		"a.csv": "external_id,name,customer_since\nA,Alpha,2025-01-10\nB,Beta,2025-01-15\n",
+		"s.csv": "external_id,account_external_id,product,start_date,end_date,mrr\n" +
+			"a1,A,P,2025-01-10,2025-03-01,400\na2,A,P,2025-03-01,2026-03-01,500\nb1,B,P,2025-03-05,2026-03-05,200\n",
+	})
+	mustRun(t, dir, "import", "accounts", f["a.csv"])
+	mustRun(t, dir, "import", "subscriptions", f["s.csv"])
+	out := mustRun(t, dir, "metrics", "cohorts", "--as-of", "2025-04-30")
+	var jan, mar string
+	for _, line := range strings.Split(out, "\n") {
+		switch fields := strings.Fields(line); {
+		case len(fields) > 0 && fields[0] == "2025-01":
+			jan = line
+		case len(fields) > 0 && fields[0] == "2025-03":
+			mar = line
+		}
+	}
+	if strings.Join(strings.Fields(jan), " ") != "2025-01 1 100.0% 100.0% 125.0% 125.0%" ||
+		strings.Join(strings.Fields(mar), " ") != "2025-03 1 100.0% 100.0%" {
+		t.Errorf("cohorts:\n%s", out)
+	}
+	if !strings.Contains(out, "first payment") || !strings.Contains(out, " M23") {
+		t.Errorf("the table should say how cohorts are formed and show 24 months:\n%s", out)
+	}
+}

@@ -28,10 +28,11 @@ import (
 // internal/revenue's; this file only picks what to show.
 
 // trendMonths is how many month-ends the GRR/NRR trend covers, and
-// cohortMonths how many start months the cohort tables follow.
+// cohortMonths how many start months the cohort tables follow (the CLI's
+// and the API's default too).
 const (
 	trendMonths  = 24
-	cohortMonths = 24
+	cohortMonths = retention.CohortMonths
 	// pipelineMonths is how many months of renewals the pipeline shows,
 	// starting with the current one.
 	pipelineMonths = 6
@@ -227,7 +228,7 @@ func (s *server) accountIndex(book *revenue.Book, list []customer.Account) map[i
 	return m
 }
 
-// since is each account's customer-since day, for cohorts.
+// since is each account's customer-since day, for tenure.
 func (d *retentionData) since(id int64) civil.Date { return d.accounts[id].CustomerSince }
 
 // drillURL links to the accounts behind component c of slice in p.
@@ -738,7 +739,7 @@ func heatClass(r revenue.Ratio) string {
 func (v *retentionView) cohorts(d *retentionData, p retentionParams) {
 	asOf := v.AsOf
 	first := monthStart(asOf).AddMonths(-(cohortMonths - 1))
-	t := d.book.Cohorts(first, asOf, d.since)
+	t := d.book.Cohorts(first, asOf)
 	cols := 0
 	for _, r := range t.Rows {
 		cols = max(cols, len(r.MRR))
