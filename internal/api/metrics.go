@@ -51,6 +51,9 @@ func (s *server) getRetention(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return badParam("period", err)
 		}
+		if err := p.KnownBy(asOf); err != nil {
+			return badParam("period", err)
+		}
 		period = p
 	}
 	by := strings.TrimSpace(q.Get("by"))
@@ -101,6 +104,9 @@ func parseMetricsQuery(r *http.Request, allowed ...string) (metricsQuery, error)
 	if v := q.Get("period"); v != "" {
 		p, err := revenue.ParsePeriod(v)
 		if err != nil {
+			return m, badParam("period", err)
+		}
+		if err := p.KnownBy(m.asOf); err != nil {
 			return m, badParam("period", err)
 		}
 		m.period = p

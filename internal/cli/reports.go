@@ -79,6 +79,9 @@ func churnCmd(e *env) *cobra.Command {
 						return fmt.Errorf("--period: %w", err)
 					}
 				}
+				if err := p.KnownBy(book.AsOf()); err != nil {
+					return fmt.Errorf("--period: %w", err)
+				}
 				records, err := retention.ChurnRecords(cmd.Context(), st)
 				if err != nil {
 					return err

@@ -81,3 +81,22 @@ func TestCohortsByFirstPayment(t *testing.T) {
 		t.Errorf("the table should say how cohorts are formed and show 24 months:\n%s", out)
 	}
 }
+
+// TestPeriodAfterAsOf: a period that starts after --as-of is refused
+// rather than measured as GRR and NRR of 100%.
+func TestPeriodAfterAsOf(t *testing.T) {
+	t.Parallel()
+	dir := seededDir(t, false)
+	for _, args := range [][]string{
+		{"metrics", "retention", "--period", "2025-Q4", "--as-of", "2025-08-15"},
+		{"metrics", "churn", "--period", "2025-10", "--as-of", "2025-08-15"},
+	} {
+		_, _, err := run(t, dir, args...)
+		if err == nil || !strings.Contains(err.Error(), "--period") || !strings.Contains(err.Error(), "after the as-of day 2025-08-15") {
+			t.Errorf("%v: err = %v, want --period refused", args, err)
+		}
+	}
+	if _, _, err := run(t, dir, "metrics", "retention", "--period", "2025-Q3", "--as-of", "2025-08-15"); err != nil {
+		t.Errorf("a period running at as-of is measured to date: %v", err)
+	}
+}
