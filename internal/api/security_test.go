@@ -1,6 +1,14 @@
 package api
 
 import (
+	"github.com/tendhq/tend/internal/auth"
+	"github.com/tendhq/tend/internal/server/edge"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"time"
+
+	"github.com/tendhq/tend/internal/store"
 	"strings"
 	"testing"
 )
@@ -31,4 +39,39 @@ func TestDeeplyNestedJSONIs400(t *testing.T) {
 		{name: "post nested", method: "POST", path: "/api/v1/accounts",
 			body: `{"name":"B","attributes":` + nested(20000) + `}`, status: 400, json: []string{"error.code=invalid_json"}},
 	})
+}
+
+func TestSearchLengthIsBounded(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	long := strings.Repeat("é", store.MaxSearchLen+1)
+	var steps []step
+	for _, c := range []string{"accounts", "contacts", "activities", "tickets"} {
+		steps = append(steps,
+			step{name: c + " at the limit", method: "GET", path: "/api/v1/" + c + "?q=" + url.QueryEscape(long[len("é"):]), status: 200},
+			step{name: c + " past the limit", method: "GET", path: "/api/v1/" + c + "?q=" + url.QueryEscape(long), status: 400,
+				json: []string{"error.code=invalid_query", "error.fields.0.field=q", "error.fields.0.code=too_long"},
+				has:  []string{"at most 200 characters"}},
+			step{name: c + " 60 KB", method: "GET", path: "/api/v1/" + c + "?q=" + strings.Repeat("%25x", 20000), status: 400,
+				json: []string{"error.fields.0.field=q"}},
+		)
+	}
+	ts.run(t, steps)
+}
+
+// A request that runs out of time is answered 503, saying so, not 500.
+func TestTimedOutRequestIs503(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	h := edge.Handler(nil, ts.server, edge.Options{Internal: InternalError, Timeout: time.Nanosecond})
+	for _, path := range []string{"/api/v1/accounts", "/api/v1/accounts/1", "/api/v1/metrics/retention"} {
+		req := httptest.NewRequest("GET", path, nil)
+		req = req.WithContext(auth.NewContext(req.Context(), ts.as))
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), `"code":"unavailable"`) ||
+			rec.Header().Get("Retry-After") == "" {
+			t.Errorf("GET %s past its deadline: %d %s %v; want 503 unavailable with Retry-After", path, rec.Code, rec.Body, rec.Header())
+		}
+	}
 }

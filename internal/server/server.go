@@ -21,8 +21,12 @@ import (
 
 // Options are the server's settings.
 type Options struct {
-	// HTTPS says Tend is reached over HTTPS (perhaps through a proxy).
+	// HTTPS says Tend is reached over HTTPS (perhaps through a proxy): its
+	// cookies are Secure and every response carries HSTS.
 	HTTPS bool
+	// RequestTimeout bounds each request, and so every database call made
+	// for it (edge.RequestTimeout when 0); a request past it is answered 503.
+	RequestTimeout time.Duration
 	// SignInHint is shown on the sign-in page (the demo's credentials).
 	SignInHint string
 	// Ingest, when set, serves the Segment-compatible ingestion API under
@@ -39,7 +43,7 @@ type Options struct {
 // New returns the handler for the whole of Tend.
 //
 // Every request passes, in order: the edge (request id, access log,
-// recover, security headers, body limit); the cross-origin check
+// recover, security headers, body limit, a deadline on its context); the cross-origin check
 // (http.CrossOriginProtection), which refuses any state-changing request a
 // browser marks as coming from another site, so no form or API call can be
 // forged from elsewhere; authentication, which puts the principal in the
@@ -76,7 +80,7 @@ func New(st store.Store, log *slog.Logger, o Options) http.Handler {
 		}
 		app.ServeHTTP(w, r)
 	})
-	return edge.Handler(log, root, edge.Options{Internal: func(w http.ResponseWriter, r *http.Request) {
+	return edge.Handler(log, root, edge.Options{HSTS: o.HTTPS, Timeout: o.RequestTimeout, Internal: func(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case strings.HasPrefix(r.URL.Path, api.Prefix+"/"):
 			api.InternalError(w, r)
@@ -90,3 +94,14 @@ func New(st store.Store, log *slog.Logger, o Options) http.Handler {
 
 // isIngest reports whether r is for the ingestion API.
 func isIngest(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/v1/") }
+
+// unavailable answers 503 in the shape of the request's surface: the
+// request ran out of time before a surface took it (authentication).
+func unavailable(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, api.Prefix+"/") {
+		api.Unavailable(w, r)
+		return
+	}
+	w.Header().Set("Retry-After", "5")
+	http.Error(w, "Tend is busy: this request took longer than the server allows; try again in a moment", http.StatusServiceUnavailable)
+}
