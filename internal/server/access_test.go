@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -384,6 +385,42 @@ func TestAPITokens(t *testing.T) {
 	for _, secret := range []string{writeSecret, readSecret, roSecret} {
 		if strings.Contains(s.logs.String(), secret) {
 			t.Errorf("a token reached the log")
+		}
+	}
+}
+
+// Destinations after sign-in and after a form stay on this site, however
+// they are dressed up for the browser to read as another host.
+func TestNoOpenRedirect(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	s.user("ada@tend.test", customer.RoleAdmin)
+	payloads := []string{"/\t/evil.example/x", "/\n/evil.example", "//evil.example", "/\\evil.example", "https://evil.example/",
+		"\t//evil.example", "/\r\n/evil.example", "javascript:alert(1)"}
+	offSite := func(loc string) bool {
+		u, err := url.Parse(strings.NewReplacer("\t", "", "\n", "", "\r", "", "\\", "/").Replace(loc))
+		return err != nil || u.Host != "" || u.Scheme != "" || strings.HasPrefix(loc, "//")
+	}
+	c := s.signIn("ada@tend.test")
+	for _, p := range payloads {
+		resp, _ := s.request("GET", "/signin?next="+url.QueryEscape(p), nil, nil, c)
+		if loc := resp.Header.Get("Location"); resp.StatusCode != 303 || offSite(loc) {
+			t.Errorf("GET /signin?next=%q signed in: %d to %q", p, resp.StatusCode, loc)
+		}
+		resp, _ = s.request("POST", "/signin", url.Values{"email": {"ada@tend.test"}, "password": {password}, "next": {p}}, sameOrigin)
+		if loc := resp.Header.Get("Location"); resp.StatusCode != 303 || offSite(loc) {
+			t.Errorf("POST /signin next=%q: %d to %q", p, resp.StatusCode, loc)
+		}
+	}
+	a := customer.Account{Name: "Acme"}
+	if err := s.st.Accounts().Create(context.Background(), &a); err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range payloads {
+		form := url.Values{"reason": {"price"}, "churned_on": {fmt.Sprintf("2026-01-%02d", i+1)}, "product": {fmt.Sprint("P", i)}, "return": {p}}
+		resp, body := s.request("POST", fmt.Sprintf("/accounts/%d/churn", a.ID), form, sameOrigin, c)
+		if loc := resp.Header.Get("Location"); resp.StatusCode != 303 || offSite(loc) {
+			t.Errorf("POST churn return=%q: %d to %q %.300s", p, resp.StatusCode, loc, body)
 		}
 	}
 }

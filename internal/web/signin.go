@@ -58,9 +58,10 @@ func (s *server) requireSignIn(next http.Handler) http.Handler {
 }
 
 // safeNext keeps a post-sign-in destination only if it is a path on this
-// site; anything else (//evil.example, https://…, /\evil) goes home.
+// site (localPath); anything else (//evil.example, https://…, /\evil) goes
+// home.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+	if !localPath(next) {
 		return "/"
 	}
 	return next
