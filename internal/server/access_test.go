@@ -34,9 +34,14 @@ type site struct {
 
 func newSite(t *testing.T) *site {
 	t.Helper()
+	return newSiteWith(t, Options{})
+}
+
+func newSiteWith(t *testing.T, o Options) *site {
+	t.Helper()
 	st := sqlitetest.Open(t)
 	logs := &logBuffer{}
-	srv := httptest.NewServer(New(st, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), Options{}))
+	srv := httptest.NewServer(New(st, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), o))
 	t.Cleanup(srv.Close)
 	return &site{t: t, st: st, srv: srv, logs: logs}
 }
@@ -264,20 +269,76 @@ func TestSignInThrottle(t *testing.T) {
 	t.Parallel()
 	s := newSite(t)
 	s.user("ada@tend.test", customer.RoleCSM)
-	for i := range 5 {
+	for i := range auth.PairLimit.Free {
 		resp, _ := s.request("POST", "/signin", url.Values{"email": {"ada@tend.test"}, "password": {"guess number " + string(rune('a'+i))}}, sameOrigin)
 		if resp.StatusCode != 401 {
 			t.Fatalf("attempt %d: %d", i, resp.StatusCode)
 		}
 	}
-	resp, _ := s.request("POST", "/signin", url.Values{"email": {"ada@tend.test"}, "password": {"guess six"}}, sameOrigin)
-	if resp.StatusCode != 401 {
-		t.Fatalf("sixth attempt: %d", resp.StatusCode)
-	}
-	// Now locked out, even with the right password.
+	// The free attempts are spent: this address now waits, even with the
+	// right password.
 	resp, body := s.request("POST", "/signin", url.Values{"email": {"ada@tend.test"}, "password": {password}}, sameOrigin)
 	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") == "" || !strings.Contains(body, "Too many failed attempts") {
-		t.Fatalf("locked-out attempt: %d %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+		t.Fatalf("throttled attempt: %d %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+}
+
+// Guesses sent all at once are each counted before any is checked, so
+// 200 of them check no more passwords than the free attempts allow; and
+// no more passwords are hashed at once than the hasher's cap, which is
+// what bounds memory (each holds 19 MiB).
+func TestConcurrentGuessesAreCapped(t *testing.T) {
+	t.Parallel()
+	hasher := auth.NewHasher(2, time.Minute)
+	s := newSiteWith(t, Options{Hasher: hasher})
+	s.user("ada@tend.test", customer.RoleCSM)
+	before := hasher.Stats().Done
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	codes := map[int]int{}
+	for i := range 200 {
+		wg.Go(func() {
+			resp, _ := s.request("POST", "/signin", url.Values{"email": {"ada@tend.test"}, "password": {fmt.Sprint("wrong guess ", i)}}, sameOrigin)
+			mu.Lock()
+			codes[resp.StatusCode]++
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	st := hasher.Stats()
+	if checked := st.Done - before; checked > int64(auth.PairLimit.Free) {
+		t.Errorf("%d passwords checked for 200 concurrent guesses, want at most %d (answers %v)", checked, auth.PairLimit.Free, codes)
+	}
+	if codes[401] > auth.PairLimit.Free || codes[401]+codes[429] != 200 {
+		t.Errorf("answers %v, want at most %d refusals and the rest throttled", codes, auth.PairLimit.Free)
+	}
+	if st.Peak > 2 {
+		t.Errorf("%d passwords hashed at once, want at most 2", st.Peak)
+	}
+
+	// Unknown emails from many sources cannot pass the cap either: the
+	// excess waits, and gives up with 503 rather than take memory.
+	busy := auth.NewHasher(1, time.Millisecond)
+	s2 := newSiteWith(t, Options{Hasher: busy})
+	var busyCodes sync.Map
+	for i := range 40 {
+		wg.Go(func() {
+			resp, _ := s2.request("POST", "/signin", url.Values{"email": {fmt.Sprintf("nobody%d@tend.test", i)}, "password": {"a password"}}, sameOrigin)
+			busyCodes.Store(resp.StatusCode, true)
+		})
+	}
+	wg.Wait()
+	if busy.Stats().Peak > 1 {
+		t.Errorf("peak %d with a cap of 1", busy.Stats().Peak)
+	}
+	busyCodes.Range(func(code, _ any) bool {
+		if code != 401 && code != 503 {
+			t.Errorf("answer %v to a sign-in while hashing is busy; want 401 or 503", code)
+		}
+		return true
+	})
+	if _, ok := busyCodes.Load(401); !ok {
+		t.Errorf("no sign-in was checked at all")
 	}
 }
 

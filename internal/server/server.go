@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/tendhq/tend/internal/api"
+	"github.com/tendhq/tend/internal/auth"
 	"github.com/tendhq/tend/internal/civil"
 	"github.com/tendhq/tend/internal/ingest"
 	"github.com/tendhq/tend/internal/server/edge"
@@ -35,6 +36,9 @@ type Options struct {
 	Ingest http.Handler
 	// Jobs, when set, is the job queue shown under Admin → Jobs.
 	Jobs web.JobQueue
+	// Hasher, when set, checks and hashes passwords (by default, as many
+	// at a time as there are cores).
+	Hasher *auth.Hasher
 	// Today, when set, is the day the web UI computes its pages for
 	// (civil.Today when nil); tests pin it to the day they seeded for.
 	Today func() civil.Date
@@ -65,7 +69,7 @@ func New(st store.Store, log *slog.Logger, o Options) http.Handler {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.Write([]byte("ok\n"))
 	})
-	mux.Handle("/", web.New(st, log, web.Options{HTTPS: o.HTTPS, SignInHint: o.SignInHint, Today: o.Today, Jobs: o.Jobs}))
+	mux.Handle("/", web.New(st, log, web.Options{HTTPS: o.HTTPS, SignInHint: o.SignInHint, Today: o.Today, Jobs: o.Jobs, Hasher: o.Hasher}))
 	csrf := http.NewCrossOriginProtection()
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		log.WarnContext(r.Context(), "cross-origin request refused", "method", r.Method, "path", r.URL.Path,
