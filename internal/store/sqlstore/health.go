@@ -33,12 +33,29 @@ func (db *DB) PutHealthScores(ctx context.Context, scores []store.HealthScore) e
 	if err != nil {
 		return err
 	}
+	// One score (a rescore) runs statements prepared once per DB, before
+	// the transaction takes SQLite's one writing connection: parsing them
+	// was a third of a rescore.
+	var one []*sql.Stmt
+	if len(rows) == 1 {
+		for _, q := range append([]string{db.D.rebind(fmt.Sprintf(currentScoresSQL, "?"))}, db.scoreSQL(1)...) {
+			st, err := db.writeStmt(ctx, q)
+			if err != nil {
+				return fmt.Errorf("put health scores: %w", err)
+			}
+			one = append(one, st)
+		}
+	}
 	tx, err := db.W.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
 	prepared := map[int][]*sql.Stmt{}
+	if one != nil {
+		prepared[-1] = []*sql.Stmt{tx.StmtContext(ctx, one[0])}
+		prepared[1] = []*sql.Stmt{tx.StmtContext(ctx, one[1]), tx.StmtContext(ctx, one[2])}
+	}
 	defer func() {
 		for _, sts := range prepared {
 			for _, st := range sts {
@@ -148,7 +165,11 @@ func (db *DB) putScores(ctx context.Context, tx *sql.Tx, rows []scoreRow, prepar
 		version   int64
 	}
 	cur := make(map[int64]current, len(rows))
-	err := db.inChunks(ctx, tx, ids, "SELECT account_id, scored_at, day, score, colour, scorecard, scorecard_version FROM health_scores WHERE account_id IN (%s)", func(r *sql.Rows) error {
+	var q querier = tx
+	if st := prepared[-1]; len(rows) == 1 && st != nil {
+		q = stmtQuerier{st[0]}
+	}
+	err := db.inChunks(ctx, q, ids, currentScoresSQL, func(r *sql.Rows) error {
 		var (
 			id int64
 			c  current
@@ -175,6 +196,25 @@ func (db *DB) putScores(ctx context.Context, tx *sql.Tx, rows []scoreRow, prepar
 		return err
 	}
 	return db.execScores(ctx, tx, rows, 1, prepared)
+}
+
+// currentScoresSQL reads what putScores compares of the current scores.
+const currentScoresSQL = "SELECT account_id, scored_at, day, score, colour, scorecard, scorecard_version FROM health_scores WHERE account_id IN (%s)"
+
+// stmtQuerier runs one prepared statement whatever the text it is given
+// (the text it was prepared from).
+type stmtQuerier struct{ st *sql.Stmt }
+
+func (s stmtQuerier) QueryContext(ctx context.Context, _ string, args ...any) (*sql.Rows, error) {
+	return s.st.QueryContext(ctx, args...)
+}
+
+func (s stmtQuerier) ExecContext(ctx context.Context, _ string, args ...any) (sql.Result, error) {
+	return s.st.ExecContext(ctx, args...)
+}
+
+func (s stmtQuerier) QueryRowContext(ctx context.Context, _ string, args ...any) *sql.Row {
+	return s.st.QueryRowContext(ctx, args...)
 }
 
 // execScores runs statement which of scoreSQL (0 history, 1 current) over
@@ -539,7 +579,11 @@ func (db *DB) ScorecardVersions(ctx context.Context, name string) ([]store.Score
 }
 
 func (db *DB) scorecards(ctx context.Context, where string, args ...any) ([]store.Scorecard, error) {
-	rows, err := db.R.QueryContext(ctx, db.D.rebind(scorecardSQL+where), args...)
+	st, err := db.readStmt(ctx, db.D.rebind(scorecardSQL+where)) // read on every rescore
+	if err != nil {
+		return nil, fmt.Errorf("scorecards: %w", err)
+	}
+	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, fmt.Errorf("scorecards: %w", err)
 	}

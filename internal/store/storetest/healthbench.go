@@ -210,6 +210,19 @@ func BenchHealth(b *testing.B, st store.Store, n int) {
 		b.ReportMetric(sum.Score.Seconds(), "score-s")
 		b.ReportMetric(sum.Write.Seconds(), "write-s")
 	}
+	// Rescore is one account rescored from the store and its score
+	// written, as a change to its inputs sets off (run it alone with more
+	// iterations for a steady figure).
+	b.Run("Rescore", func(b *testing.B) {
+		rng := rand.New(rand.NewPCG(5, 6))
+		c0 := cpuTime()
+		for b.Loop() {
+			if _, _, err := scoring.Rescore(ctx, st, int64(1+rng.IntN(n)), asOf); err != nil {
+				b.Fatal(err)
+			}
+		}
+		reportCPU(b, c0)
+	})
 	b.Run("Recompute", func(b *testing.B) { recompute(b, func() { day = day.AddDays(1) }) })
 	b.Run("RecomputeAgain", func(b *testing.B) { recompute(b, func() {}) })
 }
