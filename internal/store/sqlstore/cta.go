@@ -373,8 +373,16 @@ func (db *DB) OpenCTA(ctx context.Context, c *cta.CTA, today civil.Date, pool st
 		}
 	}
 	if c.OwnerID == 0 && c.Pool == "" {
-		o := cta.OwnerFor(p.csm, p.touch, pool)
-		c.OwnerID, c.Pool = o.UserID, o.Pool
+		// Someone asked for this work: the account's CSM does it whatever
+		// the touch model, else the person who opened it, else the pool.
+		switch o := cta.OwnerFor(p.csm, p.touch, pool); {
+		case p.csm != 0:
+			c.OwnerID = p.csm
+		case by != 0:
+			c.OwnerID = by
+		default:
+			c.OwnerID, c.Pool = o.UserID, o.Pool
+		}
 	}
 	c.Status, c.Rule, c.Key = cta.Open, "", ""
 	w, err := db.prepareCTAWrites(ctx, tx)
