@@ -34,24 +34,12 @@ type ctaRow struct {
 	Tasks  []cta.Task
 }
 
-// canActOn reports whether p may change a CTA: leaders and admins any;
-// others (not read-only) those they own or on accounts they are the CSM of.
-func canActOn(p auth.Principal, c store.CTARow) bool {
-	if !p.CanWrite() {
-		return false
-	}
-	return p.CanEditAllAccounts() || c.OwnerID == p.UserID || p.CanEditAccount(c.AccountCSMID)
-}
+// canActOn reports whether p may change a CTA (cta.CanAct).
+func canActOn(p auth.Principal, c store.CTARow) bool { return cta.CanAct(p, c.OwnerID, c.AccountCSMID) }
 
 // requireCTA is the principal's leave to change the CTA.
 func requireCTA(p auth.Principal, c store.CTARow) error {
-	if err := p.RequireWrite(); err != nil {
-		return err
-	}
-	if !canActOn(p, c) {
-		return auth.Forbid("CTA %d on %s is not yours; its owner, the account's CSM or a leader can change it", c.ID, c.AccountName)
-	}
-	return nil
+	return cta.RequireAct(p, c.ID, c.OwnerID, c.AccountCSMID)
 }
 
 func (s *server) ctaRows(p auth.Principal, rows []store.CTARow) []ctaRow {
