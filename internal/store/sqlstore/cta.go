@@ -210,6 +210,9 @@ func (db *DB) ApplyIntents(ctx context.Context, today civil.Date, pool string, i
 		}
 		res.Changes = append(res.Changes, store.AppliedChange{Index: i, Kind: ch.Kind, CTAID: c.ID})
 	}
+	if err := w.flush(ctx); err != nil {
+		return res, fmt.Errorf("apply intents: tasks: %w", err)
+	}
 	if err := tx.Commit(); err != nil {
 		return res, fmt.Errorf("apply intents: %w", err)
 	}
@@ -225,12 +228,14 @@ func poolOr(pool string) string {
 
 // ctaWrites are the prepared statements of a batch of CTA writes.
 type ctaWrites struct {
-	db                *DB
-	ins, upd, insTask *sql.Stmt
+	db       *DB
+	tx       *sql.Tx
+	ins, upd *sql.Stmt
+	tasks    []cta.Task // queued for flush
 }
 
 func (db *DB) prepareCTAWrites(ctx context.Context, tx *sql.Tx) (*ctaWrites, error) {
-	w := &ctaWrites{db: db}
+	w := &ctaWrites{db: db, tx: tx}
 	var err error
 	// A rule's CTA that another writer opened first is left alone: the
 	// partial unique index is the arbiter.
@@ -241,10 +246,6 @@ func (db *DB) prepareCTAWrites(ctx context.Context, tx *sql.Tx) (*ctaWrites, err
 		w.upd, err = tx.PrepareContext(ctx, db.D.rebind(`UPDATE ctas SET reason = ?, priority = ?, owner_id = ?, pool = ?, due_on = `+db.D.Param("date")+`, status = ?,
 			snoozed_until = `+db.D.Param("date")+`, outcome = ?, close_note = ?, updated_at = ?, closed_at = ? WHERE id = ?`))
 	}
-	if err == nil {
-		w.insTask, err = tx.PrepareContext(ctx, db.D.rebind(`INSERT INTO cta_tasks (cta_id, position, title, role, owner_id, pool, due_on, activity)
-			VALUES (?, ?, ?, ?, ?, ?, `+db.D.Param("date")+`, ?)`))
-	}
 	if err != nil {
 		w.close()
 		return nil, fmt.Errorf("prepare CTA writes: %w", err)
@@ -253,7 +254,7 @@ func (db *DB) prepareCTAWrites(ctx context.Context, tx *sql.Tx) (*ctaWrites, err
 }
 
 func (w *ctaWrites) close() {
-	for _, st := range []*sql.Stmt{w.ins, w.upd, w.insTask} {
+	for _, st := range []*sql.Stmt{w.ins, w.upd} {
 		if st != nil {
 			st.Close()
 		}
@@ -302,15 +303,37 @@ func (w *ctaWrites) update(ctx context.Context, c *cta.CTA, now time.Time) error
 	return nil
 }
 
+// insertTasks queues tasks, written 500 to a statement; flush writes the
+// rest (before the transaction commits).
 func (w *ctaWrites) insertTasks(ctx context.Context, tasks []cta.Task) error {
-	for _, t := range tasks {
-		due, _ := t.Due.Value()
-		if _, err := w.insTask.ExecContext(ctx, t.CTAID, t.Position, t.Title, string(t.Role), nullID(t.OwnerID), t.Pool, due, t.Activity); err != nil {
+	w.tasks = append(w.tasks, tasks...)
+	if len(w.tasks) >= taskChunk {
+		return w.flush(ctx)
+	}
+	return nil
+}
+
+// taskChunk is how many tasks one statement writes (8 parameters each).
+const taskChunk = 500
+
+func (w *ctaWrites) flush(ctx context.Context) error {
+	for len(w.tasks) > 0 {
+		n := min(taskChunk, len(w.tasks))
+		p := w.db.D.Param
+		row := "(" + p("bigint") + ", " + p("integer") + ", " + p("text") + ", " + p("text") + ", " + p("bigint") + ", " + p("text") + ", " + p("date") + ", " + p("text") + ")"
+		q := "INSERT INTO cta_tasks (cta_id, position, title, role, owner_id, pool, due_on, activity) VALUES " + row + strings.Repeat(", "+row, n-1)
+		args := make([]any, 0, 8*n)
+		for _, t := range w.tasks[:n] {
+			due, _ := t.Due.Value()
+			args = append(args, t.CTAID, int64(t.Position), t.Title, string(t.Role), nullID(t.OwnerID), t.Pool, due, t.Activity)
+		}
+		if _, err := w.tx.ExecContext(ctx, w.db.D.rebind(q), args...); err != nil {
 			if kind, _ := w.db.D.Constraint(err); kind == "foreign" {
-				return validate.Errors{{Field: "tasks", Code: "not_found", Message: fmt.Sprintf("task %q: no user with id %d", t.Title, t.OwnerID)}}
+				return validate.Errors{{Field: "tasks", Code: "not_found", Message: "a task's owner is not a user"}}
 			}
 			return err
 		}
+		w.tasks = w.tasks[n:]
 	}
 	return nil
 }
@@ -397,6 +420,9 @@ func (db *DB) OpenCTA(ctx context.Context, c *cta.CTA, today civil.Date, pool st
 	if c.Playbook != "" {
 		tasks := cta.Instantiate(pb, *c, today, cta.People{CSM: p.csm, AE: p.ae, Sponsor: p.sponsor, Pool: poolOr(pool)})
 		if err := w.insertTasks(ctx, tasks); err != nil {
+			return fmt.Errorf("open CTA: %w", err)
+		}
+		if err := w.flush(ctx); err != nil {
 			return fmt.Errorf("open CTA: %w", err)
 		}
 	}
