@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -429,5 +430,35 @@ func testPlaybooks(t *testing.T, st store.Store) {
 	}
 	if _, err := st.Playbook(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("unknown playbook: %v", err)
+	}
+}
+
+// testCTARace: two evaluations applying the same intents at once (two
+// replicas) open each CTA once between them.
+func testCTARace(t *testing.T, st store.Store) {
+	var ins []cta.Intent
+	for i := range 20 {
+		a := seedAccount(t, st, "race-"+strconv.Itoa(i), "Race "+strconv.Itoa(i))
+		ins = append(ins, redIntent(a.ID))
+	}
+	results := make(chan store.Applied, 2)
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() {
+			res, err := st.ApplyIntents(ctx, ctaToday, "", ins)
+			results <- res
+			errs <- err
+		}()
+	}
+	created := 0
+	for range 2 {
+		must(t, <-errs)
+		res := <-results
+		created += res.Created
+	}
+	page, err := st.ListCTAs(ctx, store.CTAFilter{Limit: 1000})
+	must(t, err)
+	if created != len(ins) || len(page.Items) != len(ins) {
+		t.Errorf("two evaluations at once created %d CTAs (%d stored), want %d", created, len(page.Items), len(ins))
 	}
 }

@@ -60,6 +60,7 @@ func Run(t *testing.T, open Opener) {
 		{"CTATasks", testCTATasks},
 		{"CTAReport", testCTAReport},
 		{"Playbooks", testPlaybooks},
+		{"CTARace", testCTARace},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
