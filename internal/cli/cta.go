@@ -3,6 +3,8 @@ package cli
 import (
 	"cmp"
 	"fmt"
+	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
 
@@ -138,8 +140,114 @@ renewal is not yet due (pending).`,
 	report.Flags().StringVar(&from, "from", "", "first day (YYYY-MM-DD; default 89 days before --to)")
 	report.Flags().StringVar(&to, "to", "", "last day (YYYY-MM-DD; default today)")
 	report.Flags().BoolVar(&repJSON, "json", false, "print JSON")
-	cmd.AddCommand(list, report)
+	cmd.AddCommand(list, report, playbookCmd(e))
 	return cmd
+}
+
+// playbookCmd is tend cta playbook list | export NAME | apply FILE | reset NAME.
+func playbookCmd(e *env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "playbook",
+		Short: "The playbooks CTAs carry: list them, export one as YAML, apply an edited one, or go back to the shipped one",
+		Args:  cobra.NoArgs,
+	}
+	list := &cobra.Command{
+		Use:   "list",
+		Short: "List the playbooks, and which are edited in Tend",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx := cmd.Context()
+			st, err := e.openExisting(ctx, true)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			pbs, err := st.Playbooks(ctx)
+			if err != nil {
+				return err
+			}
+			tw := tabwriter.NewWriter(e.out, 0, 0, 2, ' ', 0)
+			fmt.Fprintln(tw, "NAME\tTYPE\tTASKS\tSOURCE\tTITLE")
+			for _, p := range pbs {
+				src := "shipped"
+				if p.Stored {
+					src = "edited " + p.UpdatedAt.Format("2006-01-02")
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", p.Name, p.Type, len(p.Steps), src, p.Title)
+			}
+			return tw.Flush()
+		},
+	}
+	export := &cobra.Command{
+		Use:   "export NAME",
+		Short: "Print a playbook as YAML (the one in force: edited, else shipped)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			st, err := e.openExisting(ctx, true)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			p, err := st.Playbook(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprint(e.out, p.YAML())
+			return err
+		},
+	}
+	apply := &cobra.Command{
+		Use:   "apply FILE",
+		Short: "Save a playbook's YAML (- reads standard input); it replaces the shipped one of its name",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			src, err := readFileArg(cmd, args[0])
+			if err != nil {
+				return err
+			}
+			st, err := e.openStore(ctx, true)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			p, err := st.SavePlaybook(ctx, string(src), 0)
+			if err != nil {
+				return fmt.Errorf("%s: %w", args[0], err)
+			}
+			fmt.Fprintf(e.out, "saved playbook %s (%d tasks)\n", p.Name, len(p.Steps))
+			return nil
+		},
+	}
+	reset := &cobra.Command{
+		Use:   "reset NAME",
+		Short: "Remove the edited playbook of that name (the shipped one, if any, is in force again)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			st, err := e.openExisting(ctx, true)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			if err := st.ResetPlaybook(ctx, args[0]); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.out, "playbook %s reset\n", args[0])
+			return nil
+		},
+	}
+	cmd.AddCommand(list, export, apply, reset)
+	return cmd
+}
+
+// readFileArg reads a file named on the command line, or standard input for -.
+func readFileArg(cmd *cobra.Command, name string) ([]byte, error) {
+	if name == "-" {
+		return io.ReadAll(cmd.InOrStdin())
+	}
+	return os.ReadFile(name)
 }
 
 func writeCTAReport(e *env, rep store.CTAReport) {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -71,5 +72,42 @@ func TestCTACommands(t *testing.T) {
 	}
 	if _, _, err := run(t, dir, "cta", "report", "--from", "2026-13-01"); err == nil {
 		t.Error("a bad --from was taken")
+	}
+}
+
+func TestPlaybookCommands(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if _, _, err := run(t, dir, "migrate"); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := run(t, dir, "cta", "playbook", "export", "qbr-due")
+	if err != nil || !strings.Contains(out, "name: qbr-due") {
+		t.Fatalf("export: %v\n%s", err, out)
+	}
+	edited := strings.Replace(out, "title: QBR due", "title: QBR due, our way", 1)
+	file := filepath.Join(dir, "qbr.yaml")
+	if err := os.WriteFile(file, []byte(edited), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, _, err := run(t, dir, "cta", "playbook", "apply", file); err != nil || !strings.Contains(out, "saved playbook qbr-due") {
+		t.Fatalf("apply: %v\n%s", err, out)
+	}
+	out, _, _ = run(t, dir, "cta", "playbook", "list")
+	if !strings.Contains(out, "QBR due, our way") || !strings.Contains(out, "edited") || !strings.Contains(out, "promoter-reference") {
+		t.Errorf("list:\n%s", out)
+	}
+	if err := os.WriteFile(file, []byte("name: qbr-due\ntitle: x\ntype: risk\ntasks:\n  - title: a\n    due_dayz: 1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := run(t, dir, "cta", "playbook", "apply", file); err == nil || !strings.Contains(err.Error(), "line 6") {
+		t.Errorf("bad YAML: %v", err)
+	}
+	if _, _, err := run(t, dir, "cta", "playbook", "reset", "qbr-due"); err != nil {
+		t.Fatal(err)
+	}
+	out, _, _ = run(t, dir, "cta", "playbook", "export", "qbr-due")
+	if strings.Contains(out, "our way") {
+		t.Error("reset kept the edit")
 	}
 }
