@@ -63,6 +63,7 @@ func Run(t *testing.T, open Opener) {
 		{"RuleFirings", testRuleFirings},
 		{"RuleRuns", testRuleRuns},
 		{"Dirty", testDirty},
+		{"CTARace", testCTARace},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
