@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/tendhq/tend/internal/automation"
 	"github.com/tendhq/tend/internal/civil"
+	"github.com/tendhq/tend/internal/cta"
 	"github.com/tendhq/tend/internal/rules"
 	"github.com/tendhq/tend/internal/store"
 )
@@ -280,4 +283,26 @@ would do is printed. 'tend rules export' prints the set in force.`,
 
 	cmd.AddCommand(apply, export, versions, dryRun, runCmd, firings)
 	return cmd
+}
+
+// evaluateDemoRules runs the first full evaluation of the rules on a
+// freshly loaded demo, so its cockpit has work from the first page.
+func evaluateDemoRules(ctx context.Context, log *slog.Logger, st store.Store, today civil.Date) (automation.Report, error) {
+	rep, err := automation.Evaluate(ctx, st, ruleSink(st), today)
+	if err != nil {
+		return rep, fmt.Errorf("demo rules: %w", err)
+	}
+	log.Info("demo rules evaluated", "ctas_opened", rep.TotalOpens(), "firings", rep.Firings, "took", (rep.Read + rep.Evaluate + rep.Apply).Round(time.Millisecond))
+	return rep, nil
+}
+
+// ctaCounts is "37 risk, 8 renewal, …" in the order pages show types.
+func ctaCounts(rep automation.Report) string {
+	var parts []string
+	for _, t := range cta.Types {
+		if n := rep.Opens[t]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, t))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
