@@ -215,6 +215,16 @@ func (s *Set) Compile() error {
 			}
 		}
 	}
+	for i, r := range s.Rules {
+		if r == nil {
+			continue
+		}
+		for j, a := range r.Actions {
+			if a.CloseCTA != nil && a.CloseCTA.Rule != "" && !seen[a.CloseCTA.Rule] {
+				add(fmt.Sprintf("rules[%d].actions[%d].close_cta.rule", i, j), fmt.Sprintf("no rule is called %q", a.CloseCTA.Rule), 0)
+			}
+		}
+	}
 	if len(ps) > 0 {
 		return ps
 	}

@@ -52,6 +52,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown field", rule("{on: field_changed, field: colour}", `true`, "x"), `unknown field "colour"`, 3, 41},
 		{"unknown key", "rules:\n  - name: r\n    trigger: {on: schedule}\n    wen: true\n    actions: []\n", `unknown key "wen"`, 4, 5},
 		{"unknown CTA type", strings.Replace(rule("{on: schedule}", "true", "x"), "risk", "danger", 1), `unknown CTA type "danger"`, 6, 26},
+		{"close of an unknown rule", strings.Replace(rule("{on: schedule}", "true", "x"), "open_cta: {type: risk, reason: \"x\"}", "close_cta: {rule: nope, outcome: done}", 1), `no rule is called "nope"`, 6, 27},
 		{"no actions", "rules:\n  - name: r\n    trigger: {on: schedule}\n    actions: []\n", "at least one action", 4, 14},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -169,7 +170,7 @@ func TestActionsAndTrace(t *testing.T) {
     when: tier == "enterprise" and usage.mau > 10
     actions:
       - open_cta: {type: risk, key: "{{account.renewal_on}}", reason: "{{trigger.metric}} {{trigger.previous}} → {{trigger.value}} (under {{trigger.threshold}}), MAU {{metric.usage.mau}}, NPS {{metric.nps.latest}}", priority: 2, due_in_days: 7, playbook: usage-drop}
-      - close_cta: {rule: promoter, outcome: "usage fell"}
+      - close_cta: {rule: off, outcome: "usage fell"}
       - set_field: {field: lifecycle, value: at_risk}
       - add_tag: usage-drop
       - set_pulse: {colour: red, reason: "usage fell on {{today}}", days: 14}
@@ -190,7 +191,7 @@ func TestActionsAndTrace(t *testing.T) {
 	want := []cta.Intent{
 		{Action: cta.OpenAction, AccountID: 3, Rule: "usage-drop", Key: today.AddDays(40).String(), Type: cta.Risk,
 			Reason: "usage.trend 0.05 → -0.46 (under -0.3), MAU 42, NPS n/a", Priority: cta.High, DueInDays: 7, Playbook: "usage-drop"},
-		{Action: cta.CloseAction, AccountID: 3, Rule: "promoter", Outcome: "usage fell"},
+		{Action: cta.CloseAction, AccountID: 3, Rule: "off", Outcome: "usage fell"},
 	}
 	if len(f.Intents) != 2 || f.Intents[0] != want[0] || f.Intents[1] != want[1] {
 		t.Errorf("intents\n%+v\nwant\n%+v", f.Intents, want)
