@@ -309,13 +309,39 @@ func withHealth(ctx context.Context, st store.Health, ins []rules.Input, before 
 	return nil
 }
 
-// run evaluates set over ins and builds the report and the audit.
-func run(set *rules.Set, version int, ins []rules.Input, today civil.Date, dry bool) (Report, []rules.Firing) {
+// firedKey is a rule that fired on an account.
+type firedKey struct {
+	account int64
+	rule    string
+}
+
+// firedToday is every (account, rule) that fired today: a rule fires at
+// most once a day on an account, so a real-time change after the night's
+// evaluation (or another change the same day) does not fire it again.
+func firedToday(ctx context.Context, st store.Rules, today civil.Date) (map[firedKey]bool, error) {
+	fs, err := st.RuleFirings(ctx, store.RuleFiringQuery{Since: today.Time(), Limit: 1 << 30})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[firedKey]bool, len(fs))
+	for _, f := range fs {
+		out[firedKey{f.AccountID, f.Rule}] = true
+	}
+	return out, nil
+}
+
+// run evaluates set over ins, leaving out what already fired today, and
+// builds the report and the audit.
+func run(set *rules.Set, version int, ins []rules.Input, today civil.Date, dry bool, fired map[firedKey]bool) (Report, []rules.Firing) {
 	rep := Report{AsOf: today, Version: version, DryRun: dry, Accounts: len(ins), Opens: map[cta.Type]int{}}
 	t0 := time.Now()
 	var all []rules.Firing
 	for i := range ins {
-		all = append(all, set.Evaluate(&ins[i])...)
+		for _, f := range set.Evaluate(&ins[i]) {
+			if !fired[firedKey{f.AccountID, f.Rule}] {
+				all = append(all, f)
+			}
+		}
 	}
 	rep.Evaluate = time.Since(t0)
 	rep.Firings = len(all)
@@ -360,8 +386,12 @@ func DryRun(ctx context.Context, st store.Store, set *rules.Set, version int, to
 	if err != nil {
 		return Report{}, err
 	}
+	fired, err := firedToday(ctx, st, today)
+	if err != nil {
+		return Report{}, err
+	}
 	read := time.Since(t0)
-	rep, _ := run(set, version, ins, today, true)
+	rep, _ := run(set, version, ins, today, true, fired)
 	rep.Read = read
 	return rep, nil
 }
@@ -379,8 +409,12 @@ func Evaluate(ctx context.Context, st store.Store, sink Sink, today civil.Date) 
 	if err != nil {
 		return Report{}, err
 	}
+	already, err := firedToday(ctx, st, today)
+	if err != nil {
+		return Report{}, err
+	}
 	read := time.Since(t0)
-	rep, fired := run(active.Set, active.Version, ins, today, false)
+	rep, fired := run(active.Set, active.Version, ins, today, false, already)
 	rep.Read = read
 	t1 := time.Now()
 	err = apply(ctx, st, sink, active.Version, fired)
@@ -427,8 +461,12 @@ func EvaluateAccounts(ctx context.Context, st store.Store, sink Sink, ids []int6
 	if err := withHealth(ctx, st, ins, today.AddDays(-1)); err != nil {
 		return Report{}, err
 	}
+	already, err := firedToday(ctx, st, today)
+	if err != nil {
+		return Report{}, err
+	}
 	read := time.Since(t0)
-	rep, fired := run(active.Set, active.Version, ins, today, false)
+	rep, fired := run(active.Set, active.Version, ins, today, false, already)
 	rep.Read = read
 	t1 := time.Now()
 	err = apply(ctx, st, sink, active.Version, fired)

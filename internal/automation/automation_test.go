@@ -126,6 +126,20 @@ func TestHealthRedFires(t *testing.T) {
 		t.Fatalf("saw %s", fs[0].Saw)
 	}
 
+	// A second change the same day: the rule fired today already.
+	sink = recorder{}
+	if _, err := automation.EvaluateAccounts(ctx, st, &sink, []int64{a.ID}, today, &rules.Change{Event: "login"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range sink.intents {
+		if it.Rule == "health-red" {
+			t.Fatalf("fired twice in a day: %+v", it)
+		}
+	}
+	if _, err := st.Accounts().Get(ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+
 	// Yesterday red as well: nothing changed, nothing fires.
 	if err := st.PutHealthScores(ctx, []store.HealthScore{score(today.AddDays(-1), 35, "red")}); err != nil {
 		t.Fatal(err)
