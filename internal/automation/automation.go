@@ -18,7 +18,6 @@ import (
 	"github.com/tendhq/tend/internal/cta"
 	"github.com/tendhq/tend/internal/health"
 	"github.com/tendhq/tend/internal/rules"
-	"github.com/tendhq/tend/internal/scoring"
 	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/usage"
 )
@@ -278,8 +277,30 @@ func withHealth(ctx context.Context, st store.Health, ins []rules.Input, before 
 	}
 	prev := map[int64]store.HealthScore{}
 	if !before.IsZero() {
-		if prev, err = st.HealthScoresAsOf(ctx, ids, before); err != nil {
+		// The day's points in one scan (the nightly snapshot scores every
+		// account each day); the latest before it for the accounts with
+		// none that day, one by one in chunks.
+		on, err := st.HealthScoresOn(ctx, before)
+		if err != nil {
 			return err
+		}
+		for _, hs := range on {
+			prev[hs.AccountID] = hs
+		}
+		var rest []int64
+		for _, id := range ids {
+			if _, ok := prev[id]; !ok {
+				rest = append(rest, id)
+			}
+		}
+		if len(rest) > 0 {
+			older, err := st.HealthScoresAsOf(ctx, rest, before)
+			if err != nil {
+				return err
+			}
+			for id, hs := range older {
+				prev[id] = hs
+			}
 		}
 	}
 	for i := range ins {
@@ -300,9 +321,8 @@ func withHealth(ctx context.Context, st store.Health, ins []rules.Input, before 
 		if hs.Score != nil {
 			b.Score, b.HasScore = *hs.Score, true
 		}
-		var d scoring.Detail
-		if err := json.Unmarshal(hs.Detail, &d); err == nil {
-			b.Metrics = d.Values
+		if v, ok := detailValues(hs.Detail); ok {
+			b.Metrics = v
 		}
 		in.Before = b
 	}

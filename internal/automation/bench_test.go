@@ -7,6 +7,7 @@ import (
 	"github.com/tendhq/tend/internal/automation"
 	"github.com/tendhq/tend/internal/rules"
 	"github.com/tendhq/tend/internal/scoring"
+	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/store/sqlite/sqlitetest"
 	"github.com/tendhq/tend/internal/store/storetest"
 )
@@ -14,7 +15,8 @@ import (
 // BenchmarkDryRun is a full evaluation of the default rules without
 // applying: reading every account (facts, adoption, current and previous
 // scores) and evaluating, over 100k accounts seeded by
-// storetest.SeedHealth and scored (10k with -short). It reports the read
+// storetest.SeedHealth and scored yesterday and today, after a night's
+// evaluation yesterday (10k accounts with -short). It reports the read
 // and evaluation time per run and the process's CPU.
 func BenchmarkDryRun(b *testing.B) {
 	n := 100_000
@@ -27,6 +29,10 @@ func BenchmarkDryRun(b *testing.B) {
 		if _, err := scoring.Recompute(ctx, st, today.AddDays(d)); err != nil {
 			b.Fatal(err)
 		}
+	}
+	// A night's run before: Before is the score as of yesterday.
+	if err := st.PutRuleRun(ctx, &store.RuleRun{Day: today.AddDays(-1)}); err != nil {
+		b.Fatal(err)
 	}
 	set := rules.Default()
 	b.ResetTimer()
