@@ -116,16 +116,33 @@ func (e *env) startQueue(ctx context.Context, st store.Store, work bool) (*jobs.
 		return err
 	}
 	addRules, rulesPeriodic := jobs.RulesJob(evaluate, 0)
-	q, err := jobs.Open(ctx, where, jobs.Options{Log: e.log, Work: work, Store: st, Ingest: e.ingestOptions(), Snapshot: snapshot,
-		AddWorkers: addRules, Periodic: []*river.PeriodicJob{rulesPeriodic}})
+	opt := jobs.Options{Log: e.log, Work: work, Store: st, Ingest: e.ingestOptions(), Snapshot: snapshot,
+		AddWorkers: addRules, Periodic: []*river.PeriodicJob{rulesPeriodic}}
+	if ds, ok := st.(scoring.DirtyStore); ok {
+		opt.Rescore = func(ctx context.Context) (jobs.RescoreBatch, error) {
+			r, err := scoring.RescoreDirty(ctx, ds, rescoreBatch)
+			if err == nil && r.Claimed > 0 {
+				e.log.Debug("health: rescored changed accounts", "accounts", len(r.IDs), "oldest_change", time.Since(r.Oldest))
+			}
+			return jobs.RescoreBatch{IDs: r.IDs, More: r.Claimed == rescoreBatch}, err
+		}
+	}
+	q, err := jobs.Open(ctx, where, opt)
 	if err == nil {
 		err = q.Start(ctx)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("job queue: %w", err)
 	}
+	// Every write that marks accounts dirty nudges the queue to rescore them.
+	if n, ok := st.(interface{ OnDirty(func()) }); ok {
+		n.OnDirty(q.Nudge)
+	}
 	return q, nil
 }
+
+// rescoreBatch is how many changed accounts one rescore batch scores.
+const rescoreBatch = 5000
 
 // stopQueue lets running jobs finish for up to the shutdown timeout.
 func (e *env) stopQueue(q *jobs.Queue) error {
