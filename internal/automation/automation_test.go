@@ -204,3 +204,63 @@ func TestDemo(t *testing.T) {
 		t.Errorf("audit has %d firings, want %d (%v)", len(fs), rep.Firings, err)
 	}
 }
+
+// TestDemoOpensCTAs: through the store's work list, the demo's first full
+// evaluation creates a CTA per open intent, with its playbook's tasks; a
+// second evaluation the same day changes nothing.
+func TestDemoOpensCTAs(t *testing.T) {
+	t.Parallel()
+	st := sqlitetest.Open(t)
+	if _, err := demo.Load(ctx, st, demo.Build(demo.Options{Seed: 3, Accounts: 300, Today: today})); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := scoring.Recompute(ctx, st, today); err != nil {
+		t.Fatal(err)
+	}
+	sink := &automation.StoreSink{St: st}
+	rep, err := automation.Evaluate(ctx, st, sink, today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.TotalOpens() == 0 || sink.Applied.Created != rep.TotalOpens() {
+		t.Fatalf("%d opens, %+v applied", rep.TotalOpens(), sink.Applied)
+	}
+	page, err := st.ListCTAs(ctx, store.CTAFilter{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byType := map[cta.Type]int{}
+	withTasks := 0
+	var ids []int64
+	for _, c := range page.Items {
+		byType[c.Type]++
+		if c.Rule == "" || c.Playbook == "" {
+			t.Errorf("CTA %d has no rule or playbook: %+v", c.ID, c.CTA)
+		}
+		ids = append(ids, c.ID)
+	}
+	tasks, err := st.CTATasks(ctx, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ts := range tasks {
+		if len(ts) > 0 {
+			withTasks++
+		}
+	}
+	for typ, n := range rep.Opens {
+		if byType[typ] != n {
+			t.Errorf("%d %s CTAs stored, %d opened", byType[typ], typ, n)
+		}
+	}
+	if withTasks != len(page.Items) {
+		t.Errorf("%d of %d CTAs have their playbook's tasks", withTasks, len(page.Items))
+	}
+	again := &automation.StoreSink{St: st}
+	if _, err := automation.Evaluate(ctx, st, again, today); err != nil {
+		t.Fatal(err)
+	}
+	if again.Applied.Created+again.Applied.Updated+again.Applied.Reopened+again.Applied.Closed != 0 {
+		t.Errorf("a second evaluation the same day changed CTAs: %+v", again.Applied)
+	}
+}

@@ -23,8 +23,9 @@ import (
 // Automation rules (tend rules apply | export | versions | dry-run | run |
 // firings).
 
-// ruleSink is where rules' CTA intents and other actions go.
-func ruleSink(st store.Store) automation.Sink { return automation.NopSink{} }
+// ruleSink is where rules' CTA intents and other actions go: the work
+// list (CTAs with their playbooks' tasks), pulses and fields.
+func ruleSink(st store.Store) *automation.StoreSink { return &automation.StoreSink{St: st} }
 
 func rulesCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{

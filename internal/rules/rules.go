@@ -126,6 +126,10 @@ type SetPulse struct {
 // action may name.
 var Fields = []string{"tier", "touch_model", "lifecycle", "industry", "region", "csm", "renewal_on", "name"}
 
+// SettableFields are the account fields a set_field action may set (the
+// renewal date follows the subscriptions and cannot be set).
+var SettableFields = []string{"tier", "touch_model", "lifecycle", "industry", "region", "csm", "name"}
+
 // Dates are the dates a date trigger may count from.
 var Dates = []string{"renewal_on", "customer_since"}
 
@@ -345,8 +349,8 @@ func compileAction(r *Rule, a *Action, at string, add func(path, msg string, off
 		ca.key, ca.reason = tmpl(at+".close_cta.key", a.CloseCTA.Key), tmpl(at+".close_cta.outcome", a.CloseCTA.Outcome)
 	case a.SetField != nil:
 		ca = compiledAction{kind: "set_field", name: a.SetField.Field}
-		if !slices.Contains(Fields, ca.name) {
-			add(at+".set_field.field", fmt.Sprintf("unknown field %q (one of %s)", ca.name, strings.Join(Fields, ", ")), 0)
+		if !slices.Contains(SettableFields, ca.name) {
+			add(at+".set_field.field", fmt.Sprintf("field %q cannot be set (one of %s)", ca.name, strings.Join(SettableFields, ", ")), 0)
 			ok = false
 		}
 		ca.value = tmpl(at+".set_field.value", a.SetField.Value)
