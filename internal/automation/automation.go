@@ -96,10 +96,16 @@ func Versions(ctx context.Context, st store.Health) ([]store.Scorecard, error) {
 	return st.ScorecardVersions(ctx, SetName)
 }
 
-// Playbooks are the playbooks Tend ships, which rules may name; any other
-// name is a warning (the CTA opens without a playbook).
-var Playbooks = []string{"red-health", "usage-drop", "safe-switch", "invoice-overdue", "renewal-120", "renewal-90", "renewal-60",
-	"expansion-seats", "onboarding-first-value", "qbr-due", "detractor", "promoter-reference"}
+// Playbooks are the names of the playbooks Tend ships, which rules may
+// name; any other is a warning (the CTA opens without a playbook unless
+// one of that name is stored by then).
+func Playbooks() []string {
+	var out []string
+	for _, p := range cta.Shipped() {
+		out = append(out, p.Name)
+	}
+	return out
+}
 
 // Check parses src as a rule set: the set, and warnings (with positions)
 // that do not stop it; an invalid set is rules.Problems.
@@ -108,7 +114,7 @@ func Check(src []byte) (*rules.Set, rules.Problems, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	w := set.CheckPlaybooks(Playbooks)
+	w := set.CheckPlaybooks(Playbooks())
 	rules.Locate(src, w)
 	return set, w, nil
 }

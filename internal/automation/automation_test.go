@@ -264,3 +264,38 @@ func TestDemoOpensCTAs(t *testing.T) {
 		t.Errorf("a second evaluation the same day changed CTAs: %+v", again.Applied)
 	}
 }
+
+// TestUnknownPlaybook: a rule naming a playbook no one has (a warning when
+// saved) still opens its CTA, without tasks, and the batch goes through.
+func TestUnknownPlaybook(t *testing.T) {
+	t.Parallel()
+	st := sqlitetest.Open(t)
+	var ids []int64
+	for _, n := range []string{"Acme", "Bolt"} {
+		a := customer.Account{ExternalID: n, Name: n}
+		if err := st.Accounts().Create(ctx, &a); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, a.ID)
+	}
+	src := "rules:\n  - name: hello\n    trigger: {on: schedule}\n    actions:\n      - open_cta: {type: lifecycle, reason: hi, playbook: nope}\n  - name: red\n    trigger: {on: schedule}\n    actions:\n      - open_cta: {type: risk, reason: hi, playbook: red-health}\n"
+	if _, err := automation.Apply(ctx, st, []byte(src), 0, ""); err != nil {
+		t.Fatal(err)
+	}
+	sink := &automation.StoreSink{St: st}
+	if _, err := automation.Evaluate(ctx, st, sink, today); err != nil {
+		t.Fatal(err)
+	}
+	if sink.Applied.Created != 4 {
+		t.Fatalf("applied %+v, want 4 CTAs", sink.Applied)
+	}
+	page, err := st.ListCTAs(ctx, store.CTAFilter{AccountID: ids[0]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range page.Items {
+		if (c.Rule == "hello") != (c.Playbook == "") {
+			t.Errorf("CTA of %s has playbook %q", c.Rule, c.Playbook)
+		}
+	}
+}

@@ -14,6 +14,7 @@ import (
 // SinkStore is what StoreSink uses of the store.
 type SinkStore interface {
 	ApplyIntents(ctx context.Context, today civil.Date, pool string, intents []cta.Intent) (store.Applied, error)
+	Playbooks(ctx context.Context) ([]store.PlaybookInfo, error)
 	SetPulse(ctx context.Context, p *store.Pulse) error
 	Accounts() store.Collection[customer.Account]
 }
@@ -39,8 +40,23 @@ func (s *StoreSink) today() civil.Date {
 	return civil.Today()
 }
 
-// ApplyIntents applies the intents in one transaction.
+// ApplyIntents applies the intents in one transaction. A playbook no one
+// knows (a rule's warning when it was saved) is dropped from its intent,
+// which opens its CTA without tasks, rather than refusing the batch.
 func (s *StoreSink) ApplyIntents(ctx context.Context, intents []cta.Intent) error {
+	pbs, err := s.St.Playbooks(ctx)
+	if err != nil {
+		return err
+	}
+	known := make(map[string]bool, len(pbs))
+	for _, p := range pbs {
+		known[p.Name] = true
+	}
+	for i := range intents {
+		if intents[i].Playbook != "" && !known[intents[i].Playbook] {
+			intents[i].Playbook = ""
+		}
+	}
 	a, err := s.St.ApplyIntents(ctx, s.today(), s.Pool, intents)
 	if err != nil {
 		return err
