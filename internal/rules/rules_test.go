@@ -241,3 +241,14 @@ func TestDayNum(t *testing.T) {
 		d = d.AddDays(3)
 	}
 }
+
+// TestLongReasonClipped: a reason that renders longer than a CTA keeps is
+// cut with an ellipsis.
+func TestLongReasonClipped(t *testing.T) {
+	t.Parallel()
+	s := mustParse(t, "rules:\n  - name: r\n    trigger: {on: schedule}\n    actions:\n      - open_cta: {type: risk, reason: \"{{account.name}}{{account.name}}\"}\n")
+	got := s.Evaluate(&Input{Account: Account{ID: 1, Name: strings.Repeat("é", 1500)}, Today: today})
+	if r := []rune(got[0].Intents[0].Reason); len(r) != 2000 || r[1999] != '…' {
+		t.Fatalf("reason of %d characters", len(r))
+	}
+}
