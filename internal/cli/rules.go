@@ -232,11 +232,16 @@ would do is printed. 'tend rules export' prints the set in force.`,
 				return err
 			}
 			defer st.Close()
-			rep, err := automation.Evaluate(ctx, st, ruleSink(st), day)
+			sink := ruleSink(st)
+			sink.Today = func() civil.Date { return day }
+			rep, err := automation.Evaluate(ctx, st, sink, day)
 			if err != nil {
 				return err
 			}
 			fmt.Fprint(e.out, rep.Summary(5))
+			a := sink.Applied
+			fmt.Fprintf(e.out, "CTAs: %d created, %d updated, %d reopened, %d closed, %d unchanged, %d skipped\n",
+				a.Created, a.Updated, a.Reopened, a.Closed, a.Unchanged, a.Skipped)
 			fmt.Fprintf(e.out, "read %v, evaluated %v, applied %v\n", rep.Read.Round(time.Millisecond), rep.Evaluate.Round(time.Millisecond), rep.Apply.Round(time.Millisecond))
 			return nil
 		},
