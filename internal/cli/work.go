@@ -15,6 +15,7 @@ import (
 	"github.com/tendhq/tend/internal/civil"
 	"github.com/tendhq/tend/internal/config"
 	"github.com/tendhq/tend/internal/jobs"
+	"github.com/tendhq/tend/internal/rules"
 	"github.com/tendhq/tend/internal/scoring"
 	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/store/sqlstore"
@@ -125,6 +126,17 @@ func (e *env) startQueue(ctx context.Context, st store.Store, work bool) (*jobs.
 				e.log.Debug("health: rescored changed accounts", "accounts", len(r.IDs), "oldest_change", time.Since(r.Oldest))
 			}
 			return jobs.RescoreBatch{IDs: r.IDs, More: r.Claimed == rescoreBatch}, err
+		}
+		// Rules follow a score: each rescored batch is evaluated at once.
+		opt.AfterRescore = func(ctx context.Context, ids []int64) {
+			rep, err := automation.EvaluateAccounts(ctx, st, ruleSink(st), ids, civil.Today(), &rules.Change{})
+			if err != nil {
+				e.log.Error("rules after a rescore", "accounts", len(ids), "err", err)
+				return
+			}
+			if rep.Firings > 0 {
+				e.log.Debug("rules fired after a rescore", "accounts", len(ids), "firings", rep.Firings, "ctas_opened", rep.TotalOpens())
+			}
 		}
 	}
 	q, err := jobs.Open(ctx, where, opt)
