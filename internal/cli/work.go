@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -115,6 +116,9 @@ func (e *env) startQueue(ctx context.Context, st store.Store, work bool) (*jobs.
 			return jobs.RescoreBatch{IDs: r.IDs, More: r.Claimed == rescoreBatch}, err
 		}
 	}
+	if rs, ok := st.(scoring.RecomputeStore); ok {
+		opt.Recompute = func(ctx context.Context) error { return recomputeCurrent(ctx, e.log, rs) }
+	}
 	q, err := jobs.Open(ctx, where, opt)
 	if err == nil {
 		err = q.Start(ctx)
@@ -127,6 +131,22 @@ func (e *env) startQueue(ctx context.Context, st store.Store, work bool) (*jobs.
 		n.OnDirty(q.Nudge)
 	}
 	return q, nil
+}
+
+// recomputeCurrent rescores every account, again while the set in force
+// changed during the last pass.
+func recomputeCurrent(ctx context.Context, log *slog.Logger, st scoring.RecomputeStore) error {
+	for {
+		sum, err := scoring.RecomputeTracked(ctx, st, civil.Today(), nil)
+		if err != nil {
+			return err
+		}
+		logScores(log, "rescored every account with the scorecards in force", sum)
+		cards, err := scoring.Active(ctx, st)
+		if err != nil || cards.Version == sum.Version {
+			return err
+		}
+	}
 }
 
 // rescoreBatch is how many changed accounts one rescore batch scores.

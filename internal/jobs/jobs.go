@@ -67,6 +67,9 @@ type Options struct {
 	// stored (for rules that follow a score).
 	Rescore      func(context.Context) (RescoreBatch, error)
 	AfterRescore func(ctx context.Context, ids []int64)
+	// Recompute rescores every account with the set in force (the
+	// health_recompute job, after a scorecard change).
+	Recompute func(context.Context) error
 	// RescoreEvery is the period of the rescore sweep (default 5 s), and
 	// NudgeDebounce how long a nudge waits for more marks before it
 	// enqueues a rescore (default 100 ms).
@@ -129,6 +132,7 @@ func Open(ctx context.Context, where Where, opt Options) (*Queue, error) {
 	river.AddWorker(workers, &pruneWorker{st: opt.Store, opt: opt.Ingest, log: opt.Log})
 	river.AddWorker(workers, &snapshotWorker{run: opt.Snapshot})
 	river.AddWorker(workers, &rescoreWorker{run: opt.Rescore, after: opt.AfterRescore})
+	river.AddWorker(workers, &recomputeWorker{run: opt.Recompute})
 	if opt.AddWorkers != nil {
 		opt.AddWorkers(workers)
 	}

@@ -55,6 +55,7 @@ func Run(t *testing.T, open Opener) {
 		{"Pulses", testPulses},
 		{"Scorecards", testScorecards},
 		{"Dirty", testDirty},
+		{"Recomputes", testRecomputes},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
