@@ -111,7 +111,11 @@ func (e *env) startQueue(ctx context.Context, st store.Store, work bool) (*jobs.
 		opt.Rescore = func(ctx context.Context) (jobs.RescoreBatch, error) {
 			r, err := scoring.RescoreDirty(ctx, ds, rescoreBatch)
 			if err == nil && r.Claimed > 0 {
-				e.log.Debug("health: rescored changed accounts", "accounts", len(r.IDs), "oldest_change", time.Since(r.Oldest))
+				// The ids (at most 200) and the span the claim was held
+				// let a reader check that no account was scored by two
+				// batches at once.
+				e.log.Debug("health: rescored changed accounts", "accounts", len(r.IDs), "oldest_change", time.Since(r.Oldest),
+					"held_from", r.Held[0], "held_to", r.Held[1], "ids", r.IDs[:min(len(r.IDs), 200)])
 			}
 			return jobs.RescoreBatch{IDs: r.IDs, More: r.Claimed == rescoreBatch}, err
 		}
