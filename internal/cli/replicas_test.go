@@ -199,10 +199,10 @@ func TestTwoReplicasPostgres(t *testing.T) {
 		sc.Buffer(nil, 1<<20)
 		for sc.Scan() {
 			var line struct {
-				Msg   string    `json:"msg"`
-				From  time.Time `json:"held_from"`
-				To    time.Time `json:"held_to"`
-				IDs   []int64   `json:"ids"`
+				Msg  string    `json:"msg"`
+				From time.Time `json:"held_from"`
+				To   time.Time `json:"held_to"`
+				IDs  []int64   `json:"ids"`
 			}
 			if json.Unmarshal(sc.Bytes(), &line) != nil || line.Msg != "health: rescored changed accounts" {
 				continue
