@@ -51,7 +51,8 @@ type Options struct {
 	MaxWorkers int
 	// FetchPollInterval and FetchCooldown are River's: how often an idle
 	// worker looks for jobs, and the least time between two looks.
-	// Defaults: 100 ms and 20 ms on SQLite (which has no LISTEN/NOTIFY);
+	// Defaults: 50 ms and 20 ms on SQLite (which has no LISTEN/NOTIFY: a
+	// rescore nudged waits for the next look);
 	// River's own on PostgreSQL.
 	FetchPollInterval, FetchCooldown time.Duration
 	// PruneEvery and SnapshotEvery schedule the periodic jobs (default
@@ -144,7 +145,7 @@ func Open(ctx context.Context, where Where, opt Options) (*Queue, error) {
 	q := &Queue{log: opt.Log, work: opt.Work}
 	switch {
 	case where.SQLite != nil:
-		cfg.FetchPollInterval = cmp.Or(cfg.FetchPollInterval, 100*time.Millisecond)
+		cfg.FetchPollInterval = cmp.Or(cfg.FetchPollInterval, 50*time.Millisecond)
 		cfg.FetchCooldown = cmp.Or(cfg.FetchCooldown, 20*time.Millisecond)
 		c, err := river.NewClient(riversqlite.New(where.SQLite), cfg)
 		if err != nil {
