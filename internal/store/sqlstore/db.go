@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sync/semaphore"
+
 	"github.com/tendhq/tend/internal/civil"
 	"github.com/tendhq/tend/internal/customer"
 	"github.com/tendhq/tend/internal/store"
@@ -50,6 +52,8 @@ type DB struct {
 	renewalCalls *coll[customer.RenewalCall]
 	// dirty is the hook called after writes mark accounts for rescoring.
 	dirty dirtyHook
+	// scans is the budget of connections merged scans take (scanslots.go).
+	scans atomic.Pointer[semaphore.Weighted]
 }
 
 // New wraps open pools. migrations is the engine's folder of numbered

@@ -168,6 +168,11 @@ func (db *DB) readFacts(ctx context.Context, ids []int64, asOf civil.Date, each 
 			args = append(args, id)
 		}
 	}
+	release, err := db.scanSlots(ctx, 2+int64(len(db.factsSpecs()))) // with the accounts and subscriptions
+	if err != nil {
+		return err
+	}
+	defer release()
 	var q querier = db.R
 	if db.D.OneConnScans {
 		tx, err := db.R.BeginTx(ctx, nil)

@@ -64,6 +64,7 @@ func Run(t *testing.T, open Opener) {
 		{"RuleRuns", testRuleRuns},
 		{"Dirty", testDirty},
 		{"CTARace", testCTARace},
+		{"Recomputes", testRecomputes},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
