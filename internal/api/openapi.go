@@ -338,6 +338,8 @@ func (g *generator) schemaFor(t reflect.Type) map[string]any {
 	case ratioType:
 		// revenue.Ratio marshals as a number, or null when undefined.
 		return map[string]any{"type": []string{"number", "null"}}
+	case periodType:
+		return periodSchema()
 	}
 	switch t.Kind() {
 	case reflect.Pointer:

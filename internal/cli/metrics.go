@@ -203,7 +203,15 @@ func writeRetentionTable(e *env, rep *retention.Report) error {
 	if len(rep.Slices) == 0 {
 		fmt.Fprintln(e.out, "(no MRR, movements or renewals in this period)")
 	}
+	skippedNote(e, rep.Skipped)
 	return nil
+}
+
+// skippedNote prints which subscription rows the figures leave out, if any.
+func skippedNote(e *env, s revenue.Skipped) {
+	if n := retention.SkippedNote(s); n != "" {
+		fmt.Fprintln(e.out, "\n"+n)
+	}
 }
 
 // writeRetentionCSV prints rep for spreadsheets: amounts as decimals of the

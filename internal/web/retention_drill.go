@@ -384,7 +384,7 @@ func (s *server) retentionCSV(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rows := [][]string{{"period", "from", "to", "dimension", "slice", "currency", "start", "new", "expansion", "contraction", "churn",
+	rows := [][]string{{"period", "from", "last", "dimension", "slice", "currency", "start", "new", "expansion", "contraction", "churn",
 		"reactivation", "end", "customers_start", "customers_end", "grr", "nrr", "product_grr", "product_nrr", "logo_churn",
 		"gdrr", "quick_ratio", "arpa", "increased"}}
 	add := func(dim string, sl retention.RetentionSlice) {
