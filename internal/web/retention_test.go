@@ -397,3 +397,24 @@ func TestRetentionSkippedNote(t *testing.T) {
 		t.Errorf("status %d; the page does not name the row left out", status)
 	}
 }
+
+// TestChurnDrillDown: the accounts behind churn say when each churned, why
+// and whose account it was, with no per-row count that always reads 1.
+func TestChurnDrillDown(t *testing.T) {
+	t.Parallel()
+	h := retentionUI(t)
+	for _, c := range []string{"churn", "retention_churn", "product_churn"} {
+		status, body, _ := get(t, h, "/retention/accounts?period=2025-Q3&c="+c)
+		if status != 200 {
+			t.Fatalf("%s: status %d", c, status)
+		}
+		for _, want := range []string{">Bolt</a>", "<td>2025-09-01</td>", "<td>No reason recorded</td>", `<th scope="col">CSM</th>`, "in 1 "} {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s: page lacks %q", c, want)
+			}
+		}
+		if strings.Contains(body, `<td class="num">1</td>`) {
+			t.Errorf("%s: a count column that reads 1 on every row", c)
+		}
+	}
+}
