@@ -92,3 +92,36 @@ func TestSubscriptionAmounts(t *testing.T) {
 		t.Errorf("s1 after an arr update: %+v", s)
 	}
 }
+
+// TestMoneyFieldsFromTheStore: the importer reads as money exactly the
+// fields the store keeps as money (store.Spec.Money), so a renewal call's
+// expected MRR of 1200.50 imports as 120050 cents rather than being refused
+// as "not a Tend id".
+func TestMoneyFieldsFromTheStore(t *testing.T) {
+	t.Parallel()
+	for _, o := range Objects() {
+		var money []string
+		for _, f := range o.fields.list {
+			if f.kind == kindMoney {
+				money = append(money, f.name)
+			}
+		}
+		if want := storeSpecs()[o.Name].Money; strings.Join(money, ",") != strings.Join(want, ",") {
+			t.Errorf("%s: importer's money fields %v, store's %v", o.Name, money, want)
+		}
+	}
+	ctx := context.Background()
+	st := openSQLite(t)
+	wantCounts(t, importReader(t, st, "accounts", strings.NewReader("external_id,name\nA,Acme\n"), Options{Format: CSV}), 1, 0, 0)
+	rep := importReader(t, st, "renewal_calls", strings.NewReader("external_id,account_external_id,due_on,forecast,expected\nr1,A,2026-01-01,renew,1200.50\n"), Options{Format: CSV})
+	wantCounts(t, rep, 1, 0, 0)
+	rc, err := st.RenewalCalls().GetByExternalID(ctx, "r1")
+	if err != nil || rc.Expected != 120050 {
+		t.Fatalf("renewal call %+v %v, want expected 120050", rc, err)
+	}
+	var out strings.Builder
+	o, _ := Lookup("renewal_calls")
+	if _, err := o.Export(ctx, st, &out); err != nil || !strings.Contains(out.String(), ",1200.50,") {
+		t.Errorf("export %v:\n%s", err, out.String())
+	}
+}
