@@ -157,3 +157,21 @@ func TestChurnLabels(t *testing.T) {
 		}
 	}
 }
+
+// TestEventsReimportCountsDuplicates: importing the same events file again
+// says how many events were already stored.
+func TestEventsReimportCountsDuplicates(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	f := writeFiles(t, t.TempDir(), map[string]string{
+		"e.jsonl": `{"type":"track","userId":"u1","event":"Saved","messageId":"m1","timestamp":"2026-01-02T10:00:00Z"}
+{"type":"track","userId":"u1","event":"Opened","messageId":"m2","timestamp":"2026-01-02T11:00:00Z"}
+`,
+	})
+	if out := mustRun(t, dir, "import", "events", f["e.jsonl"]); !strings.Contains(out, "2 created, 0 updated, 0 rejected (") {
+		t.Fatalf("first import:\n%s", out)
+	}
+	if out := mustRun(t, dir, "import", "events", f["e.jsonl"]); !strings.Contains(out, "0 created, 0 updated, 0 rejected, 2 duplicates skipped") {
+		t.Errorf("re-import:\n%s", out)
+	}
+}
