@@ -1,6 +1,7 @@
 package transfer
 
 import (
+	"bytes"
 	"context"
 	"strings"
 	"testing"
@@ -85,8 +86,26 @@ func TestSubscriptionAmounts(t *testing.T) {
 			}
 		})
 	}
+	// The annual row imported again, as it is or through an export, is not
+	// warned about again: its amount is the one stored. (The row ending on
+	// its start day still is.)
+	rep := importReader(t, st, "subscriptions", strings.NewReader("external_id,account_external_id,product,start_date,end_date,mrr,billing_period\n"+
+		"s8,A,P,2025-01-01,2026-01-01,600,annual\n"), Options{Format: CSV})
+	wantCounts(t, rep, 0, 1, 0)
+	if rep.Warned != 0 {
+		t.Errorf("re-import warned: %v", rep.Warnings)
+	}
+	var exported bytes.Buffer
+	o, _ := Lookup("subscriptions")
+	if _, err := o.Export(ctx, st, &exported); err != nil {
+		t.Fatal(err)
+	}
+	rep = importReader(t, st, "subscriptions", &exported, Options{Format: CSV})
+	if rep.Created != 0 || rep.Rejected != 0 || rep.Warned != 1 || !strings.Contains(rep.Warnings[0].String(), "ends on the day it starts") {
+		t.Errorf("export imported back: %+v", rep)
+	}
 	// A re-import of an arr-only file into existing rows derives again.
-	rep := importReader(t, st, "subscriptions", strings.NewReader("external_id,arr\ns1,2400\n"), Options{Format: CSV})
+	rep = importReader(t, st, "subscriptions", strings.NewReader("external_id,arr\ns1,2400\n"), Options{Format: CSV})
 	wantCounts(t, rep, 0, 1, 0)
 	if s, _ := st.Subscriptions().GetByExternalID(ctx, "s1"); s.MRR != 20000 || s.Status != customer.SubEnded && s.Status != customer.SubActive {
 		t.Errorf("s1 after an arr update: %+v", s)
