@@ -271,16 +271,9 @@ func buildDrill(d *retentionData, q drillQuery, canEdit func(account int64) bool
 		}
 		// Behind a churn: when it was recognised, why, and whose account
 		// it was.
-		type line struct {
-			acct int64
-			prod string
-		}
-		var churns map[line]revenue.ChurnEvent
-		if c == revenue.CompChurn || c == revenue.CompLost || c == revenue.CompProductChurn {
-			churns = map[line]revenue.ChurnEvent{}
-			for _, ev := range book.ChurnEvents(q.Period, d.records) {
-				churns[line{ev.Account, ev.Product}] = ev // the period's last churn of the line
-			}
+		var churns retention.Churns
+		if retention.ChurnComponent(c) {
+			churns = retention.ChurnsOf(book, q.Period, d.records)
 			v.HasDate = true
 			v.ExtraCols = []string{"Reason", "CSM"}
 		}
@@ -291,10 +284,7 @@ func buildDrill(d *retentionData, q drillQuery, canEdit func(account int64) bool
 				v.HasProduct = true
 			}
 			if churns != nil {
-				ev, ok := churns[line{ct.Account, ct.Product}]
-				if !ok {
-					ev, ok = churns[line{ct.Account, ""}] // the line went with the whole account
-				}
+				ev, ok := churns.Find(ct.Account, ct.Product)
 				csm := d.csmOf(ct.Account)
 				r.Extra, r.ExtraCSV = []string{"—", cmp.Or(csm, "—")}, []string{"", csm}
 				if ok {
