@@ -81,6 +81,13 @@ func derive(v any, amounts map[string]int64, l *layout, stored any) (warns []war
 		warns = append(warns, warning{Problem: Problem{Where: label("mrr"), Message: fmt.Sprintf("read as the monthly amount of a subscription billed %s; if %s is the price per billing period, map the column to amount (tend divides it by the period's months)", s.BillingPeriod, money.FormatMinor(s.MRR, cur))},
 			onlyNew: prev == nil})
 	}
+	_, mrrCol := l.labels["mrr"]
+	_, arrCol := l.labels["arr"]
+	_, amountCol := l.labels["amount"]
+	if !mrrCol && !arrCol && !amountCol && s.MRR == 0 && !s.Trial {
+		warns = append(warns, warning{Problem: Problem{Message: "the file has no mrr, arr or amount column: imported with zero MRR, so retention leaves it out"},
+			onlyNew: true})
+	}
 	if !s.StartOn.IsZero() && s.EndOn == s.StartOn && !s.Trial {
 		warns = append(warns, warning{Problem: Problem{Where: label("end_on"), Message: fmt.Sprintf("ends on the day it starts (%s): it carries no revenue, so retention leaves it out", s.StartOn)}})
 	}

@@ -55,6 +55,11 @@ func TestSubscriptionAmounts(t *testing.T) {
 				"s11,A,P,2025-03-01,2025-03-01,50\n",
 			mrr:      map[string]int64{"s11": 5000},
 			warnings: []string{`line 2, column "end_date": ends on the day it starts (2025-03-01): it carries no revenue, so retention leaves it out`}},
+		{name: "no revenue column at all: imported, with a warning",
+			file: "external_id,account_external_id,product,start_date,end_date,revenue\n" +
+				"s13,A,P,2025-01-01,2026-01-01,100\n",
+			mrr:      map[string]int64{"s13": 0},
+			warnings: []string{`line 2: the file has no mrr, arr or amount column: imported with zero MRR, so retention leaves it out`}},
 		{name: "ended with no end date is refused",
 			file: "external_id,account_external_id,product,start_date,mrr,status\n" +
 				"s12,A,P,2025-03-01,50,ended\n",
