@@ -84,6 +84,7 @@ func (s *Subscription) Check() error {
 	if s.MRR < 0 {
 		errs.Add("mrr", "out_of_range", "must not be negative")
 	}
+	checkAmount(&errs, "mrr", s.MRR, s.Currency)
 	if s.DiscountPercent < 0 || s.DiscountPercent > 100 {
 		errs.Add("discount_percent", "out_of_range", "must be between 0 and 100 (got %g)", s.DiscountPercent)
 	}
@@ -100,6 +101,7 @@ func (s *Subscription) Check() error {
 		}
 	}
 	errs.OneOf("status", s.Status, SubStatuses)
+	checkInput(&errs, s)
 	return errs.Err()
 }
 

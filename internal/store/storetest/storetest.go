@@ -54,6 +54,7 @@ func Run(t *testing.T, open Opener) {
 		{"ListByHealth", testListByHealth},
 		{"Pulses", testPulses},
 		{"Scorecards", testScorecards},
+		{"MoneyBounds", testMoneyBounds},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
