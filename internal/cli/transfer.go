@@ -178,7 +178,7 @@ that a spreadsheet would run as a formula with an apostrophe, as the web
 UI's downloads do.`,
 		Example: `  tend export accounts -o accounts.csv
   tend export contacts --safe-formulas -o contacts-for-excel.csv`,
-		Args:    usageArgs(1, "tend export <object> [-o FILE]"),
+		Args: usageArgs(1, "tend export <object> [-o FILE]"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
