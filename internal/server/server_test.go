@@ -165,7 +165,7 @@ func TestPanicAnswered(t *testing.T) {
 		method, path, auth, secret, contentType string
 		bodyID                                  func(map[string]any) any
 	}{
-		{method: "GET", path: "/healthz", secret: "schema secret", contentType: "text/plain"},
+		{method: "GET", path: "/readyz", secret: "schema secret", contentType: "text/plain"},
 		{method: "POST", path: "/v1/track", auth: "Basic " + base64.StdEncoding.EncodeToString([]byte("wk_secret:")), secret: "write key secret",
 			contentType: "application/json", bodyID: func(m map[string]any) any {
 				e, _ := m["error"].(string)
