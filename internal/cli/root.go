@@ -90,6 +90,7 @@ then works on that database from the command line.`,
 		configCmd(e),
 		healthCmd(e),
 		scorecardCmd(e),
+		rulesCmd(e),
 		versionCmd(e),
 	)
 	return root

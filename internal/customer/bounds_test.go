@@ -32,6 +32,7 @@ func TestBoundsAtInput(t *testing.T) {
 		{"mrr past the bound", &Subscription{AccountID: 1, Product: "P", MRR: money.MaxAmount + 1, StartOn: ok}, "mrr"},
 		{"mrr 2^62", &Subscription{AccountID: 1, Product: "P", MRR: 4611686018427387904, StartOn: ok}, "mrr"},
 		{"mrr max int64", &Subscription{AccountID: 1, Product: "P", MRR: 9223372036854775807, StartOn: ok}, "mrr"},
+		{"quantity past the bound", &Subscription{AccountID: 1, Product: "P", Quantity: MaxQuantity + 1, StartOn: ok}, "quantity"},
 		{"invoice amount", &Invoice{AccountID: 1, Amount: money.MaxAmount + 1, DueOn: ok}, "amount"},
 		{"invoice credit", &Invoice{AccountID: 1, Amount: -money.MaxAmount - 1, DueOn: ok}, "amount"},
 		{"forecast", &RenewalCall{AccountID: 1, DueOn: ok, Forecast: "renew", Expected: 1 << 62}, "expected"},

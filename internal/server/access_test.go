@@ -153,10 +153,10 @@ func TestSignInSessionsAndSignOut(t *testing.T) {
 		t.Fatalf("unknown user answered differently from a wrong password: %d %q vs %q", resp.StatusCode, extractProblem(body2), extractProblem(body))
 	}
 	// An open redirect is not possible through next: a CSM lands on
-	// their portfolio instead.
+	// their cockpit instead.
 	for _, next := range []string{"//evil.example/x", "https://evil.example", "/\\evil.example"} {
 		resp, _ := s.request("POST", "/signin", url.Values{"email": {"ada@tend.test"}, "password": {password}, "next": {next}}, sameOrigin)
-		if resp.StatusCode != 303 || resp.Header.Get("Location") != "/portfolio" {
+		if resp.StatusCode != 303 || resp.Header.Get("Location") != "/cockpit" {
 			t.Errorf("next=%q redirected to %q", next, resp.Header.Get("Location"))
 		}
 	}

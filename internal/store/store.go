@@ -92,6 +92,10 @@ type Store interface {
 	Usage
 	// Health is health scoring's inputs, pulses, scorecards and scores.
 	Health
+	// Work is the CSMs' work list: CTAs, their tasks, playbooks.
+	Work
+	// Rules is the audit of automation rules' firings.
+	Rules
 
 	// Analyze refreshes the query planner's statistics; worth calling
 	// after a bulk import, before the next autovacuum would.

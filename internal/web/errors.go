@@ -104,6 +104,8 @@ func (s *server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case strings.HasPrefix(r.URL.Path, "/accounts"):
 		v.Section = "accounts"
+	case strings.HasPrefix(r.URL.Path, "/cockpit"), strings.HasPrefix(r.URL.Path, "/ctas"):
+		v.Section = "cockpit"
 	case strings.HasPrefix(r.URL.Path, "/portfolio"):
 		v.Section = "portfolio"
 	case strings.HasPrefix(r.URL.Path, "/dashboard"):

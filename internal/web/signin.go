@@ -83,7 +83,7 @@ func clientIP(r *http.Request) string {
 // own book; leaders, administrators and readers start from the dashboard.
 func landing(role string) string {
 	if role == customer.RoleCSM {
-		return "/portfolio"
+		return "/cockpit"
 	}
 	return "/dashboard"
 }

@@ -54,6 +54,15 @@ func Run(t *testing.T, open Opener) {
 		{"ListByHealth", testListByHealth},
 		{"Pulses", testPulses},
 		{"Scorecards", testScorecards},
+		{"CTAApply", testCTAApply},
+		{"CTAList", testCTAList},
+		{"CTAEdit", testCTAEdit},
+		{"CTATasks", testCTATasks},
+		{"CTAReport", testCTAReport},
+		{"Playbooks", testPlaybooks},
+		{"RuleFirings", testRuleFirings},
+		{"RuleRuns", testRuleRuns},
+		{"Dirty", testDirty},
 		{"MoneyBounds", testMoneyBounds},
 	}
 	for _, tc := range tests {
