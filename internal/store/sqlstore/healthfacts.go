@@ -90,7 +90,8 @@ func (db *DB) factsSpecs() []factsSpec {
 
 // accountsFactsSQL reads the accounts themselves, the scan that drives the
 // merge.
-const accountsFactsSQL = "SELECT t.id, t.external_id, t.name, t.parent_id, t.tier, t.touch_model, t.lifecycle, t.industry, t.region, t.csm_id, t.customer_since, t.renewal_on, t.mrr, t.currency, t.attributes FROM accounts t %s ORDER BY t.id"
+const accountsFactsSQL = "SELECT t.id, t.external_id, t.name, t.parent_id, t.tier, t.touch_model, t.lifecycle, t.industry, t.region, t.csm_id, t.customer_since, t.renewal_on, t.mrr, t.currency, t.attributes," +
+	" EXISTS (SELECT 1 FROM accounts c WHERE c.parent_id = t.id) FROM accounts t %s ORDER BY t.id"
 
 // subsFactsSQL reads what the revenue core needs of subscriptions (it
 // reads updated_at of ended ones only; parsing every row's was a tenth of
@@ -243,7 +244,7 @@ func (db *DB) readFacts(ctx context.Context, one int64, asOf civil.Date, each fu
 func scanAccountFacts(r *sql.Rows, f *health.Facts) error {
 	var attrs string
 	if err := r.Scan(&f.AccountID, strScan{&f.ExternalID}, &f.Name, intScan{&f.ParentID}, &f.Tier, &f.TouchModel, &f.Lifecycle,
-		&f.Industry, &f.Region, intScan{&f.CSMID}, dayScan{&f.CustomerSince}, dayScan{&f.RenewalOn}, intScan{&f.MRR}, &f.Currency, strScan{&attrs}); err != nil {
+		&f.Industry, &f.Region, intScan{&f.CSMID}, dayScan{&f.CustomerSince}, dayScan{&f.RenewalOn}, intScan{&f.MRR}, &f.Currency, strScan{&attrs}, boolScan{&f.HasChildren}); err != nil {
 		return err
 	}
 	if attrs != "" && attrs != "{}" {
