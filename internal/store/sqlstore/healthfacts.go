@@ -159,8 +159,37 @@ func (db *DB) readFacts(ctx context.Context, one int64, asOf civil.Date, each fu
 	if one != 0 {
 		return db.readOneFacts(ctx, one, asOf, rates, each)
 	}
-	where, accountWhere := "", ""
-	var args []any
+	// The accounts are read a range of ids at a time, each range in its
+	// own read transaction on SQLite: a recompute writes scores while it
+	// reads, and the WAL cannot be checkpointed past an open read, so one
+	// read over every account let it grow by every score written (the
+	// writer's page lookups slowed with it).
+	var buf []customer.Subscription
+	lo := int64(0)
+	for {
+		var next sql.NullInt64
+		if err := db.R.QueryRowContext(ctx, db.D.rebind("SELECT MIN(id) FROM accounts WHERE id > ?"), lo).Scan(&next); err != nil {
+			return err
+		}
+		if !next.Valid {
+			return nil
+		}
+		hi := next.Int64 - 1 + cmp.Or(db.factsRange, factsRange)
+		if err := db.readFactsRange(ctx, next.Int64-1, hi, asOf, rates, &buf, each); err != nil {
+			return err
+		}
+		lo = hi
+	}
+}
+
+// factsRange is how many account ids one read transaction of a full read
+// of Facts covers.
+const factsRange = 20_000
+
+// readFactsRange is the merge over the accounts with ids in (lo, hi].
+func (db *DB) readFactsRange(ctx context.Context, lo, hi int64, asOf civil.Date, rates map[string]revenue.Rate, buf *[]customer.Subscription, each func(*health.Facts) error) error {
+	where, accountWhere := "WHERE t.account_id > ? AND t.account_id <= ?", "WHERE t.id > ? AND t.id <= ?"
+	args := []any{lo, hi}
 	var q querier = db.R
 	if db.D.OneConnScans {
 		tx, err := db.R.BeginTx(ctx, nil)
@@ -185,10 +214,10 @@ func (db *DB) readFacts(ctx context.Context, one int64, asOf civil.Date, each fu
 		return err
 	}
 	defer subRows.Close()
-	mrr := &mrrHistory{rows: subRows, asOf: asOf, rates: rates}
-	if one == 0 {
-		mrr.buf = make([]customer.Subscription, 0, mrrChunk+64) // grown by appending, it was copied a dozen times
+	if *buf == nil {
+		*buf = make([]customer.Subscription, 0, mrrChunk+64) // grown by appending, it was copied a dozen times
 	}
+	mrr := &mrrHistory{rows: subRows, asOf: asOf, rates: rates, buf: (*buf)[:0]}
 	specs := db.factsSpecs()
 	cs := make([]*factsCursor, len(specs))
 	for i, sp := range specs {
