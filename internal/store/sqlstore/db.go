@@ -35,6 +35,9 @@ type DB struct {
 	lockSQL string
 	// stmts caches the prepared bulk statements of usage (see bulk).
 	stmts sync.Map
+	// factsRange overrides how many account ids one read of Facts covers
+	// (0: factsRange), for tests.
+	factsRange int64
 
 	accounts      *coll[customer.Account]
 	contacts      *coll[customer.Contact]
