@@ -93,6 +93,8 @@ then works on that database from the command line.`,
 		rulesCmd(e),
 		ctaCmd(e),
 		versionCmd(e),
+		backupCmd(e),
+		restoreCmd(e),
 	)
 	return root
 }
