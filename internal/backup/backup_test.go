@@ -131,3 +131,25 @@ func TestChecksumMismatch(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+func TestPrune(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	t0 := time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC)
+	for i := range 5 {
+		if err := os.WriteFile(Name(dir, t0.AddDate(0, 0, i)), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, other := range []string{"notes.txt", "tend-latest.tend", "tend-20261130T020000Z.tend.tmp"} {
+		os.WriteFile(filepath.Join(dir, other), nil, 0o600)
+	}
+	gone, err := Prune(dir, 3)
+	if err != nil || len(gone) != 2 || gone[0] != Name(dir, t0) || gone[1] != Name(dir, t0.AddDate(0, 0, 1)) {
+		t.Fatalf("pruned %v, %v", gone, err)
+	}
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 6 {
+		t.Errorf("left %d files, want 3 backups and 3 others", len(ents))
+	}
+}

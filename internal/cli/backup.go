@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -35,31 +36,12 @@ only when it is complete. Restore it with 'tend restore FILE'.`,
 				return errors.New("tend backup copies the embedded database; " + pgBackupHelp)
 			}
 			ctx, file := cmd.Context(), args[0]
-			src := e.sqlitePath()
-			if _, err := os.Stat(src); errors.Is(err, fs.ErrNotExist) {
-				return e.noDatabase()
-			}
 			start := time.Now()
-			snap := file + ".db.tmp"
-			_ = os.Remove(snap) // left by a backup that crashed
-			if err := sqlite.Snapshot(ctx, src, snap); err != nil {
-				return err
-			}
-			defer os.Remove(snap)
-			schema, rows, err := sqlite.Inspect(ctx, snap)
+			m, err := e.writeBackup(ctx, file)
 			if err != nil {
 				return err
 			}
-			if schema == 0 {
-				return e.noDatabase()
-			}
-			m, err := backup.Create(file, snap, backup.Manifest{
-				Tend: thisBuild().Version, Engine: "sqlite", Schema: schema,
-				Created: time.Now().UTC().Truncate(time.Second), Rows: rows,
-			})
-			if err != nil {
-				return err
-			}
+			rows := m.Rows
 			var total int64
 			for _, n := range rows {
 				total += n
@@ -69,10 +51,56 @@ only when it is complete. Restore it with 'tend restore FILE'.`,
 				size = fi.Size()
 			}
 			fmt.Fprintf(e.out, "Backed up %s (schema %d, %d rows in %d tables, %s) to %s (%s) in %s.\n",
-				src, m.Schema, total, len(rows), mib(m.Bytes), file, mib(size), time.Since(start).Round(time.Millisecond))
+				e.sqlitePath(), m.Schema, total, len(rows), mib(m.Bytes), file, mib(size), time.Since(start).Round(time.Millisecond))
 			return nil
 		},
 	}
+}
+
+// writeBackup writes a backup of the embedded database to file: a
+// snapshot beside it, counted, then archived with its manifest.
+func (e *env) writeBackup(ctx context.Context, file string) (backup.Manifest, error) {
+	src := e.sqlitePath()
+	if _, err := os.Stat(src); errors.Is(err, fs.ErrNotExist) {
+		return backup.Manifest{}, e.noDatabase()
+	}
+	snap := file + ".db.tmp"
+	_ = os.Remove(snap) // left by a backup that crashed
+	if err := sqlite.Snapshot(ctx, src, snap); err != nil {
+		return backup.Manifest{}, err
+	}
+	defer os.Remove(snap)
+	schema, rows, err := sqlite.Inspect(ctx, snap)
+	if err != nil {
+		return backup.Manifest{}, err
+	}
+	if schema == 0 {
+		return backup.Manifest{}, e.noDatabase()
+	}
+	return backup.Create(file, snap, backup.Manifest{
+		Tend: thisBuild().Version, Engine: "sqlite", Schema: schema,
+		Created: time.Now().UTC().Truncate(time.Second), Rows: rows,
+	})
+}
+
+// scheduledBackup is the backup job's work (tend serve --backup-dir): a
+// backup named by the time into the directory, then all but the newest
+// --backup-keep deleted.
+func (e *env) scheduledBackup(ctx context.Context) error {
+	dir := e.cfg.BackupDir
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return fmt.Errorf("backup directory: %w", err)
+	}
+	start := time.Now()
+	file := backup.Name(dir, start)
+	m, err := e.writeBackup(ctx, file)
+	if err != nil {
+		return err
+	}
+	gone, err := backup.Prune(dir, e.cfg.BackupKeep)
+	e.log.Info("scheduled backup written", "file", file, "schema", m.Schema, "database_bytes", m.Bytes,
+		"took", time.Since(start).Round(time.Millisecond), "deleted_old", len(gone))
+	return err
 }
 
 func restoreCmd(e *env) *cobra.Command {

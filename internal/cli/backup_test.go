@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -221,5 +222,103 @@ func waitFor(t *testing.T, cond func() bool) {
 			t.Fatal("gave up waiting after 10s")
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestScheduledBackups runs tend serve with a backup every second keeping
+// two: backups appear, the oldest are deleted, and the newest restores.
+func TestScheduledBackups(t *testing.T) {
+	t.Parallel()
+	dir, backups := t.TempDir(), t.TempDir()
+	if out, err := runIn(t, dir, "", "migrate"); err != nil {
+		t.Fatalf("migrate: %v\n%s", err, out)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	root := New()
+	var out syncBuffer
+	root.SetOut(&out)
+	root.SetErr(&out)
+	root.SetArgs([]string{"--data-dir", dir, "--log-level", "warn", "serve", "--listen", "127.0.0.1:0",
+		"--backup-dir", backups, "--backup-every", "1s", "--backup-keep", "2"})
+	done := make(chan error, 1)
+	go func() { done <- root.ExecuteContext(ctx) }()
+
+	list := func() []string {
+		ents, _ := os.ReadDir(backups)
+		var names []string
+		for _, e := range ents {
+			if strings.HasSuffix(e.Name(), ".tend") {
+				names = append(names, e.Name())
+			}
+		}
+		return names
+	}
+	var first string
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		names := list()
+		if first == "" && len(names) > 0 {
+			first = names[0]
+		}
+		if first != "" && len(names) == 2 && !slices.Contains(names, first) {
+			break
+		}
+		if len(names) > 2 {
+			t.Fatalf("more than --backup-keep 2 backups: %v", names)
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("tend serve ended: %v\n%s", err, out.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 60 s the backups are %v (first %q)\n%s", names, first, out.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("serve: %v\n%s", err, out.String())
+	}
+	names := list()
+	if o, err := runIn(t, filepath.Join(t.TempDir(), "r"), "", "restore", filepath.Join(backups, names[len(names)-1])); err != nil {
+		t.Fatalf("restore of a scheduled backup: %v\n%s", err, o)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  []byte
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.b = append(s.b, p...)
+	return len(p), nil
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return string(s.b)
+}
+
+func TestScheduledBackupOptions(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--backup-dir", dir, "--backup-keep", "0"}, "backup-keep must be at least 1"},
+		{[]string{"--backup-dir", dir, "--backup-every", "-1h"}, "backup-every not negative"},
+		{[]string{"--backup-dir", dir, "--database-url", "postgres://x@localhost/tend"}, "with PostgreSQL back up with pg_dump"},
+	} {
+		if _, err := runIn(t, dir, "", append([]string{"config"}, c.args...)...); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: got %v, want %q", c.args, err, c.want)
+		}
 	}
 }

@@ -120,6 +120,11 @@ func (e *env) startQueue(ctx context.Context, st store.Store, work bool) (*jobs.
 	addRules, rulesPeriodic := jobs.RulesJob(evaluate, 0)
 	opt := jobs.Options{Log: e.log, Work: work, Store: st, Ingest: e.ingestOptions(), Snapshot: snapshot,
 		AddWorkers: addRules, Periodic: []*river.PeriodicJob{rulesPeriodic}}
+	if e.cfg.BackupDir != "" {
+		addBackup, backupPeriodic := jobs.BackupJob(e.scheduledBackup, e.cfg.BackupEvery)
+		opt.AddWorkers = func(ws *river.Workers) { addRules(ws); addBackup(ws) }
+		opt.Periodic = append(opt.Periodic, backupPeriodic)
+	}
 	if ds, ok := st.(scoring.DirtyStore); ok {
 		opt.Rescore = func(ctx context.Context) (jobs.RescoreBatch, error) {
 			r, err := scoring.RescoreDirty(ctx, ds, rescoreBatch)

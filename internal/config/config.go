@@ -29,6 +29,11 @@ type Config struct {
 	HTTPS           bool
 	ShutdownTimeout time.Duration
 
+	// Scheduled backups of the embedded database (tend serve).
+	BackupDir   string
+	BackupEvery time.Duration
+	BackupKeep  int
+
 	// Usage ingestion.
 	UsageMatchField   string
 	UsageRawRetention time.Duration
@@ -84,6 +89,12 @@ var options = []option{
 		bind: func(c *Config, fs *pflag.FlagSet, o option) {
 			fs.DurationVar(&c.ShutdownTimeout, o.flag, 15*time.Second, o.usage)
 		}},
+	{flag: "backup-dir", env: "TEND_BACKUP_DIR", usage: "directory for scheduled backups of the embedded database (empty: none)", group: Server,
+		bind: str(func(c *Config) *string { return &c.BackupDir })},
+	{flag: "backup-every", env: "TEND_BACKUP_EVERY", def: "0s", usage: "how often to back up to --backup-dir (0s: daily at 02:00 UTC)", group: Server,
+		bind: dur(func(c *Config) *time.Duration { return &c.BackupEvery }, 0)},
+	{flag: "backup-keep", env: "TEND_BACKUP_KEEP", def: "7", usage: "how many scheduled backups to keep in --backup-dir (older ones are deleted)", group: Server,
+		bind: func(c *Config, fs *pflag.FlagSet, o option) { fs.IntVar(&c.BackupKeep, o.flag, 7, o.usage) }},
 	{flag: "usage-match-field", env: "TEND_USAGE_MATCH_FIELD", def: "product_id", usage: "account field a Segment groupId names: product_id, external_id or billing_id", group: Matching,
 		bind: str(func(c *Config) *string { return &c.UsageMatchField })},
 	{flag: "usage-raw-retention", env: "TEND_USAGE_RAW_RETENTION", def: "2160h", usage: "how long the raw JSON of usage messages is kept for drill-down (-1s: forever)", group: Ingestion,
@@ -157,6 +168,12 @@ func (c *Config) check() error {
 	}
 	if c.UsageRetention > 0 && c.UsageRetention < c.UsageDedupeWindow {
 		return fmt.Errorf("usage-retention: %s is shorter than the dedupe window (%s): retries could be counted twice", c.UsageRetention, c.UsageDedupeWindow)
+	}
+	if c.BackupDir != "" && c.DatabaseURL != "" {
+		return fmt.Errorf("backup-dir: scheduled backups copy the embedded database; with PostgreSQL back up with pg_dump (docs/operations.md)")
+	}
+	if c.BackupDir != "" && (c.BackupKeep < 1 || c.BackupEvery < 0) {
+		return fmt.Errorf("backup-keep must be at least 1 (got %d) and backup-every not negative (got %s)", c.BackupKeep, c.BackupEvery)
 	}
 	switch c.LogFormat {
 	case "text", "json":
