@@ -91,6 +91,7 @@ then works on that database from the command line.`,
 		healthCmd(e),
 		scorecardCmd(e),
 		rulesCmd(e),
+		ctaCmd(e),
 		versionCmd(e),
 	)
 	return root

@@ -35,6 +35,7 @@ func TestEveryPageFits(t *testing.T) {
 	startChromium(t)
 	a := startTend(t)
 	scoreAll(t, a)
+	openDemoCTAs(t, a)
 	routes := webRoutes(t)
 	for _, screen := range []struct {
 		name          string
@@ -68,6 +69,8 @@ func TestEveryPageFits(t *testing.T) {
 			// Each form's answer when it is sent empty.
 			f.submit(tb, "/accounts", `form[action="/accounts/views"]`, nil)
 			f.submit(tb, account, ".log-form", nil)
+			f.submit(tb, account, "#open-cta form", nil)
+			f.submit(tb, "/cockpit", "form.bulk-form", nil)
 			for _, p := range []string{account + "/edit", account + "/churn", account + "/forecast"} {
 				f.submit(tb, p, "form.edit-form", nil)
 			}

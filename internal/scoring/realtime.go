@@ -29,6 +29,10 @@ type Rescored struct {
 	Claimed int
 	// Oldest is when the oldest mark claimed was made.
 	Oldest time.Time
+	// Held is when the claim was known held (the claim returned) and when
+	// its release began (the scores were stored): two rescores holding one
+	// account have overlapping spans.
+	Held [2]time.Time
 }
 
 // RescoreLease is how long a rescore holds the accounts it claimed: past
@@ -47,7 +51,7 @@ func RescoreDirty(ctx context.Context, st DirtyStore, limit int) (Rescored, erro
 	if err != nil || len(claimed) == 0 {
 		return out, err
 	}
-	out.Claimed = len(claimed)
+	out.Claimed, out.Held[0] = len(claimed), time.Now()
 	ids := make([]int64, len(claimed))
 	for i, d := range claimed {
 		ids[i] = d.AccountID
@@ -62,6 +66,7 @@ func RescoreDirty(ctx context.Context, st DirtyStore, limit int) (Rescored, erro
 	if err := st.PutHealthScores(ctx, scores); err != nil {
 		return out, err
 	}
+	out.Held[1] = time.Now()
 	if err := st.DoneDirty(ctx, claimed); err != nil {
 		return out, err
 	}

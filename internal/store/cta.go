@@ -22,8 +22,8 @@ type Work interface {
 	ApplyIntents(ctx context.Context, today civil.Date, pool string, intents []cta.Intent) (Applied, error)
 	// OpenCTA opens a CTA by hand (no rule) with its playbook's tasks, as
 	// of today; it sets ID, Status (open) and the times. With no owner it
-	// goes to the account's owner as ApplyIntents would. by is who opened
-	// it (0: unknown).
+	// goes to the account's CSM (whatever the touch model: someone asked
+	// for it), else to by, who opened it (0: unknown), else to pool.
 	OpenCTA(ctx context.Context, c *cta.CTA, today civil.Date, pool string, by int64) error
 	// CTA reads one CTA (ErrNotFound).
 	CTA(ctx context.Context, id int64) (CTARow, error)

@@ -227,6 +227,10 @@ type Spec struct {
 	Fields        []Field
 	SearchOver    []string
 	HasAttributes bool // accounts: filters on attributes.<key>
+	// Money lists every field holding an amount in integer minor units,
+	// filterable or not: the one statement of which fields are money,
+	// read by the importer and the API documentation alike.
+	Money []string
 }
 
 // Field returns the named field.

@@ -165,7 +165,7 @@ func editForm(sent url.Values, id int64) *formState {
 		outcomes = append(outcomes, option{o, label(o), false})
 	}
 	return &formState{Fields: []*field{
-		{Name: "action", ID: "cta-" + n + "-action", Label: "Action", Type: "hidden", Value: get("action")},
+		{Name: "do", ID: "cta-" + n + "-do", Label: "Action", Type: "hidden", Value: get("do")},
 		{Name: "outcome", ID: "cta-" + n + "-outcome", Label: "Outcome", Type: "select", Value: get("outcome"), Options: outcomes},
 		{Name: "note", ID: "cta-" + n + "-note", Label: "Note", Type: "text", Value: get("note"), MaxLen: 2000},
 		{Name: "snoozed_until", ID: "cta-" + n + "-until", Label: "Snooze until", Type: "date", Value: get("snoozed_until")},

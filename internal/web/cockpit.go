@@ -34,24 +34,12 @@ type ctaRow struct {
 	Tasks  []cta.Task
 }
 
-// canActOn reports whether p may change a CTA: leaders and admins any;
-// others (not read-only) those they own or on accounts they are the CSM of.
-func canActOn(p auth.Principal, c store.CTARow) bool {
-	if !p.CanWrite() {
-		return false
-	}
-	return p.CanEditAllAccounts() || c.OwnerID == p.UserID || p.CanEditAccount(c.AccountCSMID)
-}
+// canActOn reports whether p may change a CTA (cta.CanAct).
+func canActOn(p auth.Principal, c store.CTARow) bool { return cta.CanAct(p, c.OwnerID, c.AccountCSMID) }
 
 // requireCTA is the principal's leave to change the CTA.
 func requireCTA(p auth.Principal, c store.CTARow) error {
-	if err := p.RequireWrite(); err != nil {
-		return err
-	}
-	if !canActOn(p, c) {
-		return auth.Forbid("CTA %d on %s is not yours; its owner, the account's CSM or a leader can change it", c.ID, c.AccountName)
-	}
-	return nil
+	return cta.RequireAct(p, c.ID, c.OwnerID, c.AccountCSMID)
 }
 
 func (s *server) ctaRows(p auth.Principal, rows []store.CTARow) []ctaRow {
@@ -286,7 +274,7 @@ func (s *server) bulkForm(ctx context.Context, sent url.Values) *formState {
 		outcomes = append(outcomes, option{o, label(o), false})
 	}
 	return &formState{Fields: []*field{
-		{Name: "action", ID: "bulk-action", Label: "Action", Type: "select", Value: get("action"), Required: true,
+		{Name: "do", ID: "bulk-action", Label: "Action", Type: "select", Value: get("do"), Required: true,
 			Options: []option{{"", "Choose an action", false}, {"start", "Start", false}, {"close", "Close with an outcome", false},
 				{"snooze", "Snooze until a day", false}, {"reassign", "Reassign", false}}},
 		{Name: "outcome", ID: "bulk-outcome", Label: "Outcome", Type: "select", Value: get("outcome"), Options: outcomes, Hint: "When closing."},
@@ -299,7 +287,7 @@ func (s *server) bulkForm(ctx context.Context, sent url.Values) *formState {
 // readEdit reads a CTA edit from a form (the bulk form or a CTA's own).
 func readEdit(f url.Values, form *formState) cta.Edit {
 	var e cta.Edit
-	switch f.Get("action") {
+	switch f.Get("do") {
 	case "start":
 		e.Status = cta.InProgress
 	case "reopen":
@@ -322,15 +310,16 @@ func readEdit(f url.Values, form *formState) cta.Edit {
 		}
 		e.OwnerID = id
 	case "":
-		form.fail("action", "choose what to do")
+		form.fail("do", "choose what to do")
 	default:
-		form.fail("action", fmt.Sprintf("%q is not an action", clipText(f.Get("action"), 40)))
+		form.fail("do", fmt.Sprintf("%q is not an action", clipText(f.Get("do"), 40)))
 	}
 	return e
 }
 
-// editRename maps cta.Edit's fields to the forms' keys.
-var editRename = map[string]string{"status": "action"}
+// editRename maps cta.Edit's fields to the forms' keys (the action is
+// "do": a form control named "action" would hide the form's own action).
+var editRename = map[string]string{"status": "do"}
 
 // bulkCTAs is POST /cockpit/bulk: one action on the CTAs ticked. Every
 // CTA must be one the viewer may change; all change or none does.
@@ -386,7 +375,7 @@ func (s *server) bulkCTAs(w http.ResponseWriter, r *http.Request) error {
 		return s.render(w, r, http.StatusUnprocessableEntity, "cockpit", v)
 	}
 	q := filter.query()
-	q.Set("done", fmt.Sprintf("%s %s.", plural(len(ids), "CTA"), doneWord(f.Get("action"))))
+	q.Set("done", fmt.Sprintf("%s %s.", plural(len(ids), "CTA"), doneWord(f.Get("do"))))
 	http.Redirect(w, r, "/cockpit?"+q.Encode()+"#work", http.StatusSeeOther)
 	return nil
 }

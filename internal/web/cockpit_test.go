@@ -68,10 +68,10 @@ func TestCockpit(t *testing.T) {
 		t.Error("another CSM's cockpit lists Ada's CTA")
 	}
 	id := strconv.FormatInt(first.ID, 10)
-	if code, _, _ := post(t, grace, "/cockpit/bulk", url.Values{"id": {id}, "action": {"start"}}); code != http.StatusForbidden {
+	if code, _, _ := post(t, grace, "/cockpit/bulk", url.Values{"id": {id}, "do": {"start"}}); code != http.StatusForbidden {
 		t.Errorf("another CSM's bulk edit: %d", code)
 	}
-	if code, _, _ := post(t, rita, "/ctas/"+id, url.Values{"action": {"start"}}); code != http.StatusForbidden {
+	if code, _, _ := post(t, rita, "/ctas/"+id, url.Values{"do": {"start"}}); code != http.StatusForbidden {
 		t.Errorf("a read-only edit: %d", code)
 	}
 
@@ -92,15 +92,15 @@ func TestCockpit(t *testing.T) {
 	}
 
 	// Snooze, then close in bulk with an outcome.
-	code, body, _ = post(t, ada, "/cockpit/bulk", url.Values{"id": {id}, "action": {"snooze"}, "snoozed_until": {f.today.String()}})
+	code, body, _ = post(t, ada, "/cockpit/bulk", url.Values{"id": {id}, "do": {"snooze"}, "snoozed_until": {f.today.String()}})
 	if code != http.StatusUnprocessableEntity || !strings.Contains(body, "must be after today") {
 		t.Errorf("snooze into the past: %d", code)
 	}
-	code, body, _ = post(t, ada, "/cockpit/bulk", url.Values{"id": {id}, "action": {"close"}})
+	code, body, _ = post(t, ada, "/cockpit/bulk", url.Values{"id": {id}, "do": {"close"}})
 	if code != http.StatusUnprocessableEntity || !strings.Contains(body, "how it ended") {
 		t.Errorf("close with no outcome: %d", code)
 	}
-	code, _, h = post(t, ada, "/cockpit/bulk", url.Values{"id": {id}, "action": {"close"}, "outcome": {"achieved"}, "note": {"New admin trained"}, "back": {"type=risk"}})
+	code, _, h = post(t, ada, "/cockpit/bulk", url.Values{"id": {id}, "do": {"close"}, "outcome": {"achieved"}, "note": {"New admin trained"}, "back": {"type=risk"}})
 	if code != http.StatusSeeOther || !strings.Contains(h.Get("Location"), "type=risk") {
 		t.Fatalf("bulk close: %d %s", code, h.Get("Location"))
 	}
@@ -116,7 +116,7 @@ func TestCockpit(t *testing.T) {
 		t.Error("the leader's cockpit is not the team's")
 	}
 	gid := strconv.FormatInt(f.users["grace@tend.test"].ID, 10)
-	code, _, _ = post(t, alan, "/cockpit/bulk", url.Values{"id": {strconv.FormatInt(second.ID, 10)}, "action": {"reassign"}, "owner_id": {gid}})
+	code, _, _ = post(t, alan, "/cockpit/bulk", url.Values{"id": {strconv.FormatInt(second.ID, 10)}, "do": {"reassign"}, "owner_id": {gid}})
 	if code != http.StatusSeeOther {
 		t.Fatalf("reassign: %d", code)
 	}

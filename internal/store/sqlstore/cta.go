@@ -160,6 +160,42 @@ func (db *DB) ApplyIntents(ctx context.Context, today civil.Date, pool string, i
 	}
 	defer w.close()
 	now := time.Now().UTC().Truncate(time.Microsecond)
+	// New CTAs are written 500 to a statement; an intent about a CTA still
+	// queued writes the queue first, so that it sees the CTA's id.
+	var queue []pendingCTA
+	queued := map[ctaKey]bool{}
+	create := func() error {
+		if len(queue) == 0 {
+			return nil
+		}
+		ids, err := w.insertMany(ctx, queue, now)
+		if err != nil {
+			return err
+		}
+		for _, q := range queue {
+			k := ctaKey{q.c.AccountID, q.c.Rule, q.c.Key}
+			delete(queued, k)
+			id, ok := ids[k]
+			if !ok { // another evaluation opened it first
+				res.Skipped++
+				delete(existing, k)
+				continue
+			}
+			q.c.ID, q.c.Created, q.c.Updated = id, now, now
+			existing[k] = []cta.CTA{q.c}
+			if pb, ok := lookupPlaybook(playbooks, q.c.Playbook); ok && q.c.Playbook != "" {
+				p := q.people
+				tasks := cta.Instantiate(pb, q.c, today, cta.People{CSM: p.csm, AE: p.ae, Sponsor: p.sponsor, Pool: poolOr(pool)})
+				if err := w.insertTasks(ctx, tasks); err != nil {
+					return fmt.Errorf("tasks: %w", err)
+				}
+			}
+			res.Created++
+			res.Changes = append(res.Changes, store.AppliedChange{Index: q.index, Kind: cta.Create, CTAID: id})
+		}
+		queue = queue[:0]
+		return nil
+	}
 	for i, in := range intents {
 		p, ok := people[in.AccountID]
 		if !ok {
@@ -167,6 +203,11 @@ func (db *DB) ApplyIntents(ctx context.Context, today civil.Date, pool string, i
 			continue
 		}
 		k := ctaKey{in.AccountID, in.Rule, in.Key}
+		if queued[k] {
+			if err := create(); err != nil {
+				return res, fmt.Errorf("apply intents: %w", err)
+			}
+		}
 		ch := cta.Apply(existing[k], in, today, cta.OwnerFor(p.csm, p.touch, pool))
 		c := ch.CTA
 		switch ch.Kind {
@@ -174,22 +215,15 @@ func (db *DB) ApplyIntents(ctx context.Context, today civil.Date, pool string, i
 			res.Unchanged++
 			continue
 		case cta.Create:
-			created, err := w.insert(ctx, &c, now, 0)
-			if err != nil {
-				return res, fmt.Errorf("apply intents[%d]: %w", i, err)
-			}
-			if !created {
-				res.Skipped++
-				continue
-			}
-			if pb, ok := lookupPlaybook(playbooks, c.Playbook); ok && c.Playbook != "" {
-				tasks := cta.Instantiate(pb, c, today, cta.People{CSM: p.csm, AE: p.ae, Sponsor: p.sponsor, Pool: poolOr(pool)})
-				if err := w.insertTasks(ctx, tasks); err != nil {
-					return res, fmt.Errorf("apply intents[%d]: tasks: %w", i, err)
+			queue = append(queue, pendingCTA{index: i, c: c, people: p})
+			queued[k] = true
+			existing[k] = []cta.CTA{c}
+			if len(queue) == ctaChunk {
+				if err := create(); err != nil {
+					return res, fmt.Errorf("apply intents: %w", err)
 				}
 			}
-			res.Created++
-			existing[k] = []cta.CTA{c}
+			continue
 		default:
 			if err := w.update(ctx, &c, now); err != nil {
 				return res, fmt.Errorf("apply intents[%d]: %w", i, err)
@@ -210,6 +244,13 @@ func (db *DB) ApplyIntents(ctx context.Context, today civil.Date, pool string, i
 		}
 		res.Changes = append(res.Changes, store.AppliedChange{Index: i, Kind: ch.Kind, CTAID: c.ID})
 	}
+	if err := create(); err != nil {
+		return res, fmt.Errorf("apply intents: %w", err)
+	}
+	slices.SortFunc(res.Changes, func(a, b store.AppliedChange) int { return a.Index - b.Index })
+	if err := w.flush(ctx); err != nil {
+		return res, fmt.Errorf("apply intents: tasks: %w", err)
+	}
 	if err := tx.Commit(); err != nil {
 		return res, fmt.Errorf("apply intents: %w", err)
 	}
@@ -225,12 +266,14 @@ func poolOr(pool string) string {
 
 // ctaWrites are the prepared statements of a batch of CTA writes.
 type ctaWrites struct {
-	db                *DB
-	ins, upd, insTask *sql.Stmt
+	db       *DB
+	tx       *sql.Tx
+	ins, upd *sql.Stmt
+	tasks    []cta.Task // queued for flush
 }
 
 func (db *DB) prepareCTAWrites(ctx context.Context, tx *sql.Tx) (*ctaWrites, error) {
-	w := &ctaWrites{db: db}
+	w := &ctaWrites{db: db, tx: tx}
 	var err error
 	// A rule's CTA that another writer opened first is left alone: the
 	// partial unique index is the arbiter.
@@ -241,10 +284,6 @@ func (db *DB) prepareCTAWrites(ctx context.Context, tx *sql.Tx) (*ctaWrites, err
 		w.upd, err = tx.PrepareContext(ctx, db.D.rebind(`UPDATE ctas SET reason = ?, priority = ?, owner_id = ?, pool = ?, due_on = `+db.D.Param("date")+`, status = ?,
 			snoozed_until = `+db.D.Param("date")+`, outcome = ?, close_note = ?, updated_at = ?, closed_at = ? WHERE id = ?`))
 	}
-	if err == nil {
-		w.insTask, err = tx.PrepareContext(ctx, db.D.rebind(`INSERT INTO cta_tasks (cta_id, position, title, role, owner_id, pool, due_on, activity)
-			VALUES (?, ?, ?, ?, ?, ?, `+db.D.Param("date")+`, ?)`))
-	}
 	if err != nil {
 		w.close()
 		return nil, fmt.Errorf("prepare CTA writes: %w", err)
@@ -253,7 +292,7 @@ func (db *DB) prepareCTAWrites(ctx context.Context, tx *sql.Tx) (*ctaWrites, err
 }
 
 func (w *ctaWrites) close() {
-	for _, st := range []*sql.Stmt{w.ins, w.upd, w.insTask} {
+	for _, st := range []*sql.Stmt{w.ins, w.upd} {
 		if st != nil {
 			st.Close()
 		}
@@ -283,6 +322,53 @@ func (w *ctaWrites) insert(ctx context.Context, c *cta.CTA, now time.Time, by in
 	return true, nil
 }
 
+// pendingCTA is a rule's new CTA waiting to be written.
+type pendingCTA struct {
+	index  int // of its intent
+	c      cta.CTA
+	people accountPeople
+}
+
+// ctaChunk is how many new CTAs one statement writes (14 parameters each).
+const ctaChunk = 500
+
+// insertMany writes rules' new CTAs in one statement and returns their ids
+// by key; a CTA whose key another writer holds open is left out (the
+// partial unique index decides).
+func (w *ctaWrites) insertMany(ctx context.Context, queue []pendingCTA, now time.Time) (map[ctaKey]int64, error) {
+	p := w.db.D.Param
+	row := "(" + strings.Join([]string{p("bigint"), p("text"), p("text"), p("integer"), p("bigint"), p("text"), p("date"), p("text"),
+		p("text"), p("text"), p("text"), p("bigint"), p("timestamptz"), p("timestamptz")}, ", ") + ")"
+	q := `INSERT INTO ctas (account_id, type, reason, priority, owner_id, pool, due_on, status, rule, rule_key, playbook, created_by, created_at, updated_at)
+		VALUES ` + row + strings.Repeat(", "+row, len(queue)-1) + `
+		ON CONFLICT (account_id, rule, rule_key) WHERE status <> 'closed' AND rule <> '' DO NOTHING RETURNING id, account_id, rule, rule_key`
+	args := make([]any, 0, 14*len(queue))
+	at := w.db.D.TimeArg(now)
+	for _, x := range queue {
+		c := x.c
+		due, _ := c.Due.Value()
+		args = append(args, c.AccountID, string(c.Type), c.Reason, int64(c.Priority), nullID(c.OwnerID), c.Pool, due, string(c.Status),
+			c.Rule, c.Key, c.Playbook, nil, at, at)
+	}
+	rows, err := w.tx.QueryContext(ctx, w.db.D.rebind(q), args...)
+	if err != nil {
+		return nil, w.db.ctaWriteErr(err, &queue[0].c)
+	}
+	defer rows.Close()
+	out := make(map[ctaKey]int64, len(queue))
+	for rows.Next() {
+		var (
+			id int64
+			k  ctaKey
+		)
+		if err := rows.Scan(&id, &k.account, &k.rule, &k.key); err != nil {
+			return nil, err
+		}
+		out[k] = id
+	}
+	return out, rows.Err()
+}
+
 func (w *ctaWrites) update(ctx context.Context, c *cta.CTA, now time.Time) error {
 	due, _ := c.Due.Value()
 	snooze, _ := c.SnoozedUntil.Value()
@@ -302,15 +388,37 @@ func (w *ctaWrites) update(ctx context.Context, c *cta.CTA, now time.Time) error
 	return nil
 }
 
+// insertTasks queues tasks, written 500 to a statement; flush writes the
+// rest (before the transaction commits).
 func (w *ctaWrites) insertTasks(ctx context.Context, tasks []cta.Task) error {
-	for _, t := range tasks {
-		due, _ := t.Due.Value()
-		if _, err := w.insTask.ExecContext(ctx, t.CTAID, t.Position, t.Title, string(t.Role), nullID(t.OwnerID), t.Pool, due, t.Activity); err != nil {
+	w.tasks = append(w.tasks, tasks...)
+	if len(w.tasks) >= taskChunk {
+		return w.flush(ctx)
+	}
+	return nil
+}
+
+// taskChunk is how many tasks one statement writes (8 parameters each).
+const taskChunk = 500
+
+func (w *ctaWrites) flush(ctx context.Context) error {
+	for len(w.tasks) > 0 {
+		n := min(taskChunk, len(w.tasks))
+		p := w.db.D.Param
+		row := "(" + p("bigint") + ", " + p("integer") + ", " + p("text") + ", " + p("text") + ", " + p("bigint") + ", " + p("text") + ", " + p("date") + ", " + p("text") + ")"
+		q := "INSERT INTO cta_tasks (cta_id, position, title, role, owner_id, pool, due_on, activity) VALUES " + row + strings.Repeat(", "+row, n-1)
+		args := make([]any, 0, 8*n)
+		for _, t := range w.tasks[:n] {
+			due, _ := t.Due.Value()
+			args = append(args, t.CTAID, int64(t.Position), t.Title, string(t.Role), nullID(t.OwnerID), t.Pool, due, t.Activity)
+		}
+		if _, err := w.tx.ExecContext(ctx, w.db.D.rebind(q), args...); err != nil {
 			if kind, _ := w.db.D.Constraint(err); kind == "foreign" {
-				return validate.Errors{{Field: "tasks", Code: "not_found", Message: fmt.Sprintf("task %q: no user with id %d", t.Title, t.OwnerID)}}
+				return validate.Errors{{Field: "tasks", Code: "not_found", Message: "a task's owner is not a user"}}
 			}
 			return err
 		}
+		w.tasks = w.tasks[n:]
 	}
 	return nil
 }
@@ -373,8 +481,16 @@ func (db *DB) OpenCTA(ctx context.Context, c *cta.CTA, today civil.Date, pool st
 		}
 	}
 	if c.OwnerID == 0 && c.Pool == "" {
-		o := cta.OwnerFor(p.csm, p.touch, pool)
-		c.OwnerID, c.Pool = o.UserID, o.Pool
+		// Someone asked for this work: the account's CSM does it whatever
+		// the touch model, else the person who opened it, else the pool.
+		switch o := cta.OwnerFor(p.csm, p.touch, pool); {
+		case p.csm != 0:
+			c.OwnerID = p.csm
+		case by != 0:
+			c.OwnerID = by
+		default:
+			c.OwnerID, c.Pool = o.UserID, o.Pool
+		}
 	}
 	c.Status, c.Rule, c.Key = cta.Open, "", ""
 	w, err := db.prepareCTAWrites(ctx, tx)
@@ -389,6 +505,9 @@ func (db *DB) OpenCTA(ctx context.Context, c *cta.CTA, today civil.Date, pool st
 	if c.Playbook != "" {
 		tasks := cta.Instantiate(pb, *c, today, cta.People{CSM: p.csm, AE: p.ae, Sponsor: p.sponsor, Pool: poolOr(pool)})
 		if err := w.insertTasks(ctx, tasks); err != nil {
+			return fmt.Errorf("open CTA: %w", err)
+		}
+		if err := w.flush(ctx); err != nil {
 			return fmt.Errorf("open CTA: %w", err)
 		}
 	}

@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sync/semaphore"
+
 	"github.com/tendhq/tend/internal/civil"
 	"github.com/tendhq/tend/internal/customer"
 	"github.com/tendhq/tend/internal/money"
@@ -33,6 +35,9 @@ type DB struct {
 	lockSQL string
 	// stmts caches the prepared bulk statements of usage (see bulk).
 	stmts sync.Map
+	// factsRange overrides how many account ids one read of Facts covers
+	// (0: factsRange), for tests.
+	factsRange int64
 
 	accounts      *coll[customer.Account]
 	contacts      *coll[customer.Contact]
@@ -51,6 +56,8 @@ type DB struct {
 	renewalCalls *coll[customer.RenewalCall]
 	// dirty is the hook called after writes mark accounts for rescoring.
 	dirty dirtyHook
+	// scans is the budget of connections merged scans take (scanslots.go).
+	scans atomic.Pointer[semaphore.Weighted]
 }
 
 // New wraps open pools. migrations is the engine's folder of numbered

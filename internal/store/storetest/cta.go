@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -183,13 +184,20 @@ func testCTAList(t *testing.T, st store.Store) {
 		must(t, err)
 		return len(page.Items)
 	}
-	if n := count(store.CTAFilter{OwnerID: b.csm.ID}); n != 3 {
+	// By hand: the CSM's even on a tech-touch account; with no CSM, the
+	// opener's.
+	if n := count(store.CTAFilter{OwnerID: b.csm.ID}); n != 5 {
 		t.Errorf("owner: %d", n)
 	}
-	if n := count(store.CTAFilter{Pool: cta.DefaultPool}); n != 2 {
-		t.Errorf("pool (tech-touch and no CSM): %d", n)
+	c := cta.CTA{AccountID: b.bare.ID, Type: cta.Risk, Reason: "r"}
+	must(t, st.OpenCTA(ctx, &c, ctaToday, "", 0))
+	if c.OwnerID != 0 || c.Pool != cta.DefaultPool {
+		t.Errorf("no CSM, no opener: %+v", c)
 	}
-	if n := count(store.CTAFilter{Type: cta.Risk}); n != 2 {
+	if n := count(store.CTAFilter{Pool: cta.DefaultPool}); n != 1 {
+		t.Errorf("pool: %d", n)
+	}
+	if n := count(store.CTAFilter{Type: cta.Risk}); n != 3 {
 		t.Errorf("type: %d", n)
 	}
 	if n := count(store.CTAFilter{Priority: cta.Urgent}); n != 2 {
@@ -211,7 +219,7 @@ func testCTAList(t *testing.T, st store.Store) {
 
 	// Opened by hand: any number on one account; an unknown account is a
 	// field error.
-	c := cta.CTA{AccountID: 999999, Type: cta.Risk, Reason: "r"}
+	c = cta.CTA{AccountID: 999999, Type: cta.Risk, Reason: "r"}
 	fieldErr(t, st.OpenCTA(ctx, &c, ctaToday, "", 0), "account_id")
 	c = cta.CTA{AccountID: b.high.ID, Type: cta.Risk}
 	fieldErr(t, st.OpenCTA(ctx, &c, ctaToday, "", 0), "reason")
@@ -422,5 +430,35 @@ func testPlaybooks(t *testing.T, st store.Store) {
 	}
 	if _, err := st.Playbook(ctx, "nope"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("unknown playbook: %v", err)
+	}
+}
+
+// testCTARace: two evaluations applying the same intents at once (two
+// replicas) open each CTA once between them.
+func testCTARace(t *testing.T, st store.Store) {
+	var ins []cta.Intent
+	for i := range 20 {
+		a := seedAccount(t, st, "race-"+strconv.Itoa(i), "Race "+strconv.Itoa(i))
+		ins = append(ins, redIntent(a.ID))
+	}
+	results := make(chan store.Applied, 2)
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() {
+			res, err := st.ApplyIntents(ctx, ctaToday, "", ins)
+			results <- res
+			errs <- err
+		}()
+	}
+	created := 0
+	for range 2 {
+		must(t, <-errs)
+		res := <-results
+		created += res.Created
+	}
+	page, err := st.ListCTAs(ctx, store.CTAFilter{Limit: 1000})
+	must(t, err)
+	if created != len(ins) || len(page.Items) != len(ins) {
+		t.Errorf("two evaluations at once created %d CTAs (%d stored), want %d", created, len(page.Items), len(ins))
 	}
 }

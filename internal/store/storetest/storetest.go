@@ -63,6 +63,8 @@ func Run(t *testing.T, open Opener) {
 		{"RuleFirings", testRuleFirings},
 		{"RuleRuns", testRuleRuns},
 		{"Dirty", testDirty},
+		{"CTARace", testCTARace},
+		{"Recomputes", testRecomputes},
 		{"MoneyBounds", testMoneyBounds},
 	}
 	for _, tc := range tests {
