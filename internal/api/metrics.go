@@ -51,6 +51,9 @@ func (s *server) getRetention(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return badParam("period", err)
 		}
+		if err := p.KnownBy(asOf); err != nil {
+			return badParam("period", err)
+		}
 		period = p
 	}
 	by := strings.TrimSpace(q.Get("by"))
@@ -101,6 +104,9 @@ func parseMetricsQuery(r *http.Request, allowed ...string) (metricsQuery, error)
 	if v := q.Get("period"); v != "" {
 		p, err := revenue.ParsePeriod(v)
 		if err != nil {
+			return m, badParam("period", err)
+		}
+		if err := p.KnownBy(m.asOf); err != nil {
 			return m, badParam("period", err)
 		}
 		m.period = p
@@ -229,7 +235,7 @@ func (s *server) getCohorts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	months := 24
+	months := retention.CohortMonths
 	if v := r.URL.Query().Get("months"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 120 {
@@ -237,9 +243,9 @@ func (s *server) getCohorts(w http.ResponseWriter, r *http.Request) error {
 		}
 		months = n
 	}
-	book, accounts, err := s.book(r, m.asOf)
+	book, _, err := s.book(r, m.asOf)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, retention.CohortsFor(book, accounts, months))
+	return writeJSON(w, http.StatusOK, retention.CohortsFor(book, months))
 }

@@ -71,6 +71,9 @@ up to the number.`,
 					return fmt.Errorf("--period: %w", err)
 				}
 			}
+			if err := p.KnownBy(day); err != nil {
+				return fmt.Errorf("--period: %w", err)
+			}
 			if _, err := revenue.DimensionByName(by, nil); err != nil {
 				return fmt.Errorf("--by: %w", err)
 			}

@@ -218,7 +218,7 @@ func TestMetricsReports(t *testing.T) {
 	}{
 		{[]string{"churn", "--period", "2025-Q3", "--by", "tier"}, churn},
 		{[]string{"pipeline", "--months", "4"}, retention.PipelineFor(book, calls, 4)},
-		{[]string{"cohorts", "--months", "12"}, retention.CohortsFor(book, accounts, 12)},
+		{[]string{"cohorts", "--months", "12"}, retention.CohortsFor(book, 12)},
 	} {
 		args := append(append([]string{"metrics"}, tc.args...), "--as-of", "2025-12-31")
 		out, _, err := run(t, dir, append(args, "--format", "json")...)

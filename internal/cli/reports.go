@@ -79,6 +79,9 @@ func churnCmd(e *env) *cobra.Command {
 						return fmt.Errorf("--period: %w", err)
 					}
 				}
+				if err := p.KnownBy(book.AsOf()); err != nil {
+					return fmt.Errorf("--period: %w", err)
+				}
 				records, err := retention.ChurnRecords(cmd.Context(), st)
 				if err != nil {
 					return err
@@ -168,8 +171,8 @@ func cohortsCmd(e *env) *cobra.Command {
 			if months < 1 || months > 120 {
 				return fmt.Errorf("--months: want 1 to 120, got %d", months)
 			}
-			return f.open(cmd, e, func(_ store.Store, book *revenue.Book, accounts []customer.Account) error {
-				rep := retention.CohortsFor(book, accounts, months)
+			return f.open(cmd, e, func(_ store.Store, book *revenue.Book, _ []customer.Account) error {
+				rep := retention.CohortsFor(book, months)
 				if f.format == "json" {
 					return writeJSONOut(e, rep)
 				}
@@ -177,7 +180,7 @@ func cohortsCmd(e *env) *cobra.Command {
 				if logos {
 					what = "Logo retention (accounts paying at the end of month k ÷ in the cohort)"
 				}
-				fmt.Fprintf(e.out, "%s, as of %s\n\n", what, rep.AsOf)
+				fmt.Fprintf(e.out, "%s, as of %s; an account's cohort is the month of its first payment\n\n", what, rep.AsOf)
 				tw := tabwriter.NewWriter(e.out, 0, 0, 1, ' ', tabwriter.AlignRight)
 				head := []string{"COHORT", "ACCOUNTS"}
 				for k := range months {
@@ -201,7 +204,7 @@ func cohortsCmd(e *env) *cobra.Command {
 		},
 	}
 	f.bind(cmd)
-	cmd.Flags().IntVar(&months, "months", 12, "cohorts of the last N months")
+	cmd.Flags().IntVar(&months, "months", retention.CohortMonths, "cohorts of the last N months")
 	cmd.Flags().BoolVar(&logos, "logos", false, "logo retention instead of revenue retention")
 	return cmd
 }

@@ -91,6 +91,7 @@ then works on that database from the command line.`,
 		healthCmd(e),
 		scorecardCmd(e),
 		ctaCmd(e),
+		rulesCmd(e),
 		versionCmd(e),
 	)
 	return root

@@ -8,8 +8,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/riverqueue/river"
 	"github.com/spf13/cobra"
 
+	"github.com/tendhq/tend/internal/automation"
 	"github.com/tendhq/tend/internal/civil"
 	"github.com/tendhq/tend/internal/config"
 	"github.com/tendhq/tend/internal/jobs"
@@ -105,15 +107,42 @@ func (e *env) startQueue(ctx context.Context, st store.Store, work bool) (*jobs.
 		}
 		return err
 	}
-	q, err := jobs.Open(ctx, where, jobs.Options{Log: e.log, Work: work, Store: st, Ingest: e.ingestOptions(), Snapshot: snapshot})
+	evaluate := func(ctx context.Context) error {
+		rep, err := automation.Evaluate(ctx, st, ruleSink(st), civil.Today())
+		if err == nil {
+			e.log.Info("rules evaluated", "accounts", rep.Accounts, "rules_version", rep.Version, "firings", rep.Firings,
+				"ctas_opened", rep.TotalOpens(), "read", rep.Read, "evaluate", rep.Evaluate, "apply", rep.Apply)
+		}
+		return err
+	}
+	addRules, rulesPeriodic := jobs.RulesJob(evaluate, 0)
+	opt := jobs.Options{Log: e.log, Work: work, Store: st, Ingest: e.ingestOptions(), Snapshot: snapshot,
+		AddWorkers: addRules, Periodic: []*river.PeriodicJob{rulesPeriodic}}
+	if ds, ok := st.(scoring.DirtyStore); ok {
+		opt.Rescore = func(ctx context.Context) (jobs.RescoreBatch, error) {
+			r, err := scoring.RescoreDirty(ctx, ds, rescoreBatch)
+			if err == nil && r.Claimed > 0 {
+				e.log.Debug("health: rescored changed accounts", "accounts", len(r.IDs), "oldest_change", time.Since(r.Oldest))
+			}
+			return jobs.RescoreBatch{IDs: r.IDs, More: r.Claimed == rescoreBatch}, err
+		}
+	}
+	q, err := jobs.Open(ctx, where, opt)
 	if err == nil {
 		err = q.Start(ctx)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("job queue: %w", err)
 	}
+	// Every write that marks accounts dirty nudges the queue to rescore them.
+	if n, ok := st.(interface{ OnDirty(func()) }); ok {
+		n.OnDirty(q.Nudge)
+	}
 	return q, nil
 }
+
+// rescoreBatch is how many changed accounts one rescore batch scores.
+const rescoreBatch = 5000
 
 // stopQueue lets running jobs finish for up to the shutdown timeout.
 func (e *env) stopQueue(q *jobs.Queue) error {

@@ -79,6 +79,7 @@ func TestEveryPageFits(t *testing.T) {
 			f.submit(tb, "/admin/settings", `form.stack[action="/admin/settings/attributes"]`, nil)
 			f.submit(tb, "/admin/ingestion", `form[action="/admin/ingestion/keys"]`, nil)
 			f.submit(tb, "/admin/scorecards", `form[action="/admin/scorecards/preview#edit"]`, nil)
+			f.submit(tb, "/admin/rules", `form[action="/admin/rules/dry-run#edit"]`, nil)
 			f.submit(tb, "/settings/password", `form[action="/settings/password"]`, nil)
 			// A token just made, with its secret shown once.
 			f.submit(tb, "/admin/tokens", `form[action="/admin/tokens"]`, map[string]string{"name": "Nightly CRM sync from the data warehouse"})

@@ -69,17 +69,17 @@ type CohortReport struct {
 	Cohorts  revenue.CohortTable `json:"cohorts"`
 }
 
+// CohortMonths is how many cohorts every surface shows by default: two
+// years of start months.
+const CohortMonths = 24
+
 // CohortsFor is the cohorts of the last months (counting the current one),
-// an account's cohort being the month of its customer_since.
-func CohortsFor(book *revenue.Book, accounts []customer.Account, months int) CohortReport {
-	since := make(map[int64]civil.Date, len(accounts))
-	for _, a := range accounts {
-		since[a.ID] = a.CustomerSince
-	}
+// an account's cohort being the month of its first payment
+// (revenue.CohortBasis).
+func CohortsFor(book *revenue.Book, months int) CohortReport {
 	asOf := book.AsOf()
 	first := civil.Date{Year: asOf.Year, Month: asOf.Month, Day: 1}.AddMonths(1 - months)
-	out := CohortReport{AsOf: asOf, Currency: book.Currency(),
-		Cohorts: book.Cohorts(first, asOf, func(id int64) civil.Date { return since[id] })}
+	out := CohortReport{AsOf: asOf, Currency: book.Currency(), Cohorts: book.Cohorts(first, asOf)}
 	if out.Cohorts.Rows == nil {
 		out.Cohorts.Rows = []revenue.CohortRow{}
 	}

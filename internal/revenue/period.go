@@ -77,6 +77,15 @@ func (p Period) Last() civil.Date { return p.To.AddDays(-1) }
 // Contains reports whether d falls in the period.
 func (p Period) Contains(d civil.Date) bool { return !d.Before(p.From) && d.Before(p.To) }
 
+// KnownBy is an error when p starts after asOf: nothing of it has
+// happened, and measured anyway it would read as a flawless 100%.
+func (p Period) KnownBy(asOf civil.Date) error {
+	if asOf.Before(p.From) {
+		return fmt.Errorf("%s starts on %s, after the as-of day %s: nothing of it is known yet", p.Name, p.From, asOf)
+	}
+	return nil
+}
+
 // Month is the calendar month m of year y.
 func Month(y int, m time.Month) Period {
 	from := civil.Date{Year: y, Month: m, Day: 1}

@@ -78,6 +78,8 @@ type Store interface {
 	Health
 	// Work is the CSMs' work list: CTAs, their tasks, playbooks.
 	Work
+	// Rules is the audit of automation rules' firings.
+	Rules
 
 	// Analyze refreshes the query planner's statistics; worth calling
 	// after a bulk import, before the next autovacuum would.
@@ -159,10 +161,16 @@ type Filter struct {
 	Value string
 }
 
+// MaxSearchLen is the longest search (Query.Search) Tend accepts, in
+// characters.
+const MaxSearchLen = 200
+
 // Query selects, orders and pages a list.
 type Query struct {
 	Filters []Filter
 	// Search matches text fields (name, email, subject…) case-insensitively.
+	// The API and the web UI refuse one longer than MaxSearchLen characters:
+	// a LIKE over a long pattern costs time in proportion to its length.
 	Search string
 	// Sort is a field name, with "-" in front for descending; default id.
 	Sort string

@@ -159,19 +159,7 @@ func (f field) set(v reflect.Value, c cell, currency string) error {
 		}
 		dst.SetInt(n)
 	case kindMoney:
-		if s == "" {
-			dst.SetInt(0)
-			return nil
-		}
-		if c.jsonNum {
-			n, err := strconv.ParseInt(s, 10, 64)
-			if err != nil {
-				return fmt.Errorf("%s is not a whole number of minor units (cents); give a decimal amount as a string", s)
-			}
-			dst.SetInt(n)
-			return nil
-		}
-		n, err := money.ParseMinor(s, currency)
+		n, _, err := parseMoney(c, currency)
 		if err != nil {
 			return err
 		}
@@ -266,6 +254,24 @@ func (f field) format(v reflect.Value, currency string) string {
 		return strconv.Itoa(int(src.Elem().Int()))
 	}
 	return ""
+}
+
+// parseMoney reads an amount in minor units of currency: a decimal in
+// text, whole minor units as a JSON number. Blank is zero and not given.
+func parseMoney(c cell, currency string) (n int64, given bool, err error) {
+	s := strings.TrimSpace(c.text)
+	if s == "" {
+		return 0, false, nil
+	}
+	if c.jsonNum {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return 0, false, fmt.Errorf("%s is not a whole number of minor units (cents); give a decimal amount as a string", s)
+		}
+		return n, true, nil
+	}
+	n, err = money.ParseMinor(s, currency)
+	return n, err == nil, err
 }
 
 // parseInt reads a whole number as spreadsheets write it: "1,234", " 12 ",

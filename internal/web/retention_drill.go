@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tendhq/tend/internal/civil"
 	"github.com/tendhq/tend/internal/money"
 	"github.com/tendhq/tend/internal/retention"
 	"github.com/tendhq/tend/internal/revenue"
@@ -52,8 +53,8 @@ type drillQuery struct {
 	Reason revenue.Reason // churn_events only; "" for every reason
 }
 
-func parseDrill(q url.Values, d *retentionData) (drillQuery, error) {
-	p, err := parseRetentionParams(q, d.book.AsOf())
+func parseDrill(q url.Values, today civil.Date) (drillQuery, error) {
+	p, err := parseParams(q, today, q.Get("c") == drillRenewals)
 	var errs validate.Errors
 	if fe, ok := validate.As(err); ok {
 		errs = fe
@@ -281,7 +282,7 @@ func buildDrill(d *retentionData, q drillQuery, canEdit func(account int64) bool
 	if v.Def != "" {
 		v.Def = strings.ToUpper(v.Def[:1]) + v.Def[1:] + "."
 	}
-	csvq := url.Values{"period": {q.Period.Name}, "by": {q.By}, "slice": {q.Slice}, "c": {q.Kind}}
+	csvq := q.keepAsOf(url.Values{"period": {q.Period.Name}, "by": {q.By}, "slice": {q.Slice}, "c": {q.Kind}})
 	if q.Reason != "" {
 		csvq.Set("reason", string(q.Reason))
 	}
@@ -299,11 +300,11 @@ func yesNo(b bool) string {
 
 // retentionAccounts is GET /retention/accounts.
 func (s *server) retentionAccounts(w http.ResponseWriter, r *http.Request) error {
-	d, err := s.loadRetention(r.Context())
+	q, err := parseDrill(r.URL.Query(), s.today())
 	if err != nil {
 		return err
 	}
-	q, err := parseDrill(r.URL.Query(), d)
+	d, err := s.loadRetention(r.Context(), q.retentionParams)
 	if err != nil {
 		return err
 	}
@@ -317,11 +318,11 @@ func (s *server) retentionAccounts(w http.ResponseWriter, r *http.Request) error
 // retentionAccountsCSV is GET /retention/accounts.csv: the drill-down's
 // rows, money as decimals beside the currency.
 func (s *server) retentionAccountsCSV(w http.ResponseWriter, r *http.Request) error {
-	d, err := s.loadRetention(r.Context())
+	q, err := parseDrill(r.URL.Query(), s.today())
 	if err != nil {
 		return err
 	}
-	q, err := parseDrill(r.URL.Query(), d)
+	d, err := s.loadRetention(r.Context(), q.retentionParams)
 	if err != nil {
 		return err
 	}
@@ -375,7 +376,7 @@ func (s *server) retentionCSV(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d, err := s.loadRetention(r.Context())
+	d, err := s.loadRetention(r.Context(), p)
 	if err != nil {
 		return err
 	}

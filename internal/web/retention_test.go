@@ -75,6 +75,14 @@ func TestRetentionPages(t *testing.T) {
 		}},
 		{name: "a period before any revenue", path: "/retention?by=tier&period=2020-01", status: 200, want: []string{
 			`<span class="kpi-value">—</span>`, "No churn in Jan 2020"}},
+		{name: "as_of closes the books on a past day, and every link keeps it", path: "/retention?as_of=2025-08-15&" + q3, status: 200, want: []string{
+			`as of <time datetime="2025-08-15">`, "Q3 2025 (to date)", `value="2025-08-15"`,
+			`<span class="kpi-value">100.0%</span>`, // GRR: bolt still pays until 2025-09-01
+			"as_of=2025-08-15&amp;by=all&amp;c=start&amp;period=2025-Q3&amp;slice=all",
+		}},
+		{name: "a period after as_of is refused", path: "/retention?period=2025-Q4&as_of=2025-08-15", status: 400, want: []string{
+			"<code>period</code>", "2025-Q4 starts on 2025-10-01, after the as-of day 2025-08-15"}},
+		{name: "as_of after today is refused", path: "/retention?as_of=2026-02-01", status: 400, want: []string{"<code>as_of</code>"}},
 		{name: "bad period", path: "/retention?period=2025-Q5", status: 400, want: []string{"<code>period</code>"}},
 		{name: "bad dimension", path: "/retention?by=colour", status: 400, want: []string{"<code>by</code>"}},
 		{name: "unknown slice", path: "/retention?by=tier&slice=Gold&" + q3, status: 404, want: []string{"No such slice"}},

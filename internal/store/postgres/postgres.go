@@ -26,6 +26,7 @@ var Dialect = &sqlstore.Dialect{
 	Name:     "postgres",
 	Numbered: true,
 	Casts:    true,
+	RowLocks: true,
 	ILike:    "ILIKE",
 	TimeArg:  func(t time.Time) any { return t.UTC() },
 	AttrExpr: func(typ string) string {

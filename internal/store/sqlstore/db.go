@@ -48,6 +48,8 @@ type DB struct {
 	cache        figuresCache
 	churnRecords *coll[customer.ChurnRecord]
 	renewalCalls *coll[customer.RenewalCall]
+	// dirty is the hook called after writes mark accounts for rescoring.
+	dirty dirtyHook
 }
 
 // New wraps open pools. migrations is the engine's folder of numbered

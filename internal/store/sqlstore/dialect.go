@@ -46,6 +46,10 @@ type Dialect struct {
 	// Casts reports that parameters in a VALUES list need an explicit type
 	// (PostgreSQL infers none there; SQLite needs none).
 	Casts bool
+	// RowLocks reports SELECT … FOR UPDATE [SKIP LOCKED] (PostgreSQL):
+	// claims among several writers lock the rows they take. SQLite has one
+	// writer, and needs none.
+	RowLocks bool
 }
 
 // Param is a placeholder of the given SQL type, cast where the engine needs it.

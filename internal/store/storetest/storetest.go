@@ -61,6 +61,9 @@ func Run(t *testing.T, open Opener) {
 		{"CTAReport", testCTAReport},
 		{"Playbooks", testPlaybooks},
 		{"CTARace", testCTARace},
+		{"RuleFirings", testRuleFirings},
+		{"RuleRuns", testRuleRuns},
+		{"Dirty", testDirty},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
