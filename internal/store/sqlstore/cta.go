@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/base64"
@@ -906,13 +907,25 @@ func (db *DB) CTAReport(ctx context.Context, from, to, today civil.Date) (store.
 	if err := rows.Err(); err != nil {
 		return rep, fmt.Errorf("CTA report: %w", err)
 	}
-	for _, t := range cta.Types {
-		for _, o := range append(slices.Clone(cta.Outcomes), "") {
-			if ds := days[group{t, o}]; len(ds) > 0 {
-				rep.Closed = append(rep.Closed, store.CTACount{Type: t, Outcome: o, Count: len(ds), MedianDays: median(ds)})
-			}
-		}
+	// By type in the usual order, then outcome: the usual ones in order,
+	// then any other a rule wrote, alphabetically.
+	for g, ds := range days {
+		rep.Closed = append(rep.Closed, store.CTACount{Type: g.typ, Outcome: g.outcome, Count: len(ds), MedianDays: median(ds)})
 	}
+	rank := func(xs []string, x string) int {
+		if i := slices.Index(xs, x); i >= 0 {
+			return i
+		}
+		return len(xs)
+	}
+	types := make([]string, len(cta.Types))
+	for i, t := range cta.Types {
+		types[i] = string(t)
+	}
+	slices.SortFunc(rep.Closed, func(a, b store.CTACount) int {
+		return cmp.Or(cmp.Compare(rank(types, string(a.Type)), rank(types, string(b.Type))), strings.Compare(string(a.Type), string(b.Type)),
+			cmp.Compare(rank(cta.Outcomes, a.Outcome), rank(cta.Outcomes, b.Outcome)), strings.Compare(a.Outcome, b.Outcome))
+	})
 	rep.MedianDaysToClose = median(all)
 
 	// What is still to do now.
