@@ -164,23 +164,3 @@ type PlaybookInfo struct {
 	UpdatedAt time.Time `json:"updated_at"`
 	UpdatedBy int64     `json:"updated_by,omitempty"`
 }
-
-// CTASink is the CTA half of a rules sink: it applies a rule evaluation's
-// intents to the work list (Work.ApplyIntents) as of Today (civil.Today
-// when nil), new CTAs of tech-touch accounts going to Pool (cta.DefaultPool
-// when empty).
-type CTASink struct {
-	Work  Work
-	Pool  string
-	Today func() civil.Date
-}
-
-// ApplyIntents applies intents in one transaction.
-func (s CTASink) ApplyIntents(ctx context.Context, intents []cta.Intent) error {
-	today := civil.Today()
-	if s.Today != nil {
-		today = s.Today()
-	}
-	_, err := s.Work.ApplyIntents(ctx, today, s.Pool, intents)
-	return err
-}
