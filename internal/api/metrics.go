@@ -20,6 +20,23 @@ import (
 // ratioType is revenue.Ratio, documented as the number it marshals to.
 var ratioType = reflect.TypeFor[revenue.Ratio]()
 
+// periodType is revenue.Period, which marshals its last day beside its
+// fields (periodSchema).
+var periodType = reflect.TypeFor[revenue.Period]()
+
+// periodSchema is the JSON of a revenue.Period.
+func periodSchema() map[string]any {
+	date := func(desc string) map[string]any {
+		return map[string]any{"type": "string", "format": "date", "description": desc}
+	}
+	return map[string]any{"type": "object", "properties": map[string]any{
+		"name": map[string]any{"type": "string", "description": "2025-07, 2025-Q3, 2025, TTM-2025-07 or 2025-07-01..2025-09-30"},
+		"from": date("first day of the period"),
+		"last": date("last day of the period (inclusive): tables and CSV show from … to this day"),
+		"to":   date("the day after the last (exclusive), for [from, to) arithmetic"),
+	}}
+}
+
 // badParam is a 400 invalid_query naming the query parameter at fault.
 func badParam(name string, err error) *Error {
 	e := badRequest(CodeInvalidQuery, "%s: %v", name, err)

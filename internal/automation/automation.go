@@ -9,8 +9,10 @@ package automation
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tendhq/tend/internal/adoption"
@@ -18,7 +20,6 @@ import (
 	"github.com/tendhq/tend/internal/cta"
 	"github.com/tendhq/tend/internal/health"
 	"github.com/tendhq/tend/internal/rules"
-	"github.com/tendhq/tend/internal/scoring"
 	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/usage"
 )
@@ -46,13 +47,30 @@ func Active(ctx context.Context, st store.Health) (Rules, error) {
 		if c.Name != SetName {
 			continue
 		}
-		set, err := rules.Parse([]byte(c.YAML))
+		set, err := parsed(c.YAML)
 		if err != nil {
 			return Rules{}, fmt.Errorf("the stored rules, version %d: %w", c.Version, err)
 		}
 		return Rules{Set: set, Version: c.Version, Stored: c}, nil
 	}
 	return Rules{Set: rules.Default()}, nil
+}
+
+// parsedSets keeps every stored set Active parsed, by its YAML: a version
+// never changes once stored, and real-time evaluation reads the set in
+// force after every rescore. A set is only read once compiled.
+var parsedSets sync.Map
+
+func parsed(src string) (*rules.Set, error) {
+	if s, ok := parsedSets.Load(src); ok {
+		return s.(*rules.Set), nil
+	}
+	set, err := rules.Parse([]byte(src))
+	if err != nil {
+		return nil, err
+	}
+	parsedSets.Store(src, set)
+	return set, nil
 }
 
 // Source is the YAML of one version of the rule set: 0 is the set Tend
@@ -78,10 +96,16 @@ func Versions(ctx context.Context, st store.Health) ([]store.Scorecard, error) {
 	return st.ScorecardVersions(ctx, SetName)
 }
 
-// Playbooks are the playbooks Tend ships, which rules may name; any other
-// name is a warning (the CTA opens without a playbook).
-var Playbooks = []string{"red-health", "usage-drop", "safe-switch", "invoice-overdue", "renewal-120", "renewal-90", "renewal-60",
-	"expansion-seats", "onboarding-first-value", "qbr-due", "detractor", "promoter-reference"}
+// Playbooks are the names of the playbooks Tend ships, which rules may
+// name; any other is a warning (the CTA opens without a playbook unless
+// one of that name is stored by then).
+func Playbooks() []string {
+	var out []string
+	for _, p := range cta.Shipped() {
+		out = append(out, p.Name)
+	}
+	return out
+}
 
 // Check parses src as a rule set: the set, and warnings (with positions)
 // that do not stop it; an invalid set is rules.Problems.
@@ -90,7 +114,7 @@ func Check(src []byte) (*rules.Set, rules.Problems, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	w := set.CheckPlaybooks(Playbooks)
+	w := set.CheckPlaybooks(Playbooks())
 	rules.Locate(src, w)
 	return set, w, nil
 }
@@ -265,6 +289,10 @@ func readAll(ctx context.Context, st store.Store, today civil.Date) ([]rules.Inp
 	return ins, withHealth(ctx, st, ins, last)
 }
 
+// fewAccounts is up to how many accounts the previous scores are read
+// for the accounts themselves rather than for the whole day.
+const fewAccounts = 2000
+
 // withHealth fills each input's current health and its Before from the
 // latest score dated before on or before, none when before is zero.
 func withHealth(ctx context.Context, st store.Health, ins []rules.Input, before civil.Date) error {
@@ -277,9 +305,35 @@ func withHealth(ctx context.Context, st store.Health, ins []rules.Input, before 
 		return err
 	}
 	prev := map[int64]store.HealthScore{}
-	if !before.IsZero() {
+	if !before.IsZero() && len(ids) <= fewAccounts {
 		if prev, err = st.HealthScoresAsOf(ctx, ids, before); err != nil {
 			return err
+		}
+	} else if !before.IsZero() {
+		// The day's points in one scan (the nightly snapshot scores every
+		// account each day); the latest before it for the accounts with
+		// none that day, one by one in chunks.
+		on, err := st.HealthScoresOn(ctx, before)
+		if err != nil {
+			return err
+		}
+		for _, hs := range on {
+			prev[hs.AccountID] = hs
+		}
+		var rest []int64
+		for _, id := range ids {
+			if _, ok := prev[id]; !ok {
+				rest = append(rest, id)
+			}
+		}
+		if len(rest) > 0 {
+			older, err := st.HealthScoresAsOf(ctx, rest, before)
+			if err != nil {
+				return err
+			}
+			for id, hs := range older {
+				prev[id] = hs
+			}
 		}
 	}
 	for i := range ins {
@@ -300,22 +354,47 @@ func withHealth(ctx context.Context, st store.Health, ins []rules.Input, before 
 		if hs.Score != nil {
 			b.Score, b.HasScore = *hs.Score, true
 		}
-		var d scoring.Detail
-		if err := json.Unmarshal(hs.Detail, &d); err == nil {
-			b.Metrics = d.Values
+		if v, ok := detailValues(hs.Detail); ok {
+			b.Metrics = v
 		}
 		in.Before = b
 	}
 	return nil
 }
 
-// run evaluates set over ins and builds the report and the audit.
-func run(set *rules.Set, version int, ins []rules.Input, today civil.Date, dry bool) (Report, []rules.Firing) {
+// firedKey is a rule that fired on an account.
+type firedKey struct {
+	account int64
+	rule    string
+}
+
+// firedToday is every (account, rule) that fired today: a rule fires at
+// most once a day on an account, so a real-time change after the night's
+// evaluation (or another change the same day) does not fire it again.
+func firedToday(ctx context.Context, st store.Rules, today civil.Date) (map[firedKey]bool, error) {
+	fs, err := st.RuleFirings(ctx, store.RuleFiringQuery{Since: today.Time(), Limit: 1 << 30})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[firedKey]bool, len(fs))
+	for _, f := range fs {
+		out[firedKey{f.AccountID, f.Rule}] = true
+	}
+	return out, nil
+}
+
+// run evaluates set over ins, leaving out what already fired today, and
+// builds the report and the audit.
+func run(set *rules.Set, version int, ins []rules.Input, today civil.Date, dry bool, fired map[firedKey]bool) (Report, []rules.Firing) {
 	rep := Report{AsOf: today, Version: version, DryRun: dry, Accounts: len(ins), Opens: map[cta.Type]int{}}
 	t0 := time.Now()
 	var all []rules.Firing
 	for i := range ins {
-		all = append(all, set.Evaluate(&ins[i])...)
+		for _, f := range set.Evaluate(&ins[i]) {
+			if !fired[firedKey{f.AccountID, f.Rule}] {
+				all = append(all, f)
+			}
+		}
 	}
 	rep.Evaluate = time.Since(t0)
 	rep.Firings = len(all)
@@ -360,8 +439,12 @@ func DryRun(ctx context.Context, st store.Store, set *rules.Set, version int, to
 	if err != nil {
 		return Report{}, err
 	}
+	fired, err := firedToday(ctx, st, today)
+	if err != nil {
+		return Report{}, err
+	}
 	read := time.Since(t0)
-	rep, _ := run(set, version, ins, today, true)
+	rep, _ := run(set, version, ins, today, true, fired)
 	rep.Read = read
 	return rep, nil
 }
@@ -379,8 +462,12 @@ func Evaluate(ctx context.Context, st store.Store, sink Sink, today civil.Date) 
 	if err != nil {
 		return Report{}, err
 	}
+	already, err := firedToday(ctx, st, today)
+	if err != nil {
+		return Report{}, err
+	}
 	read := time.Since(t0)
-	rep, fired := run(active.Set, active.Version, ins, today, false)
+	rep, fired := run(active.Set, active.Version, ins, today, false, already)
 	rep.Read = read
 	t1 := time.Now()
 	err = apply(ctx, st, sink, active.Version, fired)
@@ -394,8 +481,9 @@ func Evaluate(ctx context.Context, st store.Store, sink Sink, today civil.Date) 
 }
 
 // EvaluateAccounts evaluates the rule set in force on a few accounts as
-// of today, after a real-time change to them (change nil: as in a full
-// evaluation, schedule triggers included): what a rescore sets off. Before
+// of today, after a real-time change to them (an empty Change after a
+// rescore; nil evaluates as a full evaluation would, schedule triggers
+// included): what a rescore sets off. Before
 // is the latest score dated before today. Date triggers do not fire here;
 // the full evaluation fires them.
 func EvaluateAccounts(ctx context.Context, st store.Store, sink Sink, ids []int64, today civil.Date, change *rules.Change) (Report, error) {
@@ -404,36 +492,82 @@ func EvaluateAccounts(ctx context.Context, st store.Store, sink Sink, ids []int6
 		return Report{}, err
 	}
 	t0 := time.Now()
-	cat, err := adoption.LoadCatalog(ctx, st)
+	ins, err := readSome(ctx, st, ids, today)
 	if err != nil {
 		return Report{}, err
 	}
-	var ins []rules.Input
-	for _, id := range ids {
-		f, err := st.HealthFacts(ctx, id, today)
-		if err != nil {
-			return Report{}, err
-		}
-		rep, err := adoption.Measure(ctx, st, cat, id, usage.DayOf(today.Time()), 0)
-		if err != nil {
-			return Report{}, err
-		}
-		if rep.MAU > 0 || rep.Events > 0 || rep.EventsPrev > 0 {
-			f.Usage = []health.UsageSnapshot{{AsOf: today, Values: rep.Values}}
-		}
-		ins = append(ins, rules.Input{Account: rules.AccountOf(f), After: rules.State{Metrics: health.Metrics(f, today)},
-			Change: change, Today: today, Since: today})
+	for i := range ins {
+		ins[i].Change, ins[i].Since = change, today
 	}
 	if err := withHealth(ctx, st, ins, today.AddDays(-1)); err != nil {
 		return Report{}, err
 	}
+	already, err := firedToday(ctx, st, today)
+	if err != nil {
+		return Report{}, err
+	}
 	read := time.Since(t0)
-	rep, fired := run(active.Set, active.Version, ins, today, false)
+	rep, fired := run(active.Set, active.Version, ins, today, false, already)
 	rep.Read = read
 	t1 := time.Now()
 	err = apply(ctx, st, sink, active.Version, fired)
 	rep.Apply = time.Since(t1)
 	return rep, err
+}
+
+// someStore reads a list of accounts in bulk (the rescore's readers).
+type someStore interface {
+	EachHealthFactsOf(ctx context.Context, accountIDs []int64, asOf civil.Date, each func(f *health.Facts) error) error
+	adoption.Some
+}
+
+// readSome reads the accounts of ids (those that exist) as of today: in
+// bulk when the store can, else one by one.
+func readSome(ctx context.Context, st store.Store, ids []int64, today civil.Date) ([]rules.Input, error) {
+	cat, err := adoption.LoadCatalog(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	var ins []rules.Input
+	add := func(f *health.Facts) {
+		ins = append(ins, rules.Input{Account: rules.AccountOf(f), After: rules.State{Metrics: health.Metrics(f, today)}, Today: today})
+	}
+	if ss, ok := st.(someStore); ok {
+		use := map[int64]map[string]float64{}
+		err := adoption.MeasureSome(ctx, ss, cat, ids, usage.DayOf(today.Time()), func(r adoption.Report) error {
+			use[r.AccountID] = r.Values
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+		err = ss.EachHealthFactsOf(ctx, ids, today, func(f *health.Facts) error {
+			if u, ok := use[f.AccountID]; ok {
+				f.Usage = []health.UsageSnapshot{{AsOf: today, Values: u}}
+			}
+			add(f)
+			return nil
+		})
+		return ins, err
+	}
+	for _, id := range ids {
+		f, err := st.HealthFacts(ctx, id, today)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		rep, err := adoption.Measure(ctx, st, cat, id, usage.DayOf(today.Time()), 0)
+		if err != nil {
+			return nil, err
+		}
+		if rep.MAU > 0 || rep.Events > 0 || rep.EventsPrev > 0 {
+			f.Usage = []health.UsageSnapshot{{AsOf: today, Values: rep.Values}}
+		}
+		add(f)
+	}
+	return ins, nil
 }
 
 // auditChunk is how many firings go to the audit per call.

@@ -126,6 +126,20 @@ func TestHealthRedFires(t *testing.T) {
 		t.Fatalf("saw %s", fs[0].Saw)
 	}
 
+	// A second change the same day: the rule fired today already.
+	sink = recorder{}
+	if _, err := automation.EvaluateAccounts(ctx, st, &sink, []int64{a.ID}, today, &rules.Change{Event: "login"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range sink.intents {
+		if it.Rule == "health-red" {
+			t.Fatalf("fired twice in a day: %+v", it)
+		}
+	}
+	if _, err := st.Accounts().Get(ctx, a.ID); err != nil {
+		t.Fatal(err)
+	}
+
 	// Yesterday red as well: nothing changed, nothing fires.
 	if err := st.PutHealthScores(ctx, []store.HealthScore{score(today.AddDays(-1), 35, "red")}); err != nil {
 		t.Fatal(err)
@@ -188,5 +202,100 @@ func TestDemo(t *testing.T) {
 	fs, err := st.RuleFirings(ctx, store.RuleFiringQuery{Limit: 100000})
 	if err != nil || len(fs) != rep.Firings {
 		t.Errorf("audit has %d firings, want %d (%v)", len(fs), rep.Firings, err)
+	}
+}
+
+// TestDemoOpensCTAs: through the store's work list, the demo's first full
+// evaluation creates a CTA per open intent, with its playbook's tasks; a
+// second evaluation the same day changes nothing.
+func TestDemoOpensCTAs(t *testing.T) {
+	t.Parallel()
+	st := sqlitetest.Open(t)
+	if _, err := demo.Load(ctx, st, demo.Build(demo.Options{Seed: 3, Accounts: 300, Today: today})); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := scoring.Recompute(ctx, st, today); err != nil {
+		t.Fatal(err)
+	}
+	sink := &automation.StoreSink{St: st}
+	rep, err := automation.Evaluate(ctx, st, sink, today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.TotalOpens() == 0 || sink.Applied.Created != rep.TotalOpens() {
+		t.Fatalf("%d opens, %+v applied", rep.TotalOpens(), sink.Applied)
+	}
+	page, err := st.ListCTAs(ctx, store.CTAFilter{Limit: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byType := map[cta.Type]int{}
+	withTasks := 0
+	var ids []int64
+	for _, c := range page.Items {
+		byType[c.Type]++
+		if c.Rule == "" || c.Playbook == "" {
+			t.Errorf("CTA %d has no rule or playbook: %+v", c.ID, c.CTA)
+		}
+		ids = append(ids, c.ID)
+	}
+	tasks, err := st.CTATasks(ctx, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ts := range tasks {
+		if len(ts) > 0 {
+			withTasks++
+		}
+	}
+	for typ, n := range rep.Opens {
+		if byType[typ] != n {
+			t.Errorf("%d %s CTAs stored, %d opened", byType[typ], typ, n)
+		}
+	}
+	if withTasks != len(page.Items) {
+		t.Errorf("%d of %d CTAs have their playbook's tasks", withTasks, len(page.Items))
+	}
+	again := &automation.StoreSink{St: st}
+	if _, err := automation.Evaluate(ctx, st, again, today); err != nil {
+		t.Fatal(err)
+	}
+	if again.Applied.Created+again.Applied.Updated+again.Applied.Reopened+again.Applied.Closed != 0 {
+		t.Errorf("a second evaluation the same day changed CTAs: %+v", again.Applied)
+	}
+}
+
+// TestUnknownPlaybook: a rule naming a playbook no one has (a warning when
+// saved) still opens its CTA, without tasks, and the batch goes through.
+func TestUnknownPlaybook(t *testing.T) {
+	t.Parallel()
+	st := sqlitetest.Open(t)
+	var ids []int64
+	for _, n := range []string{"Acme", "Bolt"} {
+		a := customer.Account{ExternalID: n, Name: n}
+		if err := st.Accounts().Create(ctx, &a); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, a.ID)
+	}
+	src := "rules:\n  - name: hello\n    trigger: {on: schedule}\n    actions:\n      - open_cta: {type: lifecycle, reason: hi, playbook: nope}\n  - name: red\n    trigger: {on: schedule}\n    actions:\n      - open_cta: {type: risk, reason: hi, playbook: red-health}\n"
+	if _, err := automation.Apply(ctx, st, []byte(src), 0, ""); err != nil {
+		t.Fatal(err)
+	}
+	sink := &automation.StoreSink{St: st}
+	if _, err := automation.Evaluate(ctx, st, sink, today); err != nil {
+		t.Fatal(err)
+	}
+	if sink.Applied.Created != 4 {
+		t.Fatalf("applied %+v, want 4 CTAs", sink.Applied)
+	}
+	page, err := st.ListCTAs(ctx, store.CTAFilter{AccountID: ids[0]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range page.Items {
+		if (c.Rule == "hello") != (c.Playbook == "") {
+			t.Errorf("CTA of %s has playbook %q", c.Rule, c.Playbook)
+		}
 	}
 }

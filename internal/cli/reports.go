@@ -99,7 +99,7 @@ func churnCmd(e *env) *cobra.Command {
 				fmt.Fprintln(tw, strings.ToUpper(rep.Dimension)+"\tREASON\tCHURNS\tMRR LOST\tSHARE OF MRR")
 				for _, s := range rep.Slices {
 					for _, r := range s.Reasons {
-						fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", s.Slice, r.Reason, r.Count, money.Display(r.MRR, cur), percent(r.MRRShare))
+						fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", s.Slice, r.Reason.Label(), r.Count, money.Display(r.MRR, cur), percent(r.MRRShare))
 					}
 					fmt.Fprintf(tw, "%s\t(controllable)\t%d\t%s\t%s\n", s.Slice, s.Controllable.Count, money.Display(s.Controllable.MRR, cur), percent(s.Controllable.MRRShare))
 				}
@@ -109,6 +109,7 @@ func churnCmd(e *env) *cobra.Command {
 				if len(rep.Slices) == 0 {
 					fmt.Fprintln(e.out, "(no churn in this period)")
 				}
+				skippedNote(e, rep.Skipped)
 				return nil
 			})
 		},
@@ -150,7 +151,11 @@ func pipelineCmd(e *env) *cobra.Command {
 					fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n", m.Month.Name, m.Count, money.Display(m.Due, cur), money.Display(m.Expected, cur),
 						money.Display(b.Renew, cur), money.Display(b.Expand, cur), money.Display(b.AtRisk, cur), money.Display(b.Churn, cur))
 				}
-				return tw.Flush()
+				if err := tw.Flush(); err != nil {
+					return err
+				}
+				skippedNote(e, rep.Skipped)
+				return nil
 			})
 		},
 	}
@@ -199,7 +204,11 @@ func cohortsCmd(e *env) *cobra.Command {
 					}
 					fmt.Fprintln(tw, strings.Join(row, "\t")+"\t")
 				}
-				return tw.Flush()
+				if err := tw.Flush(); err != nil {
+					return err
+				}
+				skippedNote(e, rep.Skipped)
+				return nil
 			})
 		},
 	}

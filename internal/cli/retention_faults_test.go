@@ -100,3 +100,78 @@ func TestPeriodAfterAsOf(t *testing.T) {
 		t.Errorf("a period running at as-of is measured to date: %v", err)
 	}
 }
+
+// TestSkippedRowsShown: a subscription that ends on the day it starts is
+// reported at import and named under every retention report, and the JSON
+// says which rows were left out and what unit its amounts are in.
+func TestSkippedRowsShown(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	f := writeFiles(t, t.TempDir(), map[string]string{
+		"a.csv": "external_id,name\nA,Alpha\n",
+		"s.csv": "external_id,account_external_id,product,start_date,end_date,mrr\n" +
+			"s1,A,P,2025-01-01,2026-01-01,100\ns2,A,Q,2025-03-01,2025-03-01,40\n",
+	})
+	mustRun(t, dir, "import", "accounts", f["a.csv"])
+	out := mustRun(t, dir, "import", "subscriptions", f["s.csv"])
+	if !strings.Contains(out, `warning: line 3, column "end_date": ends on the day it starts (2025-03-01)`) || !strings.Contains(out, "1 with warnings") {
+		t.Errorf("import does not say so:\n%s", out)
+	}
+	const note = "Subscriptions left out of every figure: 1 ending on the day they start."
+	for _, cmd := range [][]string{{"retention", "--period", "2025-Q1"}, {"churn", "--period", "2025-Q1"}, {"pipeline"}, {"cohorts"}} {
+		out := mustRun(t, dir, append(append([]string{"metrics"}, cmd...), "--as-of", "2025-06-30")...)
+		if !strings.Contains(out, note) {
+			t.Errorf("metrics %s lacks the note:\n%s", cmd[0], out)
+		}
+	}
+	out = mustRun(t, dir, "metrics", "retention", "--period", "2025-Q1", "--as-of", "2025-06-30", "--format", "json")
+	for _, want := range []string{`"amounts_in": "cents"`, `"zero_length": 1`, `"last": "2025-03-31"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("JSON lacks %s:\n%s", want, out)
+		}
+	}
+}
+
+// TestChurnLabels: tend metrics churn names reasons as people read them.
+func TestChurnLabels(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	f := writeFiles(t, t.TempDir(), map[string]string{
+		"a.csv": "external_id,name\nA,Alpha\nB,Beta\n",
+		"s.csv": "external_id,account_external_id,product,start_date,end_date,mrr\n" +
+			"s1,A,P,2024-01-01,2025-02-01,100\ns2,B,P,2024-01-01,2025-02-01,50\n",
+		"c.csv": "account_external_id,churned_on,reason\nA,2025-01-20,M&A\nB,2025-01-25,poor adoption\n",
+	})
+	mustRun(t, dir, "import", "accounts", f["a.csv"])
+	mustRun(t, dir, "import", "subscriptions", f["s.csv"])
+	mustRun(t, dir, "import", "churn", f["c.csv"])
+	out := mustRun(t, dir, "metrics", "churn", "--period", "2025-Q1", "--as-of", "2025-06-30")
+	for _, want := range []string{"M&A", "Poor adoption"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("churn lacks %q:\n%s", want, out)
+		}
+	}
+	for _, raw := range []string{"m_and_a", "poor_adoption"} {
+		if strings.Contains(out, raw) {
+			t.Errorf("churn prints the raw key %q:\n%s", raw, out)
+		}
+	}
+}
+
+// TestEventsReimportCountsDuplicates: importing the same events file again
+// says how many events were already stored.
+func TestEventsReimportCountsDuplicates(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	f := writeFiles(t, t.TempDir(), map[string]string{
+		"e.jsonl": `{"type":"track","userId":"u1","event":"Saved","messageId":"m1","timestamp":"2026-01-02T10:00:00Z"}
+{"type":"track","userId":"u1","event":"Opened","messageId":"m2","timestamp":"2026-01-02T11:00:00Z"}
+`,
+	})
+	if out := mustRun(t, dir, "import", "events", f["e.jsonl"]); !strings.Contains(out, "2 created, 0 updated, 0 rejected (") {
+		t.Fatalf("first import:\n%s", out)
+	}
+	if out := mustRun(t, dir, "import", "events", f["e.jsonl"]); !strings.Contains(out, "0 created, 0 updated, 0 rejected, 2 duplicates skipped") {
+		t.Errorf("re-import:\n%s", out)
+	}
+}

@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/tendhq/tend/internal/automation"
 	"github.com/tendhq/tend/internal/civil"
+	"github.com/tendhq/tend/internal/cta"
 	"github.com/tendhq/tend/internal/rules"
 	"github.com/tendhq/tend/internal/store"
 )
@@ -20,8 +23,9 @@ import (
 // Automation rules (tend rules apply | export | versions | dry-run | run |
 // firings).
 
-// ruleSink is where rules' CTA intents and other actions go.
-func ruleSink(st store.Store) automation.Sink { return automation.NopSink{} }
+// ruleSink is where rules' CTA intents and other actions go: the work
+// list (CTAs with their playbooks' tasks), pulses and fields.
+func ruleSink(st store.Store) *automation.StoreSink { return &automation.StoreSink{St: st} }
 
 func rulesCmd(e *env) *cobra.Command {
 	cmd := &cobra.Command{
@@ -228,11 +232,16 @@ would do is printed. 'tend rules export' prints the set in force.`,
 				return err
 			}
 			defer st.Close()
-			rep, err := automation.Evaluate(ctx, st, ruleSink(st), day)
+			sink := ruleSink(st)
+			sink.Today = func() civil.Date { return day }
+			rep, err := automation.Evaluate(ctx, st, sink, day)
 			if err != nil {
 				return err
 			}
 			fmt.Fprint(e.out, rep.Summary(5))
+			a := sink.Applied
+			fmt.Fprintf(e.out, "CTAs: %d created, %d updated, %d reopened, %d closed, %d unchanged, %d skipped\n",
+				a.Created, a.Updated, a.Reopened, a.Closed, a.Unchanged, a.Skipped)
 			fmt.Fprintf(e.out, "read %v, evaluated %v, applied %v\n", rep.Read.Round(time.Millisecond), rep.Evaluate.Round(time.Millisecond), rep.Apply.Round(time.Millisecond))
 			return nil
 		},
@@ -280,4 +289,26 @@ would do is printed. 'tend rules export' prints the set in force.`,
 
 	cmd.AddCommand(apply, export, versions, dryRun, runCmd, firings)
 	return cmd
+}
+
+// evaluateDemoRules runs the first full evaluation of the rules on a
+// freshly loaded demo, so its cockpit has work from the first page.
+func evaluateDemoRules(ctx context.Context, log *slog.Logger, st store.Store, today civil.Date) (automation.Report, error) {
+	rep, err := automation.Evaluate(ctx, st, ruleSink(st), today)
+	if err != nil {
+		return rep, fmt.Errorf("demo rules: %w", err)
+	}
+	log.Info("demo rules evaluated", "ctas_opened", rep.TotalOpens(), "firings", rep.Firings, "took", (rep.Read + rep.Evaluate + rep.Apply).Round(time.Millisecond))
+	return rep, nil
+}
+
+// ctaCounts is "37 risk, 8 renewal, …" in the order pages show types.
+func ctaCounts(rep automation.Report) string {
+	var parts []string
+	for _, t := range cta.Types {
+		if n := rep.Opens[t]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, t))
+		}
+	}
+	return strings.Join(parts, ", ")
 }

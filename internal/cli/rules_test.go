@@ -49,7 +49,7 @@ func TestRulesCommands(t *testing.T) {
 	if out, _, err = run(t, dir, "rules", "export", "--version", "0"); err != nil || out != string(rules.DefaultYAML()) {
 		t.Fatalf("export of version 0: %v", err)
 	}
-	if out, _, err = run(t, dir, "rules", "run"); err != nil || !strings.Contains(out, "rules version 1") {
+	if out, _, err = run(t, dir, "rules", "run"); err != nil || !strings.Contains(out, "rules version 1") || !strings.Contains(out, "CTAs: 3 created") {
 		t.Fatalf("run: %q %v", out, err)
 	}
 	if _, _, err = run(t, dir, "rules", "firings", "--rule", "r"); err != nil {

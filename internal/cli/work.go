@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -15,6 +16,7 @@ import (
 	"github.com/tendhq/tend/internal/civil"
 	"github.com/tendhq/tend/internal/config"
 	"github.com/tendhq/tend/internal/jobs"
+	"github.com/tendhq/tend/internal/rules"
 	"github.com/tendhq/tend/internal/scoring"
 	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/store/sqlstore"
@@ -122,10 +124,28 @@ func (e *env) startQueue(ctx context.Context, st store.Store, work bool) (*jobs.
 		opt.Rescore = func(ctx context.Context) (jobs.RescoreBatch, error) {
 			r, err := scoring.RescoreDirty(ctx, ds, rescoreBatch)
 			if err == nil && r.Claimed > 0 {
-				e.log.Debug("health: rescored changed accounts", "accounts", len(r.IDs), "oldest_change", time.Since(r.Oldest))
+				// The ids (at most 200) and the span the claim was held
+				// let a reader check that no account was scored by two
+				// batches at once.
+				e.log.Debug("health: rescored changed accounts", "accounts", len(r.IDs), "oldest_change", time.Since(r.Oldest),
+					"held_from", r.Held[0], "held_to", r.Held[1], "ids", r.IDs[:min(len(r.IDs), 200)])
 			}
 			return jobs.RescoreBatch{IDs: r.IDs, More: r.Claimed == rescoreBatch}, err
 		}
+		// Rules follow a score: each rescored batch is evaluated at once.
+		opt.AfterRescore = func(ctx context.Context, ids []int64) {
+			rep, err := automation.EvaluateAccounts(ctx, st, ruleSink(st), ids, civil.Today(), &rules.Change{})
+			if err != nil {
+				e.log.Error("rules after a rescore", "accounts", len(ids), "err", err)
+				return
+			}
+			if rep.Firings > 0 {
+				e.log.Debug("rules fired after a rescore", "accounts", len(ids), "firings", rep.Firings, "ctas_opened", rep.TotalOpens())
+			}
+		}
+	}
+	if rs, ok := st.(scoring.RecomputeStore); ok {
+		opt.Recompute = func(ctx context.Context) error { return recomputeCurrent(ctx, e.log, rs) }
 	}
 	q, err := jobs.Open(ctx, where, opt)
 	if err == nil {
@@ -139,6 +159,22 @@ func (e *env) startQueue(ctx context.Context, st store.Store, work bool) (*jobs.
 		n.OnDirty(q.Nudge)
 	}
 	return q, nil
+}
+
+// recomputeCurrent rescores every account, again while the set in force
+// changed during the last pass.
+func recomputeCurrent(ctx context.Context, log *slog.Logger, st scoring.RecomputeStore) error {
+	for {
+		sum, err := scoring.RecomputeTracked(ctx, st, civil.Today(), nil)
+		if err != nil {
+			return err
+		}
+		logScores(log, "rescored every account with the scorecards in force", sum)
+		cards, err := scoring.Active(ctx, st)
+		if err != nil || cards.Version == sum.Version {
+			return err
+		}
+	}
 }
 
 // rescoreBatch is how many changed accounts one rescore batch scores.

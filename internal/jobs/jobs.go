@@ -51,7 +51,8 @@ type Options struct {
 	MaxWorkers int
 	// FetchPollInterval and FetchCooldown are River's: how often an idle
 	// worker looks for jobs, and the least time between two looks.
-	// Defaults: 100 ms and 20 ms on SQLite (which has no LISTEN/NOTIFY);
+	// Defaults: 50 ms and 20 ms on SQLite (which has no LISTEN/NOTIFY: a
+	// rescore nudged waits for the next look);
 	// River's own on PostgreSQL.
 	FetchPollInterval, FetchCooldown time.Duration
 	// PruneEvery and SnapshotEvery schedule the periodic jobs (default
@@ -67,6 +68,9 @@ type Options struct {
 	// stored (for rules that follow a score).
 	Rescore      func(context.Context) (RescoreBatch, error)
 	AfterRescore func(ctx context.Context, ids []int64)
+	// Recompute rescores every account with the set in force (the
+	// health_recompute job, after a scorecard change).
+	Recompute func(context.Context) error
 	// RescoreEvery is the period of the rescore sweep (default 5 s), and
 	// NudgeDebounce how long a nudge waits for more marks before it
 	// enqueues a rescore (default 100 ms).
@@ -129,6 +133,7 @@ func Open(ctx context.Context, where Where, opt Options) (*Queue, error) {
 	river.AddWorker(workers, &pruneWorker{st: opt.Store, opt: opt.Ingest, log: opt.Log})
 	river.AddWorker(workers, &snapshotWorker{run: opt.Snapshot})
 	river.AddWorker(workers, &rescoreWorker{run: opt.Rescore, after: opt.AfterRescore})
+	river.AddWorker(workers, &recomputeWorker{run: opt.Recompute})
 	if opt.AddWorkers != nil {
 		opt.AddWorkers(workers)
 	}
@@ -140,7 +145,7 @@ func Open(ctx context.Context, where Where, opt Options) (*Queue, error) {
 	q := &Queue{log: opt.Log, work: opt.Work}
 	switch {
 	case where.SQLite != nil:
-		cfg.FetchPollInterval = cmp.Or(cfg.FetchPollInterval, 100*time.Millisecond)
+		cfg.FetchPollInterval = cmp.Or(cfg.FetchPollInterval, 50*time.Millisecond)
 		cfg.FetchCooldown = cmp.Or(cfg.FetchCooldown, 20*time.Millisecond)
 		c, err := river.NewClient(riversqlite.New(where.SQLite), cfg)
 		if err != nil {

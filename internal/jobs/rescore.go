@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -147,4 +148,42 @@ func (q *Queue) Nudge() {
 	if q.nudge != nil {
 		q.nudge.Nudge()
 	}
+}
+
+// HealthRecomputeArgs is the job that rescores every account, enqueued when
+// a new scorecards version is applied. Unique while waiting or running: a
+// version applied while one waits is scored by it (it reads the set in
+// force when it starts), and one applied while it runs is scored again
+// after (Options.Recompute checks).
+type HealthRecomputeArgs struct{}
+
+// Kind names the job in River's table.
+func (HealthRecomputeArgs) Kind() string { return "health_recompute" }
+
+// InsertOpts makes the recompute unique among jobs not yet finished.
+func (HealthRecomputeArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{MaxAttempts: 3, UniqueOpts: river.UniqueOpts{ByState: unfinished}}
+}
+
+type recomputeWorker struct {
+	river.WorkerDefaults[HealthRecomputeArgs]
+	run func(context.Context) error
+}
+
+func (w *recomputeWorker) Timeout(*river.Job[HealthRecomputeArgs]) time.Duration { return time.Hour }
+
+func (w *recomputeWorker) Work(ctx context.Context, _ *river.Job[HealthRecomputeArgs]) error {
+	if w.run == nil {
+		return errors.New("no health scoring in this process (jobs.Options.Recompute is not set)")
+	}
+	return w.run(ctx)
+}
+
+// RecomputeHealth enqueues a rescore of every account (unless one is
+// already waiting or running).
+func (q *Queue) RecomputeHealth(ctx context.Context) error {
+	if _, err := q.c.Insert(ctx, HealthRecomputeArgs{}, nil); err != nil {
+		return fmt.Errorf("jobs: enqueue a health recompute: %w", err)
+	}
+	return nil
 }

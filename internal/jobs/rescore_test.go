@@ -3,6 +3,7 @@ package jobs_test
 import (
 	"context"
 	"slices"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -112,6 +113,66 @@ func TestRescoreOnChange(t *testing.T) {
 		defer mu.Unlock()
 		if !slices.Contains(told, a.ID) {
 			t.Errorf("AfterRescore was told %v, want %d among them", told, a.ID)
+		}
+	})
+}
+
+// TestRecomputeJob: applying scorecards enqueues one background recompute
+// (a second request while it waits is the same job); it records its
+// progress and ends with every account written, on both engines.
+func TestRecomputeJob(t *testing.T) {
+	eachEngine(t, func(t *testing.T, st *sqlstore.DB, where jobs.Where) {
+		ctx := context.Background()
+		for i := range 30 {
+			if err := st.Accounts().Create(ctx, &customer.Account{ExternalID: "r-" + strconv.Itoa(i), Name: "R " + strconv.Itoa(i)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		inserter, err := jobs.Open(ctx, where, jobs.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if err := inserter.RecomputeHealth(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		counts, err := inserter.Counts(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		inserter.Close(ctx)
+		for _, c := range counts {
+			if c.Kind == "health_recompute" && c.N != 1 {
+				t.Fatalf("two requests queued %d recomputes", c.N)
+			}
+		}
+		q, err := jobs.Open(ctx, where, jobs.Options{Work: true, Store: st,
+			FetchPollInterval: 20 * time.Millisecond, FetchCooldown: 5 * time.Millisecond,
+			Recompute: func(ctx context.Context) error {
+				_, err := scoring.RecomputeTracked(ctx, st, civil.Today(), nil)
+				return err
+			}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := q.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { q.Close(context.Background()) })
+		deadline := time.Now().Add(20 * time.Second)
+		for {
+			r, err := st.LatestRecompute(ctx)
+			if err == nil && !r.Running() {
+				if r.Error != "" || r.Total != 30 || r.Written != 30 {
+					t.Fatalf("recompute ended %+v", r)
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no finished recompute after 20 s: %+v, %v", r, err)
+			}
+			time.Sleep(20 * time.Millisecond)
 		}
 	})
 }

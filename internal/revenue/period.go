@@ -1,6 +1,7 @@
 package revenue
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -73,6 +74,24 @@ type Period struct {
 
 // Last is the period's last day.
 func (p Period) Last() civil.Date { return p.To.AddDays(-1) }
+
+// MarshalJSON writes the period with its last day: "from" and "last" are
+// the first and last days it covers (what tables and CSV files show as
+// "from … to …"), "to" the day after the last, kept for the half-open
+// arithmetic [from, to).
+func (p Period) MarshalJSON() ([]byte, error) {
+	type plain struct {
+		Name string     `json:"name"`
+		From civil.Date `json:"from"`
+		To   civil.Date `json:"to"`
+		Last civil.Date `json:"last"`
+	}
+	v := plain{Name: p.Name, From: p.From, To: p.To}
+	if !p.To.IsZero() {
+		v.Last = p.Last()
+	}
+	return json.Marshal(v)
+}
 
 // Contains reports whether d falls in the period.
 func (p Period) Contains(d civil.Date) bool { return !d.Before(p.From) && d.Before(p.To) }

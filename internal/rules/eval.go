@@ -237,13 +237,13 @@ func (r *Rule) fire(in *Input, f *frame) Firing {
 				act = cta.UpdateAction
 			}
 			fr.Intents = append(fr.Intents, cta.Intent{Action: act, AccountID: in.Account.ID, Rule: r.Name, Key: a.key.render(rn),
-				Type: a.typ, Reason: a.reason.render(rn), Priority: cta.Priority(a.priority), DueInDays: a.due, Playbook: a.playbook})
+				Type: a.typ, Reason: clip(a.reason.render(rn)), Priority: cta.Priority(a.priority), DueInDays: a.due, Playbook: a.playbook})
 		case "close":
 			if in.Before == nil {
 				continue // seen for the first time: no rule has opened anything yet
 			}
 			fr.Intents = append(fr.Intents, cta.Intent{Action: cta.CloseAction, AccountID: in.Account.ID, Rule: a.rule,
-				Key: a.key.render(rn), Outcome: a.reason.render(rn)})
+				Key: a.key.render(rn), Outcome: clip(a.reason.render(rn))})
 		case "set_field":
 			fr.Effects = append(fr.Effects, Effect{Kind: a.kind, AccountID: in.Account.ID, Rule: r.Name, Field: a.name, Value: a.value.render(rn)})
 		case "add_tag":
@@ -333,4 +333,19 @@ func dayNum(d civil.Date) int {
 	doy := (153*mp+2)/5 + d.Day - 1
 	doe := yoe*365 + yoe/4 - yoe/100 + doy
 	return era*146097 + doe - 719468
+}
+
+// maxText is the longest reason or outcome a CTA keeps (cta.Intent.Check):
+// a template that renders longer is cut, rather than refusing the batch.
+const maxText = 2000
+
+func clip(s string) string {
+	if len(s) <= maxText {
+		return s
+	}
+	r := []rune(s)
+	if len(r) <= maxText {
+		return s
+	}
+	return string(r[:maxText-1]) + "…"
 }

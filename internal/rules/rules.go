@@ -126,6 +126,10 @@ type SetPulse struct {
 // action may name.
 var Fields = []string{"tier", "touch_model", "lifecycle", "industry", "region", "csm", "renewal_on", "name"}
 
+// SettableFields are the account fields a set_field action may set (the
+// renewal date follows the subscriptions and cannot be set).
+var SettableFields = []string{"tier", "touch_model", "lifecycle", "industry", "region", "csm", "name"}
+
 // Dates are the dates a date trigger may count from.
 var Dates = []string{"renewal_on", "customer_since"}
 
@@ -212,6 +216,16 @@ func (s *Set) Compile() error {
 			ca, ok := compileAction(r, &r.Actions[j], fmt.Sprintf("%s.actions[%d]", at, j), add)
 			if ok {
 				r.actions = append(r.actions, ca)
+			}
+		}
+	}
+	for i, r := range s.Rules {
+		if r == nil {
+			continue
+		}
+		for j, a := range r.Actions {
+			if a.CloseCTA != nil && a.CloseCTA.Rule != "" && !seen[a.CloseCTA.Rule] {
+				add(fmt.Sprintf("rules[%d].actions[%d].close_cta.rule", i, j), fmt.Sprintf("no rule is called %q", a.CloseCTA.Rule), 0)
 			}
 		}
 	}
@@ -335,8 +349,8 @@ func compileAction(r *Rule, a *Action, at string, add func(path, msg string, off
 		ca.key, ca.reason = tmpl(at+".close_cta.key", a.CloseCTA.Key), tmpl(at+".close_cta.outcome", a.CloseCTA.Outcome)
 	case a.SetField != nil:
 		ca = compiledAction{kind: "set_field", name: a.SetField.Field}
-		if !slices.Contains(Fields, ca.name) {
-			add(at+".set_field.field", fmt.Sprintf("unknown field %q (one of %s)", ca.name, strings.Join(Fields, ", ")), 0)
+		if !slices.Contains(SettableFields, ca.name) {
+			add(at+".set_field.field", fmt.Sprintf("field %q cannot be set (one of %s)", ca.name, strings.Join(SettableFields, ", ")), 0)
 			ok = false
 		}
 		ca.value = tmpl(at+".set_field.value", a.SetField.Value)

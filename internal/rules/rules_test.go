@@ -16,8 +16,10 @@ func TestDefaultSet(t *testing.T) {
 	if len(s.Rules) < 13 {
 		t.Fatalf("%d rules", len(s.Rules))
 	}
-	shipped := []string{"red-health", "usage-drop", "safe-switch", "invoice-overdue", "renewal-120", "renewal-90", "renewal-60",
-		"expansion-seats", "onboarding-first-value", "qbr-due", "detractor", "promoter-reference"}
+	var shipped []string
+	for _, p := range cta.Shipped() {
+		shipped = append(shipped, p.Name)
+	}
 	if w := s.CheckPlaybooks(shipped); len(w) > 0 {
 		t.Errorf("the default set names playbooks Tend does not ship: %v", w)
 	}
@@ -52,6 +54,7 @@ func TestParseErrors(t *testing.T) {
 		{"unknown field", rule("{on: field_changed, field: colour}", `true`, "x"), `unknown field "colour"`, 3, 41},
 		{"unknown key", "rules:\n  - name: r\n    trigger: {on: schedule}\n    wen: true\n    actions: []\n", `unknown key "wen"`, 4, 5},
 		{"unknown CTA type", strings.Replace(rule("{on: schedule}", "true", "x"), "risk", "danger", 1), `unknown CTA type "danger"`, 6, 26},
+		{"close of an unknown rule", strings.Replace(rule("{on: schedule}", "true", "x"), "open_cta: {type: risk, reason: \"x\"}", "close_cta: {rule: nope, outcome: done}", 1), `no rule is called "nope"`, 6, 27},
 		{"no actions", "rules:\n  - name: r\n    trigger: {on: schedule}\n    actions: []\n", "at least one action", 4, 14},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -169,7 +172,7 @@ func TestActionsAndTrace(t *testing.T) {
     when: tier == "enterprise" and usage.mau > 10
     actions:
       - open_cta: {type: risk, key: "{{account.renewal_on}}", reason: "{{trigger.metric}} {{trigger.previous}} → {{trigger.value}} (under {{trigger.threshold}}), MAU {{metric.usage.mau}}, NPS {{metric.nps.latest}}", priority: 2, due_in_days: 7, playbook: usage-drop}
-      - close_cta: {rule: promoter, outcome: "usage fell"}
+      - close_cta: {rule: off, outcome: "usage fell"}
       - set_field: {field: lifecycle, value: at_risk}
       - add_tag: usage-drop
       - set_pulse: {colour: red, reason: "usage fell on {{today}}", days: 14}
@@ -190,7 +193,7 @@ func TestActionsAndTrace(t *testing.T) {
 	want := []cta.Intent{
 		{Action: cta.OpenAction, AccountID: 3, Rule: "usage-drop", Key: today.AddDays(40).String(), Type: cta.Risk,
 			Reason: "usage.trend 0.05 → -0.46 (under -0.3), MAU 42, NPS n/a", Priority: cta.High, DueInDays: 7, Playbook: "usage-drop"},
-		{Action: cta.CloseAction, AccountID: 3, Rule: "promoter", Outcome: "usage fell"},
+		{Action: cta.CloseAction, AccountID: 3, Rule: "off", Outcome: "usage fell"},
 	}
 	if len(f.Intents) != 2 || f.Intents[0] != want[0] || f.Intents[1] != want[1] {
 		t.Errorf("intents\n%+v\nwant\n%+v", f.Intents, want)
@@ -236,5 +239,16 @@ func TestDayNum(t *testing.T) {
 			t.Fatalf("dayNum(%s) = %d, want %d", d, got, want)
 		}
 		d = d.AddDays(3)
+	}
+}
+
+// TestLongReasonClipped: a reason that renders longer than a CTA keeps is
+// cut with an ellipsis.
+func TestLongReasonClipped(t *testing.T) {
+	t.Parallel()
+	s := mustParse(t, "rules:\n  - name: r\n    trigger: {on: schedule}\n    actions:\n      - open_cta: {type: risk, reason: \"{{account.name}}{{account.name}}\"}\n")
+	got := s.Evaluate(&Input{Account: Account{ID: 1, Name: strings.Repeat("é", 1500)}, Today: today})
+	if r := []rune(got[0].Intents[0].Reason); len(r) != 2000 || r[1999] != '…' {
+		t.Fatalf("reason of %d characters", len(r))
 	}
 }

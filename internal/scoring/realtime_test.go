@@ -88,3 +88,29 @@ func TestRescoreDirty(t *testing.T) {
 		t.Fatalf("account %d's score was not rewritten: scored at %v, before at %v", id, hs.ScoredAt, full[id].ScoredAt)
 	}
 }
+
+// TestRecomputeTracked: a recompute with progress logs its run, counts
+// every account scored and written, and ends finished.
+func TestRecomputeTracked(t *testing.T) {
+	ctx := context.Background()
+	st := demoStore(t, 200)
+	var seen []store.Recompute
+	sum, err := scoring.RecomputeTracked(ctx, st, today, func(r store.Recompute) { seen = append(seen, r) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) < 2 || !seen[0].Running() || seen[0].Scored != 0 {
+		t.Fatalf("progress seen: %+v", seen)
+	}
+	last := seen[len(seen)-1]
+	if last.Running() || last.Total != 200 || last.Scored != 200 || last.Written != 200 || last.Error != "" || sum.Accounts != 200 {
+		t.Fatalf("last progress %+v, summary %d accounts", last, sum.Accounts)
+	}
+	got, err := st.LatestRecompute(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.ID != last.ID || got.Running() || got.Written != 200 {
+		t.Fatalf("stored recompute %+v, want %+v", got, last)
+	}
+}

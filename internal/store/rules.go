@@ -53,5 +53,6 @@ type RuleFiring struct {
 type RuleFiringQuery struct {
 	AccountID int64
 	Rule      string
+	Since     time.Time // at or after
 	Limit     int
 }

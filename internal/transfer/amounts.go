@@ -30,12 +30,16 @@ func (o Object) derivedAmount(name string) bool {
 // derive fills the fields derived from the row's amounts and returns what
 // the row's reader should know (warnings) and what makes the row wrong
 // (problems). It runs on a checked object; changed says whether it must be
-// checked again.
-func derive(v any, amounts map[string]int64, l *layout) (warns, probs []Problem, changed bool) {
+// checked again. stored is the object the row updates (nil for a new one):
+// a row that leaves its amount and billing period as they were (an export
+// imported back) is not warned about again.
+func derive(v any, amounts map[string]int64, l *layout, stored any) (warns []warning, probs []Problem, changed bool) {
 	s, ok := v.(*customer.Subscription)
 	if !ok {
 		return nil, nil, false
 	}
+	prev, _ := stored.(*customer.Subscription)
+	unchanged := prev != nil && prev.MRR == s.MRR && prev.BillingPeriod == s.BillingPeriod
 	label := func(f string) string { return l.label(f) }
 	_, mrrGiven := l.labels["mrr"]
 	mrrGiven = mrrGiven && s.MRR != 0
@@ -70,14 +74,22 @@ func derive(v any, amounts map[string]int64, l *layout) (warns, probs []Problem,
 	}
 	if hasARR && mrrGiven && !hasAmount {
 		if d := arr - 12*s.MRR; d > 12 || d < -12 {
-			warns = append(warns, Problem{Where: label("arr"), Message: fmt.Sprintf("%s is not 12 × mrr %s; mrr is kept", money.FormatMinor(arr, cur), money.FormatMinor(s.MRR, cur))})
+			warns = append(warns, warning{Problem: Problem{Where: label("arr"), Message: fmt.Sprintf("%s is not 12 × mrr %s; mrr is kept", money.FormatMinor(arr, cur), money.FormatMinor(s.MRR, cur))}})
 		}
 	}
-	if mrrGiven && !hasAmount && !hasARR && s.BillingPeriod != "monthly" {
-		warns = append(warns, Problem{Where: label("mrr"), Message: fmt.Sprintf("read as the monthly amount of a subscription billed %s; if %s is the price per billing period, map the column to amount (tend divides it by the period's months)", s.BillingPeriod, money.FormatMinor(s.MRR, cur))})
+	if mrrGiven && !hasAmount && !hasARR && s.BillingPeriod != "monthly" && !unchanged {
+		warns = append(warns, warning{Problem: Problem{Where: label("mrr"), Message: fmt.Sprintf("read as the monthly amount of a subscription billed %s; if %s is the price per billing period, map the column to amount (tend divides it by the period's months)", s.BillingPeriod, money.FormatMinor(s.MRR, cur))},
+			onlyNew: prev == nil})
+	}
+	_, mrrCol := l.labels["mrr"]
+	_, arrCol := l.labels["arr"]
+	_, amountCol := l.labels["amount"]
+	if !mrrCol && !arrCol && !amountCol && s.MRR == 0 && !s.Trial {
+		warns = append(warns, warning{Problem: Problem{Message: "the file has no mrr, arr or amount column: imported with zero MRR, so retention leaves it out"},
+			onlyNew: true})
 	}
 	if !s.StartOn.IsZero() && s.EndOn == s.StartOn && !s.Trial {
-		warns = append(warns, Problem{Where: label("end_on"), Message: fmt.Sprintf("ends on the day it starts (%s): it carries no revenue, so retention leaves it out", s.StartOn)})
+		warns = append(warns, warning{Problem: Problem{Where: label("end_on"), Message: fmt.Sprintf("ends on the day it starts (%s): it carries no revenue, so retention leaves it out", s.StartOn)}})
 	}
 	return warns, nil, changed
 }

@@ -1,6 +1,7 @@
 package transfer
 
 import (
+	"bytes"
 	"context"
 	"strings"
 	"testing"
@@ -54,6 +55,11 @@ func TestSubscriptionAmounts(t *testing.T) {
 				"s11,A,P,2025-03-01,2025-03-01,50\n",
 			mrr:      map[string]int64{"s11": 5000},
 			warnings: []string{`line 2, column "end_date": ends on the day it starts (2025-03-01): it carries no revenue, so retention leaves it out`}},
+		{name: "no revenue column at all: imported, with a warning",
+			file: "external_id,account_external_id,product,start_date,end_date,revenue\n" +
+				"s13,A,P,2025-01-01,2026-01-01,100\n",
+			mrr:      map[string]int64{"s13": 0},
+			warnings: []string{`line 2: the file has no mrr, arr or amount column: imported with zero MRR, so retention leaves it out`}},
 		{name: "ended with no end date is refused",
 			file: "external_id,account_external_id,product,start_date,mrr,status\n" +
 				"s12,A,P,2025-03-01,50,ended\n",
@@ -85,10 +91,61 @@ func TestSubscriptionAmounts(t *testing.T) {
 			}
 		})
 	}
+	// The annual row imported again, as it is or through an export, is not
+	// warned about again: its amount is the one stored. (The row ending on
+	// its start day still is.)
+	rep := importReader(t, st, "subscriptions", strings.NewReader("external_id,account_external_id,product,start_date,end_date,mrr,billing_period\n"+
+		"s8,A,P,2025-01-01,2026-01-01,600,annual\n"), Options{Format: CSV})
+	wantCounts(t, rep, 0, 1, 0)
+	if rep.Warned != 0 {
+		t.Errorf("re-import warned: %v", rep.Warnings)
+	}
+	var exported bytes.Buffer
+	o, _ := Lookup("subscriptions")
+	if _, err := o.Export(ctx, st, &exported, ExportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	rep = importReader(t, st, "subscriptions", &exported, Options{Format: CSV})
+	if rep.Created != 0 || rep.Rejected != 0 || rep.Warned != 1 || !strings.Contains(rep.Warnings[0].String(), "ends on the day it starts") {
+		t.Errorf("export imported back: %+v", rep)
+	}
 	// A re-import of an arr-only file into existing rows derives again.
-	rep := importReader(t, st, "subscriptions", strings.NewReader("external_id,arr\ns1,2400\n"), Options{Format: CSV})
+	rep = importReader(t, st, "subscriptions", strings.NewReader("external_id,arr\ns1,2400\n"), Options{Format: CSV})
 	wantCounts(t, rep, 0, 1, 0)
 	if s, _ := st.Subscriptions().GetByExternalID(ctx, "s1"); s.MRR != 20000 || s.Status != customer.SubEnded && s.Status != customer.SubActive {
 		t.Errorf("s1 after an arr update: %+v", s)
+	}
+}
+
+// TestMoneyFieldsFromTheStore: the importer reads as money exactly the
+// fields the store keeps as money (store.Spec.Money), so a renewal call's
+// expected MRR of 1200.50 imports as 120050 cents rather than being refused
+// as "not a Tend id".
+func TestMoneyFieldsFromTheStore(t *testing.T) {
+	t.Parallel()
+	for _, o := range Objects() {
+		var money []string
+		for _, f := range o.fields.list {
+			if f.kind == kindMoney {
+				money = append(money, f.name)
+			}
+		}
+		if want := storeSpecs()[o.Name].Money; strings.Join(money, ",") != strings.Join(want, ",") {
+			t.Errorf("%s: importer's money fields %v, store's %v", o.Name, money, want)
+		}
+	}
+	ctx := context.Background()
+	st := openSQLite(t)
+	wantCounts(t, importReader(t, st, "accounts", strings.NewReader("external_id,name\nA,Acme\n"), Options{Format: CSV}), 1, 0, 0)
+	rep := importReader(t, st, "renewal_calls", strings.NewReader("external_id,account_external_id,due_on,forecast,expected\nr1,A,2026-01-01,renew,1200.50\n"), Options{Format: CSV})
+	wantCounts(t, rep, 1, 0, 0)
+	rc, err := st.RenewalCalls().GetByExternalID(ctx, "r1")
+	if err != nil || rc.Expected != 120050 {
+		t.Fatalf("renewal call %+v %v, want expected 120050", rc, err)
+	}
+	var out strings.Builder
+	o, _ := Lookup("renewal_calls")
+	if _, err := o.Export(ctx, st, &out, ExportOptions{}); err != nil || !strings.Contains(out.String(), ",1200.50,") {
+		t.Errorf("export %v:\n%s", err, out.String())
 	}
 }

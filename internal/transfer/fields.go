@@ -30,11 +30,6 @@ const (
 	kindAttrs       // map[string]any: custom attributes
 )
 
-// moneyFields are the int64 fields that hold amounts in minor units.
-func isMoney(name string) bool {
-	return name == "mrr" || name == "amount" || name == "capacity_arr"
-}
-
 // field is one JSON-tagged field of an object's struct.
 type field struct {
 	name     string
@@ -64,8 +59,9 @@ func (fs fieldSet) get(name string) (field, bool) {
 }
 
 // fieldsOf reads the JSON tags of struct type t. Fields named in readOnly
-// are exported but never set by an import.
-func fieldsOf(t reflect.Type, readOnly []string) fieldSet {
+// are exported but never set by an import; the int64 fields named in money
+// hold amounts in minor units (the store's Spec.Money says which).
+func fieldsOf(t reflect.Type, readOnly, money []string) fieldSet {
 	fs := fieldSet{byName: map[string]int{}, id: -1, currency: -1, attrs: -1}
 	for i := range t.NumField() {
 		sf := t.Field(i)
@@ -94,7 +90,7 @@ func fieldsOf(t reflect.Type, readOnly []string) fieldSet {
 				f.kind = kindInt
 			case reflect.Int64:
 				f.kind = kindInt64
-				if isMoney(name) {
+				if slices.Contains(money, name) {
 					f.kind = kindMoney
 				}
 			case reflect.Float64:

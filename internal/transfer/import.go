@@ -56,6 +56,15 @@ type Problem struct {
 	Message string
 }
 
+// warning is a Problem of a row that is imported all the same. onlyNew:
+// it matters only if the row creates an object (a row that updates a
+// stored object unread, as an export imported back does, keeps what was
+// there).
+type warning struct {
+	Problem
+	onlyNew bool
+}
+
 // Reject is a row that was not imported, and why.
 type Reject struct {
 	Line     int // physical line of the file where the row starts
@@ -135,7 +144,7 @@ type pending[T any] struct {
 	names  []string
 	record []string
 	probs  []Problem // rejected before reaching the store
-	warns  []Problem // reported if the row is written
+	warns  []warning // reported if the row is written
 	how    route
 	v      T // the object, for viaUpdate
 }
@@ -157,6 +166,7 @@ type importer[T any] struct {
 	ignored map[string]bool
 
 	amounts map[string]int64 // the current row's derived amounts (amounts.go)
+	stored  any              // the stored object the current row updates (*T), or nil
 
 	batch   []T          // the viaImport rows of waiting, in order
 	waiting []pending[T] // every row since the last flush
@@ -349,7 +359,7 @@ func (im *importer[T]) check(ctx context.Context, rec record, fixed *layout, p *
 		p.probs = problems(err, l)
 		return nil
 	}
-	warns, probs, changed := derive(&v, im.amounts, l)
+	warns, probs, changed := derive(&v, im.amounts, l, im.stored)
 	if len(probs) > 0 {
 		p.probs = probs
 		return nil
@@ -467,7 +477,10 @@ func (im *importer[T]) prepare(ctx context.Context, v *T, l *layout) (route, err
 			return how, fmt.Errorf("looking up %s %q: %w", im.obj.Singular, key, err)
 		}
 	}
+	im.stored = nil
 	if found {
+		before := existing
+		im.stored = &before
 		mergeInto(reflect.ValueOf(&existing).Elem(), rv, l, fs)
 		*v = existing
 		if key == "" {
@@ -561,12 +574,13 @@ func (im *importer[T]) flush(ctx context.Context) error {
 	next := 0 // the next result
 	for _, p := range im.waiting {
 		if p.probs == nil {
+			created := im.report.Created
 			rowErr, err := im.outcome(ctx, p, results, &next)
 			if err != nil {
 				return fmt.Errorf("line %d: %w", p.line, err)
 			}
 			if rowErr == nil {
-				im.warn(p)
+				im.warn(p, im.report.Created > created || im.opts.DryRun)
 				continue
 			}
 			p.probs = problems(rowErr, p.l)
@@ -613,14 +627,21 @@ func (im *importer[T]) outcome(ctx context.Context, p pending[T], results []stor
 	return nil, nil
 }
 
-// warn records the warnings of a row that was written (or found good).
-func (im *importer[T]) warn(p pending[T]) {
-	if len(p.warns) == 0 {
+// warn records the warnings of a row that was written (or found good);
+// created says whether it made a new object.
+func (im *importer[T]) warn(p pending[T], created bool) {
+	var probs []Problem
+	for _, w := range p.warns {
+		if created || !w.onlyNew {
+			probs = append(probs, w.Problem)
+		}
+	}
+	if len(probs) == 0 {
 		return
 	}
 	im.report.Warned++
 	if len(im.report.Warnings) < im.opts.KeepRejects {
-		im.report.Warnings = append(im.report.Warnings, Warning{Line: p.line, Problems: p.warns})
+		im.report.Warnings = append(im.report.Warnings, Warning{Line: p.line, Problems: probs})
 	}
 }
 

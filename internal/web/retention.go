@@ -368,6 +368,8 @@ type retentionView struct {
 	Slices   []option
 	Empty    bool
 	CSVURL   string
+	// Skipped says which subscription rows every figure leaves out.
+	Skipped string
 
 	KPIs                       []retKPI
 	WaterfallWide, WaterfallNr template.HTML
@@ -491,7 +493,7 @@ func buildRetention(d *retentionData, p retentionParams) (*retentionView, error)
 		Page: Page{Title: "Retention", Section: "retention"},
 		AsOf: asOf, Currency: cur, P: p, Label: periodLabel(p.Period, asOf),
 		Periods: periodOptions(p.Period, asOf), Definitions: retentionDefinitions(),
-		Empty: len(book.Accounts()) == 0,
+		Empty: len(book.Accounts()) == 0, Skipped: retention.SkippedNote(book.Skipped()),
 	}
 	for _, name := range revenue.DimensionNames {
 		v.Dims = append(v.Dims, option{Value: name, Label: dimensionLabels[name], Selected: name == p.By})
@@ -886,17 +888,7 @@ func churnURL(p retentionParams, slice string, reason revenue.Reason) string {
 }
 
 // reasonLabel names a churn reason for people.
-func reasonLabel(r revenue.Reason) string {
-	switch r {
-	case revenue.ReasonMAndA:
-		return "M&A"
-	case revenue.ReasonProductFit:
-		return "Product fit or gap"
-	case revenue.ReasonUnknown:
-		return "No reason recorded"
-	}
-	return label(string(r))
-}
+func reasonLabel(r revenue.Reason) string { return r.Label() }
 
 // industries fills churn by industry ("know the details").
 func (v *retentionView) industries(d *retentionData, p retentionParams) error {

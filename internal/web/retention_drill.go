@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"encoding/csv"
 	"fmt"
 	"net/http"
@@ -123,6 +124,8 @@ type drillView struct {
 	TotalCount          int
 	HasTotal            bool
 	HasActions          bool
+	// RowCounts shows CountCol on each row; off when every row counts one.
+	RowCounts bool
 }
 
 // buildDrill lists what is behind the asked-for number.
@@ -165,15 +168,16 @@ func buildDrill(d *retentionData, q drillQuery, canEdit func(account int64) bool
 		}
 		v.Def = pageDefinitions["churn_reason"]
 		v.AmountCol, v.CountCol, v.HasProduct, v.HasDate = "MRR lost", "", true, true
-		v.ExtraCols = []string{"Reason", "Controllable"}
+		v.ExtraCols = []string{"Reason", "Controllable", "CSM"}
 		for _, ev := range book.ChurnEventsIn(q.Period, d.records, dim, q.Slice) {
 			if q.Reason != "" && ev.Reason != q.Reason {
 				continue
 			}
 			r := row(ev.Account)
 			r.Product, r.Date, r.Amount, r.Count = ev.Product, ev.Date.String(), ev.MRR, 1
-			r.Extra = []string{reasonLabel(ev.Reason), yesNo(ev.Controllable)}
-			r.ExtraCSV = []string{string(ev.Reason), strconv.FormatBool(ev.Controllable)}
+			csm := d.csmOf(ev.Account)
+			r.Extra = []string{reasonLabel(ev.Reason), yesNo(ev.Controllable), cmp.Or(csm, "—")}
+			r.ExtraCSV = []string{string(ev.Reason), strconv.FormatBool(ev.Controllable), csm}
 			if ev.Reason == revenue.ReasonUnknown && canEdit(ev.Account) {
 				r.ActionURL = "/accounts/" + strconv.FormatInt(ev.Account, 10) + "/churn?" +
 					url.Values{"churned_on": {ev.Date.String()}, "product": {ev.Product}, "return": {back}}.Encode()
@@ -265,14 +269,36 @@ func buildDrill(d *retentionData, q drillQuery, canEdit func(account int64) bool
 		if v.Def == "" {
 			v.Def = pageDefinitions[words.def]
 		}
+		// Behind a churn: when it was recognised, why, and whose account
+		// it was.
+		var churns retention.Churns
+		if retention.ChurnComponent(c) {
+			churns = retention.ChurnsOf(book, q.Period, d.records)
+			v.HasDate = true
+			v.ExtraCols = []string{"Reason", "CSM"}
+		}
 		for _, ct := range cs {
 			r := row(ct.Account)
 			r.Product, r.Amount, r.Count = ct.Product, ct.Amount, ct.Count
 			if r.Product != "" {
 				v.HasProduct = true
 			}
+			if churns != nil {
+				ev, ok := churns.Find(ct.Account, ct.Product)
+				csm := d.csmOf(ct.Account)
+				r.Extra, r.ExtraCSV = []string{"—", cmp.Or(csm, "—")}, []string{"", csm}
+				if ok {
+					r.Date = ev.Date.String()
+					r.Extra[0], r.ExtraCSV[0] = reasonLabel(ev.Reason), string(ev.Reason)
+				}
+			}
 			v.Rows = append(v.Rows, r)
 		}
+	}
+	// A count column where every row counts one says nothing: the total
+	// in the heading carries it.
+	for _, r := range v.Rows {
+		v.RowCounts = v.RowCounts || r.Count != 1
 	}
 	for _, r := range v.Rows {
 		v.HasActions = v.HasActions || r.ActionURL != ""
@@ -289,6 +315,16 @@ func buildDrill(d *retentionData, q drillQuery, canEdit func(account int64) bool
 	v.CSVURL = "/retention/accounts.csv?" + csvq.Encode()
 	v.Title = v.Heading
 	return v, nil
+}
+
+// csmOf names the CSM of account id ("" when none): their name, else
+// their email.
+func (d *retentionData) csmOf(id int64) string {
+	a := d.accounts[id]
+	if a.CSMEmail == "" {
+		return ""
+	}
+	return cmp.Or(d.csmNames[a.CSMEmail], a.CSMEmail)
 }
 
 func yesNo(b bool) string {
@@ -384,7 +420,7 @@ func (s *server) retentionCSV(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rows := [][]string{{"period", "from", "to", "dimension", "slice", "currency", "start", "new", "expansion", "contraction", "churn",
+	rows := [][]string{{"period", "from", "last", "dimension", "slice", "currency", "start", "new", "expansion", "contraction", "churn",
 		"reactivation", "end", "customers_start", "customers_end", "grr", "nrr", "product_grr", "product_nrr", "logo_churn",
 		"gdrr", "quick_ratio", "arpa", "increased"}}
 	add := func(dim string, sl retention.RetentionSlice) {

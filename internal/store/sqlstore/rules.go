@@ -85,6 +85,9 @@ func (db *DB) RuleFirings(ctx context.Context, q store.RuleFiringQuery) ([]store
 	if q.Rule != "" {
 		where, args = append(where, "rule = ?"), append(args, q.Rule)
 	}
+	if !q.Since.IsZero() {
+		where, args = append(where, "at >= ?"), append(args, db.D.TimeArg(q.Since.UTC().Truncate(time.Microsecond)))
+	}
 	if q.Limit <= 0 {
 		q.Limit = 100
 	}

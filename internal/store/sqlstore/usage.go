@@ -837,6 +837,23 @@ func (db *DB) eachAccountUsage(ctx context.Context, ids []int64, from, to usage.
 				du.Users[user] = &usage.UserDay{Events: ev, Features: usage.FeatureSet{uint64(f0), uint64(f1), uint64(f2), uint64(f3)}}
 			}},
 	}
+	release, err := db.scanSlots(ctx, int64(len(specs)))
+	if err != nil {
+		return fmt.Errorf("account usage: %w", err)
+	}
+	defer release()
+	// Where one connection reads several results at once (SQLite), the
+	// scans share one read transaction, as the health facts' do: a
+	// connection each would let two merges hold the read pool between them.
+	var q querier = db.R
+	if db.D.OneConnScans {
+		tx, err := db.R.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("account usage: %w", err)
+		}
+		defer tx.Rollback()
+		q = tx
+	}
 	cs := make([]*cursor, len(specs))
 	defer func() {
 		for _, c := range cs {
@@ -862,7 +879,7 @@ func (db *DB) eachAccountUsage(ctx context.Context, ids []int64, from, to usage.
 		}
 	}
 	for i, sp := range specs {
-		rows, err := db.R.QueryContext(ctx, db.D.rebind(sp.q+where+" ORDER BY account_id"), args...)
+		rows, err := q.QueryContext(ctx, db.D.rebind(sp.q+where+" ORDER BY account_id"), args...)
 		if err != nil {
 			return fmt.Errorf("account usage: %w", err)
 		}

@@ -1,14 +1,18 @@
 package storetest
 
 import (
+	"errors"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
+	"github.com/tendhq/tend/internal/auth"
 	"github.com/tendhq/tend/internal/civil"
 	"github.com/tendhq/tend/internal/customer"
 	"github.com/tendhq/tend/internal/health"
 	"github.com/tendhq/tend/internal/store"
+	"github.com/tendhq/tend/internal/usage"
 )
 
 // testDirty: writes to an account's inputs mark it for rescoring in their
@@ -62,6 +66,20 @@ func testDirty(t *testing.T, st store.Store) {
 	must(t, st.Users().Create(ctx, &customer.User{Email: "u@example.com", Name: "U", Role: customer.RoleCSM}))
 	want("adding a user")
 
+	// Usage rolled up for an account marks it, in the commit.
+	a.ProductID = "g-acme"
+	must(t, st.Accounts().Update(ctx, &a))
+	want("setting the product id", a.ID)
+	now := time.Now().UTC()
+	k, _ := auth.NewWriteKey("web", now)
+	must(t, st.CreateWriteKey(ctx, &k))
+	l, err := usage.NewLinker(usage.LinkConfig{})
+	must(t, err)
+	l.AccountCreated("g-acme", strconv.FormatInt(a.ID, 10), now)
+	commitBody(t, st, l, usageCatalog(t), k.ID, `{"batch":[
+		{"type":"track","messageId":"m1","anonymousId":"x","event":"Report Viewed","context":{"groupId":"g-acme"},"timestamp":"`+now.Format(time.RFC3339)+`"}]}`, now, usage.Released{})
+	want("a usage event", a.ID)
+
 	// A claim is one caller's: another claim skips it until it ends.
 	must(t, dt.MarkDirty(ctx, []int64{a.ID, b.ID}))
 	first, err := dt.ClaimDirty(ctx, 1, time.Minute)
@@ -101,5 +119,36 @@ func testDirty(t *testing.T, st store.Store) {
 	}))
 	if !slices.Equal(got, []int64{a.ID, b.ID}) {
 		t.Fatalf("facts of %v, want %v", got, []int64{a.ID, b.ID})
+	}
+}
+
+// testRecomputes: a recompute's progress is stored and read back as the
+// latest; none yet is ErrNotFound.
+func testRecomputes(t *testing.T, st store.Store) {
+	rs, ok := st.(store.Recomputes)
+	if !ok {
+		t.Fatalf("%T keeps no recompute log (store.Recomputes)", st)
+	}
+	if _, err := rs.LatestRecompute(ctx); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("latest recompute of none: %v", err)
+	}
+	first := store.Recompute{Version: 1, Total: 10}
+	must(t, rs.StartRecompute(ctx, &first))
+	first.Scored, first.Written, first.FinishedAt = 10, 10, time.Now().UTC().Truncate(time.Microsecond)
+	must(t, rs.UpdateRecompute(ctx, &first))
+	r := store.Recompute{Version: 2, Total: 10}
+	must(t, rs.StartRecompute(ctx, &r))
+	r.Scored = 4
+	must(t, rs.UpdateRecompute(ctx, &r))
+	got, err := rs.LatestRecompute(ctx)
+	must(t, err)
+	if got.ID != r.ID || got.Version != 2 || got.Total != 10 || got.Scored != 4 || got.Written != 0 || !got.Running() ||
+		!got.StartedAt.Equal(r.StartedAt) || !got.UpdatedAt.Equal(r.UpdatedAt) {
+		t.Fatalf("latest recompute: %+v, want %+v", got, r)
+	}
+	r.Error, r.FinishedAt = "disk full", time.Now().UTC().Truncate(time.Microsecond)
+	must(t, rs.UpdateRecompute(ctx, &r))
+	if got, _ := rs.LatestRecompute(ctx); got.Running() || got.Error != "disk full" || !got.FinishedAt.Equal(r.FinishedAt) {
+		t.Fatalf("finished recompute: %+v", got)
 	}
 }

@@ -38,6 +38,11 @@ func testRuleFirings(t *testing.T, st store.Store) {
 	if h.RulesVersion != 2 || h.Trigger != "health_changed" || !h.At.Equal(t0.Truncate(time.Microsecond)) || saw["health.score"] != 31.5 || string(got[0].Did) != "{}" {
 		t.Errorf("firing came back as %+v (saw %s, did %s)", h, h.Saw, h.Did)
 	}
+	got, err = st.RuleFirings(ctx, store.RuleFiringQuery{Since: t0.Add(time.Minute)})
+	must(t, err)
+	if len(got) != 2 || got[1].Rule != "usage-drop" {
+		t.Fatalf("since a minute later: %+v", got)
+	}
 	got, err = st.RuleFirings(ctx, store.RuleFiringQuery{Rule: "health-red", Limit: 1})
 	must(t, err)
 	if len(got) != 1 || got[0].AccountID != b.ID {

@@ -60,10 +60,12 @@ func Run(t *testing.T, open Opener) {
 		{"CTATasks", testCTATasks},
 		{"CTAReport", testCTAReport},
 		{"Playbooks", testPlaybooks},
-		{"CTARace", testCTARace},
 		{"RuleFirings", testRuleFirings},
 		{"RuleRuns", testRuleRuns},
 		{"Dirty", testDirty},
+		{"CTARace", testCTARace},
+		{"Recomputes", testRecomputes},
+		{"MoneyBounds", testMoneyBounds},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
