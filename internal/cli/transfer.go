@@ -284,17 +284,30 @@ func (e *env) printReport(r transfer.Report, path, errorsFile string) {
 			fmt.Fprintf(e.errOut, "… and %d more rejected rows (all of them with --errors-file FILE)\n", more)
 		}
 	}
+	for _, w := range r.Warnings {
+		fmt.Fprintln(e.errOut, "warning: "+w.String())
+	}
+	if more := r.Warned - len(r.Warnings); more > 0 {
+		fmt.Fprintf(e.errOut, "… and %d more rows with warnings\n", more)
+	}
+	var extra strings.Builder
+	if r.Warned > 0 {
+		fmt.Fprintf(&extra, ", %d with warnings", r.Warned)
+	}
+	if r.Duplicates > 0 {
+		fmt.Fprintf(&extra, ", %d duplicates skipped", r.Duplicates)
+	}
 	rate := 0.0
 	if s := r.Elapsed.Seconds(); s > 0 {
 		rate = float64(r.Rows) / s
 	}
 	if r.DryRun {
-		fmt.Fprintf(e.out, "dry run of %s from %s: %d rows, %d valid, %d rejected; nothing written\n",
-			r.Object, path, r.Rows, r.Valid, r.Rejected)
+		fmt.Fprintf(e.out, "dry run of %s from %s: %d rows, %d valid, %d rejected%s; nothing written\n",
+			r.Object, path, r.Rows, r.Valid, r.Rejected, extra.String())
 		return
 	}
-	fmt.Fprintf(e.out, "imported %s from %s: %d created, %d updated, %d rejected (%d rows in %s, %.0f rows/s)\n",
-		r.Object, path, r.Created, r.Updated, r.Rejected, r.Rows, r.Elapsed.Round(1e6), rate)
+	fmt.Fprintf(e.out, "imported %s from %s: %d created, %d updated, %d rejected%s (%d rows in %s, %.0f rows/s)\n",
+		r.Object, path, r.Created, r.Updated, r.Rejected, extra.String(), r.Rows, r.Elapsed.Round(1e6), rate)
 }
 
 // rejectFile collects rejected rows as CSV: line, error, then the row as

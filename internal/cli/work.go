@@ -9,11 +9,14 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/riverqueue/river"
 	"github.com/spf13/cobra"
 
+	"github.com/tendhq/tend/internal/automation"
 	"github.com/tendhq/tend/internal/civil"
 	"github.com/tendhq/tend/internal/config"
 	"github.com/tendhq/tend/internal/jobs"
+	"github.com/tendhq/tend/internal/rules"
 	"github.com/tendhq/tend/internal/scoring"
 	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/store/sqlstore"
@@ -106,7 +109,17 @@ func (e *env) startQueue(ctx context.Context, st store.Store, work bool) (*jobs.
 		}
 		return err
 	}
-	opt := jobs.Options{Log: e.log, Work: work, Store: st, Ingest: e.ingestOptions(), Snapshot: snapshot}
+	evaluate := func(ctx context.Context) error {
+		rep, err := automation.Evaluate(ctx, st, ruleSink(st), civil.Today())
+		if err == nil {
+			e.log.Info("rules evaluated", "accounts", rep.Accounts, "rules_version", rep.Version, "firings", rep.Firings,
+				"ctas_opened", rep.TotalOpens(), "read", rep.Read, "evaluate", rep.Evaluate, "apply", rep.Apply)
+		}
+		return err
+	}
+	addRules, rulesPeriodic := jobs.RulesJob(evaluate, 0)
+	opt := jobs.Options{Log: e.log, Work: work, Store: st, Ingest: e.ingestOptions(), Snapshot: snapshot,
+		AddWorkers: addRules, Periodic: []*river.PeriodicJob{rulesPeriodic}}
 	if ds, ok := st.(scoring.DirtyStore); ok {
 		opt.Rescore = func(ctx context.Context) (jobs.RescoreBatch, error) {
 			r, err := scoring.RescoreDirty(ctx, ds, rescoreBatch)
@@ -118,6 +131,17 @@ func (e *env) startQueue(ctx context.Context, st store.Store, work bool) (*jobs.
 					"held_from", r.Held[0], "held_to", r.Held[1], "ids", r.IDs[:min(len(r.IDs), 200)])
 			}
 			return jobs.RescoreBatch{IDs: r.IDs, More: r.Claimed == rescoreBatch}, err
+		}
+		// Rules follow a score: each rescored batch is evaluated at once.
+		opt.AfterRescore = func(ctx context.Context, ids []int64) {
+			rep, err := automation.EvaluateAccounts(ctx, st, ruleSink(st), ids, civil.Today(), &rules.Change{})
+			if err != nil {
+				e.log.Error("rules after a rescore", "accounts", len(ids), "err", err)
+				return
+			}
+			if rep.Firings > 0 {
+				e.log.Debug("rules fired after a rescore", "accounts", len(ids), "firings", rep.Firings, "ctas_opened", rep.TotalOpens())
+			}
 		}
 	}
 	if rs, ok := st.(scoring.RecomputeStore); ok {

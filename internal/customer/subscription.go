@@ -100,6 +100,10 @@ func (s *Subscription) Check() error {
 		}
 	}
 	errs.OneOf("status", s.Status, SubStatuses)
+	if s.Status == SubEnded && s.EndOn.IsZero() {
+		// Without the day it ended, retention could only guess one.
+		errs.Add("end_on", "required", "is required when status is ended: the first day not paid for")
+	}
 	return errs.Err()
 }
 

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/tendhq/tend/internal/civil"
 )
@@ -163,7 +165,57 @@ func (v *Values) Map() map[string]float64 {
 }
 
 // MarshalJSON writes the present metrics as an object by name.
-func (v Values) MarshalJSON() ([]byte, error) { return json.Marshal(v.Map()) }
+func (v Values) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil), nil }
+
+// AppendJSON appends the present metrics to b as a JSON object by name:
+// byte for byte what encoding/json writes for Map(), without the map or
+// reflection (a full recompute writes one per account). Values never holds
+// NaN or infinities, and metric names need no escaping.
+func (v *Values) AppendJSON(b []byte) []byte {
+	b = append(b, '{')
+	first := true
+	for _, id := range idsByName {
+		x, ok := v.Get(id)
+		if !ok {
+			continue
+		}
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = append(b, '"')
+		b = append(b, catalogue[id].Name...)
+		b = append(b, '"', ':')
+		b = appendFloat(b, x)
+	}
+	return append(b, '}')
+}
+
+// idsByName is the metrics in the order of their names, the order
+// encoding/json writes a map's keys in.
+var idsByName = func() []MetricID {
+	ids := make([]MetricID, numMetrics)
+	for i := range ids {
+		ids[i] = MetricID(i)
+	}
+	slices.SortFunc(ids, func(a, b MetricID) int { return strings.Compare(catalogue[a].Name, catalogue[b].Name) })
+	return ids
+}()
+
+// appendFloat formats x as encoding/json does: plain decimals between
+// 1e-6 and 1e21, the shortest exponent form outside (e-7, not e-07).
+func appendFloat(b []byte, x float64) []byte {
+	if a := math.Abs(x); a != 0 && (a < 1e-6 || a >= 1e21) {
+		n := len(b)
+		b = strconv.AppendFloat(b, x, 'e', -1, 64)
+		if m := len(b) - n; m >= 4 && b[len(b)-4] == 'e' && b[len(b)-3] == '-' && b[len(b)-2] == '0' {
+			b[len(b)-2] = b[len(b)-1]
+			b = b[:len(b)-1]
+		}
+		return b
+	}
+	return strconv.AppendFloat(b, x, 'f', -1, 64)
+}
 
 // UnmarshalJSON reads an object by metric name; unknown names are errors.
 func (v *Values) UnmarshalJSON(b []byte) error {

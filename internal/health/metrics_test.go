@@ -1,6 +1,8 @@
 package health
 
 import (
+	"encoding/json"
+	"math"
 	"math/rand/v2"
 	"os"
 	"strings"
@@ -213,6 +215,34 @@ func TestValuesJSON(t *testing.T) {
 	}
 	if err := w.UnmarshalJSON([]byte(`{"nope":1}`)); err == nil {
 		t.Error("unknown metric accepted")
+	}
+}
+
+// TestValuesAppendJSON: the hand-written encoder writes what encoding/json
+// writes for the map of values, for every kind of number.
+func TestValuesAppendJSON(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(5, 6))
+	special := []float64{0, -0.0, 1, -1, 0.1, 1e-6, 9.99e-7, 1e-7, 1.5e-300, 1e20, 1e21, 1.234e22, -3e-9, 123456789.125, math.MaxFloat64, math.SmallestNonzeroFloat64}
+	for i := range 2000 {
+		var v Values
+		for id := range numMetrics {
+			switch rng.IntN(4) {
+			case 0:
+				v.Set(id, special[rng.IntN(len(special))])
+			case 1:
+				v.Set(id, rng.NormFloat64()*math.Pow(10, float64(rng.IntN(60)-30)))
+			case 2:
+				v.Set(id, float64(rng.IntN(1000)))
+			}
+		}
+		want, err := json.Marshal(v.Map())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := v.AppendJSON(nil); string(got) != string(want) {
+			t.Fatalf("case %d: AppendJSON = %s, encoding/json = %s", i, got, want)
+		}
 	}
 }
 

@@ -104,6 +104,7 @@ func scoreAccounts(ctx context.Context, st DirtyStore, ids []int64, day civil.Da
 	}
 	var (
 		r   health.Result
+		enc detailEncoder
 		now = time.Now().UTC()
 	)
 	scores := make([]store.HealthScore, 0, len(facts))
@@ -113,11 +114,7 @@ func scoreAccounts(ctx context.Context, st DirtyStore, ids []int64, day civil.Da
 		if u, ok := use[f.AccountID]; ok {
 			f.Usage = []health.UsageSnapshot{{AsOf: day, Values: u}}
 		}
-		hs, err := scoreOne(cards, f, day, now, &r)
-		if err != nil {
-			return nil, err
-		}
-		scores = append(scores, hs)
+		scores = append(scores, scoreOne(cards, f, day, now, &r, &enc))
 	}
 	return scores, nil
 }

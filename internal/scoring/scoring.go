@@ -20,6 +20,7 @@ import (
 	"github.com/tendhq/tend/internal/health"
 	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/usage"
+	"golang.org/x/sync/errgroup"
 )
 
 // SetName is the name the scorecard set is versioned under in the store:
@@ -37,7 +38,8 @@ type Scorecards struct {
 	Stored store.Scorecard
 }
 
-// Active reads the scorecard set in force.
+// Active reads the scorecard set in force. The set is shared (parsed
+// once per version) and must not be changed.
 func Active(ctx context.Context, st store.Health) (Scorecards, error) {
 	all, err := st.ActiveScorecards(ctx)
 	if err != nil {
@@ -47,13 +49,17 @@ func Active(ctx context.Context, st store.Health) (Scorecards, error) {
 		if c.Name != SetName {
 			continue
 		}
-		set, err := health.Parse([]byte(c.YAML))
+		set, err := parsed([]byte(c.YAML))
 		if err != nil {
 			return Scorecards{}, fmt.Errorf("the stored scorecards, version %d: %w", c.Version, err)
 		}
 		return Scorecards{Set: set, Version: c.Version, Stored: c}, nil
 	}
-	return Scorecards{Set: health.Default()}, nil
+	set, err := parsed(health.DefaultYAML())
+	if err != nil {
+		return Scorecards{}, fmt.Errorf("the default scorecards: %w", err)
+	}
+	return Scorecards{Set: set}, nil
 }
 
 // Source is the YAML of one version of the set: 0 is the set Tend ships
@@ -131,16 +137,21 @@ type Summary struct {
 	Version  int            `json:"scorecards_version"`
 	Accounts int            `json:"accounts"`
 	Colours  map[string]int `json:"colours"` // red, yellow, green, not_enough_data
-	// Read, Scored and Wrote are the time spent reading inputs, scoring
-	// and writing.
+	// Read, Score and Write are the time spent reading inputs, scoring
+	// and writing. Writing runs beside reading and scoring, so they add
+	// up to more than the recompute took.
 	Read  time.Duration `json:"read_ns"`
 	Score time.Duration `json:"score_ns"`
 	Write time.Duration `json:"write_ns"`
 }
 
 // writeChunk is how many scores go to the store per call while a full
-// recompute writes.
-const writeChunk = 5000
+// recompute writes; writeAhead is how many chunks may wait for the writer
+// (memory holds at most that many besides the one being filled).
+const (
+	writeChunk = 5000
+	writeAhead = 2
+)
 
 // usageOn reads every account's adoption values as of day, by account.
 func usageOn(ctx context.Context, st store.Store, cat *usage.Catalog, day civil.Date) (map[int64]map[string]float64, error) {
@@ -153,7 +164,10 @@ func usageOn(ctx context.Context, st store.Store, cat *usage.Catalog, day civil.
 }
 
 // Recompute scores every account as of asOf with the set in force and
-// stores the scores (each one's current score and a history point).
+// stores the scores (each one's current score and a history point). The
+// scores are written a chunk at a time by a second goroutine while the
+// inputs are still being read and scored, so the two halves use both
+// cores and memory holds a few chunks, not every score.
 func Recompute(ctx context.Context, st store.Store, asOf civil.Date) (Summary, error) {
 	sum := Summary{AsOf: asOf, Colours: map[string]int{}}
 	cards, err := Active(ctx, st)
@@ -170,61 +184,122 @@ func Recompute(ctx context.Context, st store.Store, asOf civil.Date) (Summary, e
 	if err != nil {
 		return sum, err
 	}
+	wctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	g, gctx := errgroup.WithContext(wctx)
+	chunks := make(chan []store.HealthScore, writeAhead)
+	g.Go(func() error {
+		for c := range chunks {
+			t := time.Now()
+			if err := st.PutHealthScores(gctx, c); err != nil {
+				return err
+			}
+			sum.Write += time.Since(t)
+		}
+		return nil
+	})
 	var (
-		scores  []store.HealthScore
 		r       health.Result
+		enc     detailEncoder
 		scoring time.Duration
 		now     = time.Now().UTC()
+		chunk   = make([]store.HealthScore, 0, writeChunk)
 	)
-	// The scans hold read connections: collect every score, then write.
-	err = st.EachHealthFacts(ctx, asOf, func(f *health.Facts) error {
+	// send hands a full chunk to the writer, or gives up when it failed.
+	send := func() error {
+		select {
+		case chunks <- chunk:
+		case <-gctx.Done():
+			return context.Cause(gctx)
+		}
+		chunk = make([]store.HealthScore, 0, writeChunk)
+		return nil
+	}
+	readErr := st.EachHealthFacts(gctx, asOf, func(f *health.Facts) error {
 		s0 := time.Now()
 		if u, ok := use[f.AccountID]; ok {
 			f.Usage = append(f.Usage[:0], health.UsageSnapshot{AsOf: asOf, Values: u})
 		} else {
 			f.Usage = f.Usage[:0]
 		}
-		hs, err := scoreOne(cards, f, asOf, now, &r)
-		if err != nil {
-			return err
-		}
-		scores = append(scores, hs)
+		chunk = append(chunk, scoreOne(cards, f, asOf, now, &r, &enc))
+		sum.Accounts++
 		sum.Colours[string(r.Colour)]++
 		scoring += time.Since(s0)
+		if len(chunk) == writeChunk {
+			return send()
+		}
 		return nil
 	})
-	if err != nil {
-		return sum, err
+	if readErr == nil && len(chunk) > 0 {
+		readErr = send()
 	}
-	sum.Accounts = len(scores)
 	sum.Score = scoring
 	sum.Read = time.Since(t0) - scoring
-	t1 := time.Now()
-	for i := 0; i < len(scores); i += writeChunk {
-		if err := st.PutHealthScores(ctx, scores[i:min(i+writeChunk, len(scores))]); err != nil {
-			return sum, err
-		}
+	// A read that failed on its own stops the writer: no chunk after the
+	// failure is written. Otherwise the writer's error, when it failed, is
+	// why the read stopped.
+	readOwn := readErr != nil && gctx.Err() == nil
+	if readOwn {
+		cancel(readErr)
 	}
-	sum.Write = time.Since(t1)
-	return sum, nil
+	close(chunks)
+	werr := g.Wait()
+	switch {
+	case readOwn:
+		return sum, readErr
+	case werr != nil:
+		return sum, werr
+	}
+	return sum, readErr
 }
 
 // scoreOne scores f as of day into r and returns it as the store keeps it.
-func scoreOne(cards Scorecards, f *health.Facts, day civil.Date, now time.Time, r *health.Result) (store.HealthScore, error) {
+func scoreOne(cards Scorecards, f *health.Facts, day civil.Date, now time.Time, r *health.Result, enc *detailEncoder) store.HealthScore {
 	v := health.Metrics(f, day)
 	p := health.ProfileOf(f)
 	cards.Set.ScoreInto(&p, &v, r)
-	detail, err := json.Marshal(Detail{Values: v, Scorecard: r.Scorecard, Why: r.Why})
-	if err != nil {
-		return store.HealthScore{}, err
-	}
 	hs := store.HealthScore{AccountID: f.AccountID, ScoredAt: now, Day: day, Scorecard: r.Scorecard,
-		Version: cards.Version, Detail: detail}
+		Version: cards.Version, Detail: enc.encode(&v, r.Scorecard, r.Why)}
 	if r.Colour != health.NotEnoughData {
 		score := math.Round(r.Score*10) / 10
 		hs.Score, hs.Colour = &score, string(r.Colour)
 	}
-	return hs, nil
+	return hs
+}
+
+// detailEncoder writes a score's Detail as JSON by hand (reflection over
+// the values' map was nine tenths of scoring an account). Scorecard names
+// and reasons repeat from account to account, so their quoted forms are
+// kept.
+type detailEncoder struct {
+	quoted map[string][]byte
+}
+
+// encode is the JSON of Detail{v, scorecard, why}, in a new slice.
+func (e *detailEncoder) encode(v *health.Values, scorecard, why string) []byte {
+	b := make([]byte, 0, 768)
+	b = append(b, `{"values":`...)
+	b = v.AppendJSON(b)
+	b = append(b, `,"scorecard":`...)
+	b = append(b, e.quote(scorecard)...)
+	b = append(b, `,"why":`...)
+	b = append(b, e.quote(why)...)
+	return append(b, '}')
+}
+
+func (e *detailEncoder) quote(s string) []byte {
+	if q, ok := e.quoted[s]; ok {
+		return q
+	}
+	q, _ := json.Marshal(s) // a string always marshals
+	if e.quoted == nil {
+		e.quoted = map[string][]byte{}
+	}
+	if len(e.quoted) < 256 {
+		e.quoted[s] = q
+	}
+	return q
 }
 
 // Rescore scores one account as of day from the store and stores the
@@ -250,10 +325,8 @@ func Rescore(ctx context.Context, st store.Store, accountID int64, day civil.Dat
 	if rep.MAU > 0 || rep.Events > 0 || rep.EventsPrev > 0 {
 		f.Usage = []health.UsageSnapshot{{AsOf: day, Values: rep.Values}}
 	}
-	hs, err := scoreOne(cards, f, day, time.Now().UTC(), &r)
-	if err != nil {
-		return hs, r, err
-	}
+	var enc detailEncoder
+	hs := scoreOne(cards, f, day, time.Now().UTC(), &r, &enc)
 	return hs, r, st.PutHealthScores(ctx, []store.HealthScore{hs})
 }
 

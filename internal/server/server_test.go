@@ -275,3 +275,34 @@ func TestBodyLimits(t *testing.T) {
 		}
 	}
 }
+
+func TestHSTSWithHTTPS(t *testing.T) {
+	t.Parallel()
+	st := sqlitetest.Open(t)
+	for _, https := range []bool{false, true} {
+		rec := httptest.NewRecorder()
+		New(st, nil, Options{HTTPS: https}).ServeHTTP(rec, httptest.NewRequest("GET", "/signin", nil))
+		if got := rec.Header().Get("Strict-Transport-Security"); (got != "") != https {
+			t.Errorf("HTTPS %v: Strict-Transport-Security = %q", https, got)
+		}
+	}
+}
+
+// A request that runs out of time while its API token or session is read
+// is a 503, not a 401 or the sign-in page.
+func TestTimeoutDuringSignInIs503(t *testing.T) {
+	t.Parallel()
+	h := New(sqlitetest.Open(t), nil, Options{RequestTimeout: time.Nanosecond})
+	for _, tc := range []struct{ path, header, value, want string }{
+		{"/api/v1/accounts", "Authorization", "Bearer " + auth.TokenPrefix + strings.Repeat("a", 43), `"unavailable"`},
+		{"/accounts", "Cookie", auth.CookieName + "=abc", "Tend is busy"},
+	} {
+		req := httptest.NewRequest("GET", tc.path, nil)
+		req.Header.Set(tc.header, tc.value)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != 503 || !strings.Contains(rec.Body.String(), tc.want) {
+			t.Errorf("GET %s past its deadline: %d %s", tc.path, rec.Code, rec.Body)
+		}
+	}
+}

@@ -76,6 +76,10 @@ type Store interface {
 	Usage
 	// Health is health scoring's inputs, pulses, scorecards and scores.
 	Health
+	// Work is the CSMs' work list: CTAs, their tasks, playbooks.
+	Work
+	// Rules is the audit of automation rules' firings.
+	Rules
 
 	// Analyze refreshes the query planner's statistics; worth calling
 	// after a bulk import, before the next autovacuum would.
@@ -157,10 +161,16 @@ type Filter struct {
 	Value string
 }
 
+// MaxSearchLen is the longest search (Query.Search) Tend accepts, in
+// characters.
+const MaxSearchLen = 200
+
 // Query selects, orders and pages a list.
 type Query struct {
 	Filters []Filter
 	// Search matches text fields (name, email, subject…) case-insensitively.
+	// The API and the web UI refuse one longer than MaxSearchLen characters:
+	// a LIKE over a long pattern costs time in proportion to its length.
 	Search string
 	// Sort is a field name, with "-" in front for descending; default id.
 	Sort string
@@ -201,6 +211,10 @@ type Spec struct {
 	Fields        []Field
 	SearchOver    []string
 	HasAttributes bool // accounts: filters on attributes.<key>
+	// Money lists every field holding an amount in integer minor units,
+	// filterable or not: the one statement of which fields are money,
+	// read by the importer and the API documentation alike.
+	Money []string
 }
 
 // Field returns the named field.

@@ -13,9 +13,11 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/tendhq/tend/internal/customer"
 	"github.com/tendhq/tend/internal/store"
+	"github.com/tendhq/tend/internal/store/sqlstore"
 )
 
 // Object is one kind of object that can be imported and exported:
@@ -95,7 +97,7 @@ func (o Object) Export(ctx context.Context, st store.Store, w io.Writer) (int, e
 
 // newObject ties the generic import and export to one collection.
 func newObject[T any](name, singular, key string, aliases []string, coll func(store.Store) store.Collection[T], readOnly []string) Object {
-	fs := fieldsOf(reflect.TypeFor[T](), append([]string{"id", "created_at", "updated_at"}, readOnly...))
+	fs := fieldsOf(reflect.TypeFor[T](), append([]string{"id", "created_at", "updated_at"}, readOnly...), storeSpecs()[name].Money)
 	o := Object{Name: name, Singular: singular, Key: key, aliases: aliases, fields: fs}
 	o.synonyms = synonymsFor(o)
 	o.importFn = func(ctx context.Context, st store.Store, src source, opts Options) (Report, error) {
@@ -114,6 +116,10 @@ func newObject[T any](name, singular, key string, aliases []string, coll func(st
 	}
 	return o
 }
+
+// storeSpecs are the store's descriptions of its collections, which say
+// (among other things) which fields are money.
+var storeSpecs = sync.OnceValue(sqlstore.Specs)
 
 // checker is what every customer object implements: normalise and validate.
 type checker interface{ Check() error }

@@ -33,7 +33,7 @@ type retentionFormView struct {
 // safeReturn is where to go after a form: a local path given by the page
 // the form was opened from, or the account page.
 func safeReturn(v string, a customer.Account) string {
-	if strings.HasPrefix(v, "/") && !strings.HasPrefix(v, "//") && !strings.ContainsAny(v, "\\\r\n") {
+	if localPath(v) {
 		return v
 	}
 	return "/accounts/" + strconv.FormatInt(a.ID, 10)

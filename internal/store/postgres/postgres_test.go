@@ -63,10 +63,18 @@ func benchAccounts() int {
 }
 
 // BenchmarkHealth: reading every account's health facts, one account's,
-// and writing every score, over 100k seeded accounts (10k with -short).
+// writing every score, and the full recompute end to end, over 100k seeded
+// accounts (10k with -short; TEND_BENCH_HEALTH_ACCOUNTS to change).
 func BenchmarkHealth(b *testing.B) {
 	st := pgtest.Open(b)
-	storetest.SeedHealth(b, st, benchAccounts())
+	n := storetest.HealthAccounts(b, benchAccounts())
+	storetest.SeedHealth(b, st, n)
 	b.ResetTimer()
-	storetest.BenchHealth(b, st, benchAccounts())
+	storetest.BenchHealth(b, st, n)
+}
+
+// BenchmarkApplyIntents: a full evaluation's intents, one per account over
+// 100k accounts (10k with -short), opened and then applied again.
+func BenchmarkApplyIntents(b *testing.B) {
+	storetest.BenchApplyIntents(b, func(b *testing.B) store.Store { return pgtest.Open(b) }, benchAccounts())
 }

@@ -33,16 +33,35 @@ func (db *DB) PutHealthScores(ctx context.Context, scores []store.HealthScore) e
 	if err != nil {
 		return err
 	}
+	// One score (a rescore) runs statements prepared once per DB, before
+	// the transaction takes SQLite's one writing connection: parsing them
+	// was a third of a rescore.
+	var one []*sql.Stmt
+	if len(rows) == 1 {
+		for _, q := range append([]string{db.D.rebind(fmt.Sprintf(currentScoresSQL, "?"))}, db.scoreSQL(1)...) {
+			st, err := db.writeStmt(ctx, q)
+			if err != nil {
+				return fmt.Errorf("put health scores: %w", err)
+			}
+			one = append(one, st)
+		}
+	}
 	tx, err := db.W.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
 	prepared := map[int][]*sql.Stmt{}
+	if one != nil {
+		prepared[-1] = []*sql.Stmt{tx.StmtContext(ctx, one[0])}
+		prepared[1] = []*sql.Stmt{tx.StmtContext(ctx, one[1]), tx.StmtContext(ctx, one[2])}
+	}
 	defer func() {
 		for _, sts := range prepared {
 			for _, st := range sts {
-				st.Close()
+				if st != nil {
+					st.Close()
+				}
 			}
 		}
 	}()
@@ -125,21 +144,19 @@ func checkScores(scores []store.HealthScore) ([]scoreRow, error) {
 	return out, nil
 }
 
-// putScores writes one chunk: drops the history points the new ones
-// replace (the account's current point when it is of the same day with the
-// same result), adds the new points, and upserts the current scores —
-// unless a newer score is already stored (a slower replica's result).
-// Which points are replaced is decided here from the current rows, read by
-// key, so the delete is by primary key (a join in SQL let PostgreSQL scan
-// the whole history). Full chunks share statements prepared once per call
-// (parsing a 500-row statement costs as much as running it).
+// putScores writes one chunk: adds a history point for each score unless
+// the account's current score is of the same day with the same result (a
+// repeat adds nothing: the day's point stands), and upserts the current
+// scores — unless a newer score is already stored (a slower replica's
+// result). Which scores are repeats is decided here from the current rows,
+// read by key. Statements are prepared once per call and size (parsing a
+// 500-row statement costs as much as running it).
 func (db *DB) putScores(ctx context.Context, tx *sql.Tx, rows []scoreRow, prepared map[int][]*sql.Stmt) error {
 	ids := make([]any, len(rows))
 	for i, r := range rows {
 		ids[i] = r.s.AccountID
 	}
 	type current struct {
-		key       any // scored_at as stored, to find its history point
 		at        time.Time
 		day       civil.Date
 		score     sql.NullFloat64
@@ -148,12 +165,16 @@ func (db *DB) putScores(ctx context.Context, tx *sql.Tx, rows []scoreRow, prepar
 		version   int64
 	}
 	cur := make(map[int64]current, len(rows))
-	err := db.inChunks(ctx, tx, ids, "SELECT account_id, scored_at, scored_at, day, score, colour, scorecard, scorecard_version FROM health_scores WHERE account_id IN (%s)", func(r *sql.Rows) error {
+	var q querier = tx
+	if st := prepared[-1]; len(rows) == 1 && st != nil {
+		q = stmtQuerier{st[0]}
+	}
+	err := db.inChunks(ctx, q, ids, currentScoresSQL, func(r *sql.Rows) error {
 		var (
 			id int64
 			c  current
 		)
-		if err := r.Scan(&id, &c.key, timeScan{&c.at}, dayScan{&c.day}, &c.score, &c.colour, &c.scorecard, intScan{&c.version}); err != nil {
+		if err := r.Scan(&id, timeScan{&c.at}, dayScan{&c.day}, &c.score, &c.colour, &c.scorecard, intScan{&c.version}); err != nil {
 			return err
 		}
 		cur[id] = c
@@ -162,46 +183,68 @@ func (db *DB) putScores(ctx context.Context, tx *sql.Tx, rows []scoreRow, prepar
 	if err != nil {
 		return err
 	}
-	var del []any
+	hist := make([]scoreRow, 0, len(rows))
 	for _, r := range rows {
 		c, ok := cur[r.s.AccountID]
 		same := ok && c.day == r.s.Day && c.score.Valid == (r.s.Score != nil) && (!c.score.Valid || c.score.Float64 == *r.s.Score) &&
 			c.colour == r.s.Colour && c.scorecard == r.s.Scorecard && c.version == int64(r.s.Version) && !c.at.After(r.s.ScoredAt)
-		if same && !c.at.Equal(r.s.ScoredAt) {
-			del = append(del, r.s.AccountID, c.key)
+		if !same {
+			hist = append(hist, r)
 		}
 	}
-	if len(del) > 0 {
-		ph := "(" + db.D.Param("bigint") + ", " + db.D.Param("timestamptz") + ")"
-		q := "DELETE FROM health_history WHERE (account_id, at) IN (VALUES " + ph + strings.Repeat(", "+ph, len(del)/2-1) + ")"
-		if _, err := tx.ExecContext(ctx, db.D.rebind(q), del...); err != nil {
-			return err
-		}
+	if err := db.execScores(ctx, tx, hist, 0, prepared); err != nil {
+		return err
+	}
+	return db.execScores(ctx, tx, rows, 1, prepared)
+}
+
+// currentScoresSQL reads what putScores compares of the current scores.
+const currentScoresSQL = "SELECT account_id, scored_at, day, score, colour, scorecard, scorecard_version FROM health_scores WHERE account_id IN (%s)"
+
+// stmtQuerier runs one prepared statement whatever the text it is given
+// (the text it was prepared from).
+type stmtQuerier struct{ st *sql.Stmt }
+
+func (s stmtQuerier) QueryContext(ctx context.Context, _ string, args ...any) (*sql.Rows, error) {
+	return s.st.QueryContext(ctx, args...)
+}
+
+func (s stmtQuerier) ExecContext(ctx context.Context, _ string, args ...any) (sql.Result, error) {
+	return s.st.ExecContext(ctx, args...)
+}
+
+func (s stmtQuerier) QueryRowContext(ctx context.Context, _ string, args ...any) *sql.Row {
+	return s.st.QueryRowContext(ctx, args...)
+}
+
+// execScores runs statement which of scoreSQL (0 history, 1 current) over
+// rows, prepared once per call for each size.
+func (db *DB) execScores(ctx context.Context, tx *sql.Tx, rows []scoreRow, which int, prepared map[int][]*sql.Stmt) error {
+	if len(rows) == 0 {
+		return nil
 	}
 	sts := prepared[len(rows)]
 	if sts == nil {
-		for _, q := range db.scoreSQL(len(rows)) {
-			st, err := tx.PrepareContext(ctx, q)
-			if err != nil {
-				return err
-			}
-			sts = append(sts, st)
-		}
+		sts = make([]*sql.Stmt, 2)
 		prepared[len(rows)] = sts
+	}
+	if sts[which] == nil {
+		st, err := tx.PrepareContext(ctx, db.scoreSQL(len(rows))[which])
+		if err != nil {
+			return err
+		}
+		sts[which] = st
 	}
 	args := make([]any, 0, 8*len(rows))
 	for _, r := range rows {
 		args = append(args, r.s.AccountID, db.D.TimeArg(r.s.ScoredAt), r.day, r.s.Scorecard, int64(r.s.Version), r.score, r.s.Colour, r.detail)
 	}
-	for _, st := range sts {
-		if _, err := st.ExecContext(ctx, args...); err != nil {
-			return err
-		}
-	}
-	return nil
+	_, err := sts[which].ExecContext(ctx, args...)
+	return err
 }
 
-// scoreSQL is putScores' two statements for n scores.
+// scoreSQL is putScores' two statements for n scores: the history
+// points and the current scores.
 func (db *DB) scoreSQL(n int) []string {
 	p := db.D.Param
 	var v strings.Builder
@@ -548,7 +591,11 @@ func (db *DB) ScorecardVersions(ctx context.Context, name string) ([]store.Score
 }
 
 func (db *DB) scorecards(ctx context.Context, where string, args ...any) ([]store.Scorecard, error) {
-	rows, err := db.R.QueryContext(ctx, db.D.rebind(scorecardSQL+where), args...)
+	st, err := db.readStmt(ctx, db.D.rebind(scorecardSQL+where)) // read on every rescore
+	if err != nil {
+		return nil, fmt.Errorf("scorecards: %w", err)
+	}
+	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, fmt.Errorf("scorecards: %w", err)
 	}

@@ -146,7 +146,8 @@ func (db *DB) HealthFacts(ctx context.Context, accountID int64, asOf civil.Date)
 	return out, nil
 }
 
-// readFacts is the merge: every account (or only those of ids, if any).
+// readFacts is the merge: every account, or only those of ids if any
+// (one account reads with prepared statements, see readOneFacts).
 func (db *DB) readFacts(ctx context.Context, ids []int64, asOf civil.Date, each func(*health.Facts) error) error {
 	if asOf.IsZero() {
 		return fmt.Errorf("as-of day is required")
@@ -154,6 +155,9 @@ func (db *DB) readFacts(ctx context.Context, ids []int64, asOf civil.Date, each 
 	rates, err := db.revenueRates(ctx)
 	if err != nil {
 		return err
+	}
+	if len(ids) == 1 {
+		return db.readOneFacts(ctx, ids[0], asOf, rates, each)
 	}
 	where, accountWhere := "", ""
 	var args []any
@@ -194,6 +198,9 @@ func (db *DB) readFacts(ctx context.Context, ids []int64, asOf civil.Date, each 
 	}
 	defer subRows.Close()
 	mrr := &mrrHistory{rows: subRows, asOf: asOf, rates: rates}
+	if len(ids) != 1 {
+		mrr.buf = make([]customer.Subscription, 0, mrrChunk+64) // grown by appending, it was copied a dozen times
+	}
 	specs := db.factsSpecs()
 	cs := make([]*factsCursor, len(specs))
 	for i, sp := range specs {
@@ -216,15 +223,8 @@ func (db *DB) readFacts(ctx context.Context, ids []int64, asOf civil.Date, each 
 	}
 	for accts.Next() {
 		f := &health.Facts{}
-		var attrs string
-		if err := accts.Scan(&f.AccountID, strScan{&f.ExternalID}, &f.Name, intScan{&f.ParentID}, &f.Tier, &f.TouchModel, &f.Lifecycle,
-			&f.Industry, &f.Region, intScan{&f.CSMID}, dayScan{&f.CustomerSince}, dayScan{&f.RenewalOn}, intScan{&f.MRR}, &f.Currency, strScan{&attrs}); err != nil {
+		if err := scanAccountFacts(accts, f); err != nil {
 			return err
-		}
-		if attrs != "" && attrs != "{}" {
-			if err := json.Unmarshal([]byte(attrs), &f.Attributes); err != nil {
-				return fmt.Errorf("account %d: stored attributes: %w", f.AccountID, err)
-			}
 		}
 		for _, c := range cs {
 			// Rows of accounts that no longer exist (deleted while the
@@ -250,6 +250,117 @@ func (db *DB) readFacts(ctx context.Context, ids []int64, asOf civil.Date, each 
 		}
 	}
 	return accts.Err()
+}
+
+// scanAccountFacts reads a row of accountsFactsSQL into f.
+func scanAccountFacts(r *sql.Rows, f *health.Facts) error {
+	var attrs string
+	if err := r.Scan(&f.AccountID, strScan{&f.ExternalID}, &f.Name, intScan{&f.ParentID}, &f.Tier, &f.TouchModel, &f.Lifecycle,
+		&f.Industry, &f.Region, intScan{&f.CSMID}, dayScan{&f.CustomerSince}, dayScan{&f.RenewalOn}, intScan{&f.MRR}, &f.Currency, strScan{&attrs}); err != nil {
+		return err
+	}
+	if attrs != "" && attrs != "{}" {
+		if err := json.Unmarshal([]byte(attrs), &f.Attributes); err != nil {
+			return fmt.Errorf("account %d: stored attributes: %w", f.AccountID, err)
+		}
+	}
+	return nil
+}
+
+// readOneFacts reads account id's Facts with the merge's statements, one
+// after the other, each prepared once per DB (parsing them was two thirds
+// of reading one account). Without the merge's shared transaction, a
+// write landing between two of them is seen by the later ones only; the
+// write sets off its own rescore.
+func (db *DB) readOneFacts(ctx context.Context, id int64, asOf civil.Date, rates map[string]revenue.Rate, each func(*health.Facts) error) error {
+	query := func(sqlText, where string) (*sql.Rows, error) {
+		st, err := db.readStmt(ctx, db.D.rebind(fmt.Sprintf(sqlText, where)))
+		if err != nil {
+			return nil, err
+		}
+		return st.QueryContext(ctx, id)
+	}
+	rows, err := query(accountsFactsSQL, "WHERE t.id = ?")
+	if err != nil {
+		return err
+	}
+	f := &health.Facts{}
+	found := rows.Next()
+	if found {
+		err = scanAccountFacts(rows, f)
+	}
+	if err := cmp.Or(err, rows.Close(), rows.Err()); err != nil || !found {
+		return err
+	}
+	const where = "WHERE t.account_id = ?"
+	var r factsRow
+	r.csmID = f.CSMID
+	for _, sp := range db.factsSpecs() {
+		rows, err := query(sp.q, where)
+		if err != nil {
+			return err
+		}
+		dst := sp.dst(&r)
+		for rows.Next() {
+			if err := rows.Scan(dst...); err != nil {
+				rows.Close()
+				return err
+			}
+			sp.into(&r, f)
+		}
+		if err := cmp.Or(rows.Close(), rows.Err()); err != nil {
+			return err
+		}
+	}
+	subs, err := query(subsFactsSQL, where)
+	if err != nil {
+		return err
+	}
+	defer subs.Close()
+	mrr := &mrrHistory{rows: subs, asOf: asOf, rates: rates}
+	if err := mrr.start(); err != nil {
+		return err
+	}
+	if f.MRRChanges, err = mrr.timeline(id); err != nil {
+		return err
+	}
+	if err := subs.Close(); err != nil {
+		return err
+	}
+	return each(f)
+}
+
+// stmtText keys a statement prepared by readStmt or writeStmt in db.stmts.
+type stmtText struct {
+	text  string
+	write bool
+}
+
+// readStmt is text prepared once on the read pool.
+func (db *DB) readStmt(ctx context.Context, text string) (*sql.Stmt, error) {
+	return db.cachedStmt(ctx, db.R, stmtText{text, false})
+}
+
+// writeStmt is text prepared once on the write pool. On SQLite it must be
+// called outside a transaction: the transaction holds the one writing
+// connection.
+func (db *DB) writeStmt(ctx context.Context, text string) (*sql.Stmt, error) {
+	return db.cachedStmt(ctx, db.W, stmtText{text, true})
+}
+
+func (db *DB) cachedStmt(ctx context.Context, pool *sql.DB, k stmtText) (*sql.Stmt, error) {
+	if st, ok := db.stmts.Load(k); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := pool.PrepareContext(ctx, k.text)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := db.stmts.LoadOrStore(k, st); loaded {
+		st.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return st, nil
 }
 
 // revenueRates reads the stored exchange rates in the revenue core's form.

@@ -226,9 +226,9 @@ func testHealthScores(t *testing.T, st store.Store) {
 		must(t, st.PutHealthScores(ctx, []store.HealthScore{{AccountID: id, ScoredAt: at, Scorecard: "default", Version: 1, Score: score, Colour: colour, Detail: []byte(`{"why":"` + colour + `"}`)}}))
 	}
 	put(a.ID, t0, ptr(72.5), "green")
-	put(a.ID, t0.Add(time.Hour), ptr(72.5), "green")    // same day, same score: replaces
+	put(a.ID, t0.Add(time.Hour), ptr(72.5), "green")    // same day, same score: the day's point stands
 	put(a.ID, t0.Add(2*time.Hour), ptr(40), "yellow")   // a change: a new point
-	put(a.ID, t0.Add(3*time.Hour), ptr(40), "yellow")   // replaces the change's point
+	put(a.ID, t0.Add(3*time.Hour), ptr(40), "yellow")   // a repeat of the change: no point
 	put(a.ID, t0.Add(24*time.Hour), ptr(40), "yellow")  // next day: a new point
 	put(a.ID, t0.Add(90*time.Minute), ptr(99), "green") // older than the current: history only
 	put(b.ID, t0, nil, "")
@@ -249,7 +249,7 @@ func testHealthScores(t *testing.T, st store.Store) {
 	for _, h := range hist {
 		got = append(got, h.ScoredAt.Format("02T15:04")+" "+h.Colour)
 	}
-	if want := []string{"01T09:00 green", "01T09:30 green", "01T11:00 yellow", "02T08:00 yellow"}; !slices.Equal(got, want) {
+	if want := []string{"01T08:00 green", "01T09:30 green", "01T10:00 yellow", "02T08:00 yellow"}; !slices.Equal(got, want) {
 		t.Fatalf("history %v, want %v", got, want)
 	}
 	if h, _ := st.HealthHistory(ctx, a.ID, d("2026-06-02"), civil.Date{}); len(h) != 1 {
@@ -271,7 +271,7 @@ func testHealthScores(t *testing.T, st store.Store) {
 
 	asOf, err := st.HealthScoresAsOf(ctx, []int64{a.ID, b.ID, c.ID}, d("2026-06-01"))
 	must(t, err)
-	if len(asOf) != 2 || asOf[a.ID].Colour != "yellow" || !asOf[a.ID].ScoredAt.Equal(t0.Add(3*time.Hour)) || asOf[b.ID].Score != nil {
+	if len(asOf) != 2 || asOf[a.ID].Colour != "yellow" || !asOf[a.ID].ScoredAt.Equal(t0.Add(2*time.Hour)) || asOf[b.ID].Score != nil {
 		t.Fatalf("as of a day %+v", asOf)
 	}
 	if asOf, _ := st.HealthScoresAsOf(ctx, []int64{a.ID}, d("2026-07-01")); *asOf[a.ID].Score != 40 || asOf[a.ID].Day != d("2026-06-02") {

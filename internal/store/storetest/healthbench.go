@@ -3,6 +3,8 @@ package storetest
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -10,8 +12,23 @@ import (
 	"github.com/tendhq/tend/internal/civil"
 	"github.com/tendhq/tend/internal/customer"
 	"github.com/tendhq/tend/internal/health"
+	"github.com/tendhq/tend/internal/scoring"
 	"github.com/tendhq/tend/internal/store"
 )
+
+// HealthAccounts is how many accounts the health benchmarks seed: n, or
+// TEND_BENCH_HEALTH_ACCOUNTS when set (1000000 for the million-account
+// run, which takes minutes to seed).
+func HealthAccounts(tb testing.TB, n int) int {
+	if v := os.Getenv("TEND_BENCH_HEALTH_ACCOUNTS"); v != "" {
+		m, err := strconv.Atoi(v)
+		if err != nil || m <= 0 {
+			tb.Fatalf("TEND_BENCH_HEALTH_ACCOUNTS=%q is not a positive number", v)
+		}
+		return m
+	}
+	return n
+}
 
 // SeedHealth fills st with n accounts as health scoring sees them: a CSM
 // each (of 50), two subscription terms, and per account 3 survey answers,
@@ -167,6 +184,47 @@ func BenchHealth(b *testing.B, st store.Store, n int) {
 		}
 		reportCPU(b, c0)
 	})
+	// Recompute is the full recompute end to end (read every account's
+	// inputs, score, write each score and its history point) as the daily
+	// job runs it: each iteration scores a new day, so every account gets
+	// a new point. RecomputeAgain repeats the last day (a second run on
+	// one day: same results).
+	day := asOf
+	recompute := func(b *testing.B, next func()) {
+		c0 := cpuTime()
+		var sum scoring.Summary
+		for b.Loop() {
+			next()
+			var err error
+			if sum, err = scoring.Recompute(ctx, st, day); err != nil {
+				b.Fatal(err)
+			}
+			if sum.Accounts != n {
+				b.Fatalf("recompute scored %d accounts, want %d", sum.Accounts, n)
+			}
+		}
+		reportCPU(b, c0)
+		perOp := b.Elapsed().Seconds() / float64(b.N)
+		b.ReportMetric(float64(n)/perOp, "accounts/s")
+		b.ReportMetric(sum.Read.Seconds(), "read-s")
+		b.ReportMetric(sum.Score.Seconds(), "score-s")
+		b.ReportMetric(sum.Write.Seconds(), "write-s")
+	}
+	// Rescore is one account rescored from the store and its score
+	// written, as a change to its inputs sets off (run it alone with more
+	// iterations for a steady figure).
+	b.Run("Rescore", func(b *testing.B) {
+		rng := rand.New(rand.NewPCG(5, 6))
+		c0 := cpuTime()
+		for b.Loop() {
+			if _, _, err := scoring.Rescore(ctx, st, int64(1+rng.IntN(n)), asOf); err != nil {
+				b.Fatal(err)
+			}
+		}
+		reportCPU(b, c0)
+	})
+	b.Run("Recompute", func(b *testing.B) { recompute(b, func() { day = day.AddDays(1) }) })
+	b.Run("RecomputeAgain", func(b *testing.B) { recompute(b, func() {}) })
 }
 
 // reportCPU reports the process's CPU time per operation since c0 — the
