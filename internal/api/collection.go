@@ -1,6 +1,8 @@
 package api
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -29,6 +31,18 @@ type resource struct {
 	// account_external_id, csm_id ↔ csm_email… A patch that sets one
 	// drops the other, so the store resolves the one the client meant.
 	refPairs map[string]string
+	// extra are read-only fields its objects carry besides their stored
+	// ones (an account's health).
+	extra []extraField
+}
+
+// extraField is a read-only field an object carries besides its stored
+// ones, read for a page of objects at once.
+type extraField struct {
+	name string
+	typ  reflect.Type // for OpenAPI
+	doc  string
+	fill func(ctx context.Context, ids []int64) (map[int64]any, error)
 }
 
 // alwaysReadOnly are read-only in every collection.
@@ -119,7 +133,7 @@ func (c *collection[T]) decode(r *http.Request) (T, error) {
 	if err != nil {
 		return v, err
 	}
-	if err := decodeObject(body, &v, c.info, decodeOptions{}); err != nil {
+	if err := decodeObject(body, &v, c.info, decodeOptions{ignore: c.extraNames()}); err != nil {
 		return v, err
 	}
 	zeroFields(&v, c.info, c.readOnly)
@@ -145,7 +159,71 @@ func (c *collection[T]) respond(w http.ResponseWriter, r *http.Request, status i
 	if status == http.StatusCreated {
 		w.Header().Set("Location", c.location(id))
 	}
-	return writeJSON(w, status, v)
+	return c.write(w, r, status, v)
+}
+
+// extraNames are the names of the extra fields.
+func (c *collection[T]) extraNames() []string {
+	var out []string
+	for _, e := range c.extra {
+		out = append(out, e.name)
+	}
+	return out
+}
+
+// write answers status with v and its extra fields.
+func (c *collection[T]) write(w http.ResponseWriter, r *http.Request, status int, v T) error {
+	if len(c.extra) == 0 {
+		return writeJSON(w, status, v)
+	}
+	out, err := c.withExtra(r.Context(), []T{v})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, status, out[0])
+}
+
+// withExtra is vs as JSON objects with their extra fields added: each
+// field read once for all of vs.
+func (c *collection[T]) withExtra(ctx context.Context, vs []T) ([]json.RawMessage, error) {
+	ids := make([]int64, len(vs))
+	for i := range vs {
+		ids[i] = c.id(&vs[i])
+	}
+	fills := make([]map[int64]any, len(c.extra))
+	for i, e := range c.extra {
+		m, err := e.fill(ctx, ids)
+		if err != nil {
+			return nil, fmt.Errorf("%s of %s: %w", e.name, c.name, err)
+		}
+		fills[i] = m
+	}
+	out := make([]json.RawMessage, len(vs))
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	for i := range vs {
+		buf.Reset()
+		if err := enc.Encode(vs[i]); err != nil {
+			return nil, err
+		}
+		obj := bytes.TrimRight(buf.Bytes(), "\n")
+		b := append([]byte(nil), obj[:len(obj)-1]...) // without the closing brace
+		for j, e := range c.extra {
+			buf.Reset()
+			if err := enc.Encode(fills[j][ids[i]]); err != nil {
+				return nil, err
+			}
+			if len(b) > 1 {
+				b = append(b, ',')
+			}
+			b = strconv.AppendQuote(b, e.name)
+			b = append(b, ':')
+			b = append(b, bytes.TrimRight(buf.Bytes(), "\n")...)
+		}
+		out[i] = append(b, '}')
+	}
+	return out, nil
 }
 
 // list answers GET /{name}.
@@ -188,6 +266,13 @@ func (c *collection[T]) writePage(w http.ResponseWriter, r *http.Request, q stor
 	if page.Items == nil {
 		page.Items = []T{}
 	}
+	if len(c.extra) > 0 {
+		items, err := c.withExtra(r.Context(), page.Items)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusOK, store.Page[json.RawMessage]{Items: items, NextCursor: page.NextCursor})
+	}
 	return writeJSON(w, http.StatusOK, page)
 }
 
@@ -216,7 +301,7 @@ func (c *collection[T]) read(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, v)
+	return c.write(w, r, http.StatusOK, v)
 }
 
 // replace answers PUT /{name}/{id}: every writable field is set from the
@@ -268,7 +353,7 @@ func (c *collection[T]) patch(w http.ResponseWriter, r *http.Request) error {
 	// Check the patch against the type first, so that mistakes are
 	// reported with their position in what the client sent.
 	var probe T
-	if err := decodeObject(body, &probe, c.info, decodeOptions{}); err != nil {
+	if err := decodeObject(body, &probe, c.info, decodeOptions{ignore: c.extraNames()}); err != nil {
 		return err
 	}
 	parsed, err := parseGeneric(body)
@@ -299,7 +384,7 @@ func (c *collection[T]) patch(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("encoding a patched %s: %w", c.singular, err)
 	}
 	var v T
-	if err := decodeObject(merged, &v, c.info, decodeOptions{noPositions: true}); err != nil {
+	if err := decodeObject(merged, &v, c.info, decodeOptions{noPositions: true, ignore: c.extraNames()}); err != nil {
 		return err
 	}
 	zeroFields(&v, c.info, c.readOnly)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -257,6 +258,10 @@ type decodeOptions struct {
 	// noPositions leaves positions out, for documents the client did not
 	// write byte for byte (a merge-patched object).
 	noPositions bool
+	// ignore names read-only members the object's responses carry besides
+	// its stored fields (an account's health): accepted and dropped, so a
+	// GET body can be PUT back.
+	ignore []string
 }
 
 // decodeObject reads body, a JSON object, into dst (a pointer to a struct
@@ -285,6 +290,9 @@ func decodeObject(body []byte, dst any, ti *typeInfo, opt decodeOptions) error {
 	}
 	for _, m := range ms {
 		f, ok := ti.field(m.name)
+		if !ok && slices.Contains(opt.ignore, m.name) {
+			continue
+		}
 		if !ok {
 			note(CodeUnknownField, m.name, fmt.Sprintf("unknown field %q", m.name),
 				"; known fields: "+strings.Join(ti.names(), ", "), m.keyStart)

@@ -63,6 +63,7 @@ const (
 	CodeTooLarge         = "body_too_large"     // 413: body over MaxBodyBytes
 	CodeUnauthenticated  = "unauthenticated"    // 401: no valid API token or session
 	CodeForbidden        = "forbidden"          // 403: the principal may not do this
+	CodeOverflow         = "amounts_overflow"   // 422: stored amounts add up past what Tend can count (see message)
 	CodeUnavailable      = "unavailable"        // 503: the request ran out of time or the server is busy; retry later (see Retry-After)
 	CodeInternal         = "internal"           // 500: see the server log under request_id
 )
@@ -94,6 +95,10 @@ func toError(err error) *Error {
 		return &Error{Status: http.StatusConflict, Code: CodeConflict,
 			Message: "conflict: " + ce.Error(),
 			Fields:  validate.Errors{{Field: ce.Field, Code: CodeConflict, Message: ce.Message}}}
+	}
+	var oe *store.OverflowError
+	if errors.As(err, &oe) {
+		return &Error{Status: http.StatusUnprocessableEntity, Code: CodeOverflow, Message: oe.Error()}
 	}
 	if errs, ok := validate.As(err); ok {
 		return &Error{Status: http.StatusUnprocessableEntity, Code: CodeValidation,

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"strconv"
 	"testing"
 	"time"
 
@@ -44,5 +45,44 @@ func TestListByHealth(t *testing.T) {
 		{name: "highest first", method: "GET", path: "/api/v1/accounts?sort=-health_score&limit=1", status: 200, json: []string{"items.0.name=Alpha"}},
 		{name: "a colour it does not know", method: "GET", path: "/api/v1/accounts?health=blue", status: 400, has: []string{"not a health"}},
 		{name: "openapi", method: "GET", path: "/api/v1/openapi.json", status: 200, has: []string{`"not_enough_data"`, `"-health_score"`}},
+	})
+}
+
+// TestAccountsCarryHealth: account objects in the list and by id carry
+// their health (colour, score, trend over 30 days, when scored), a GET
+// body still PUTs back, and the OpenAPI schema of Account has it.
+func TestAccountsCarryHealth(t *testing.T) {
+	t.Parallel()
+	st := openSQLite(t)
+	ctx := context.Background()
+	s := func(v float64) *float64 { return &v }
+	now := time.Now().UTC()
+	var ids []int64
+	for _, name := range []string{"Alpha", "Bravo", "Charlie"} {
+		a := customer.Account{Name: name}
+		if err := st.Accounts().Create(ctx, &a); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, a.ID)
+	}
+	put := func(id int64, at time.Time, score *float64, colour string) {
+		t.Helper()
+		if err := st.PutHealthScores(ctx, []store.HealthScore{{AccountID: id, ScoredAt: at, Scorecard: "default", Version: 1, Score: score, Colour: colour}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put(ids[0], now.AddDate(0, 0, -31), s(30), store.ColourRed)
+	put(ids[0], now, s(42.5), store.ColourYellow)
+	put(ids[1], now, nil, store.ColourNone)
+	newTestServerOn(t, st).run(t, []step{
+		{name: "list", method: "GET", path: "/api/v1/accounts?sort=name", status: 200, json: []string{
+			"items.0.health.colour=yellow", "items.0.health.score=42.5", "items.0.health.trend=up", "items.0.health.change=12.5",
+			"items.1.health.colour=not_enough_data", "items.1.health.score=null",
+			"items.2.health.colour=unscored"}},
+		{name: "one", method: "GET", path: "/api/v1/accounts/" + strconv.FormatInt(ids[0], 10), status: 200, json: []string{"health.colour=yellow", "name=Alpha"},
+			has: []string{`"scored_at":"` + now.Format("2006-01-02T")}},
+		{name: "put back", method: "PUT", path: "/api/v1/accounts/" + strconv.FormatInt(ids[0], 10),
+			body: `{"name":"Alpha","health":{"colour":"green","score":99}}`, status: 200, json: []string{"health.colour=yellow"}},
+		{name: "openapi", method: "GET", path: "/api/v1/openapi.json", status: 200, has: []string{`"health":{"allOf":[{"$ref":"#/components/schemas/Brief"}]`}},
 	})
 }

@@ -135,6 +135,7 @@ type generator struct {
 	params  map[string]any
 	specs   map[reflect.Type]store.Spec
 	ro      map[reflect.Type][]string
+	extra   map[reflect.Type][]extraField
 }
 
 func ref(kind, name string) map[string]any {
@@ -146,11 +147,12 @@ var pathParam = regexp.MustCompile(`\{([^}]+)\}`)
 // buildOpenAPI generates the OpenAPI 3.1 document from the route table and
 // the Go types it names.
 func buildOpenAPI(routes []route) ([]byte, error) {
-	g := &generator{schemas: map[string]any{}, params: map[string]any{}, specs: map[reflect.Type]store.Spec{}, ro: map[reflect.Type][]string{}}
+	g := &generator{schemas: map[string]any{}, params: map[string]any{}, specs: map[reflect.Type]store.Spec{}, ro: map[reflect.Type][]string{}, extra: map[reflect.Type][]extraField{}}
 	for _, rt := range routes {
 		if rt.Op.res != nil {
 			g.specs[rt.Op.res.typ] = rt.Op.res.spec
 			g.ro[rt.Op.res.typ] = rt.Op.res.readOnly
+			g.extra[rt.Op.res.typ] = rt.Op.res.extra
 		}
 	}
 	paths := map[string]map[string]any{}
@@ -426,6 +428,9 @@ func (g *generator) structSchema(t reflect.Type) string {
 			s["description"] = strings.Join(notes, " ")
 		}
 		props[f.name] = s
+	}
+	for _, e := range g.extra[t] {
+		props[e.name] = map[string]any{"allOf": []any{g.schemaFor(e.typ)}, "readOnly": true, "description": e.doc}
 	}
 	schema := map[string]any{"type": "object", "properties": props}
 	if len(required) > 0 {

@@ -1,10 +1,12 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"reflect"
 
 	"github.com/tendhq/tend/internal/adoption"
+	"github.com/tendhq/tend/internal/civil"
 	"github.com/tendhq/tend/internal/cta"
 	"github.com/tendhq/tend/internal/customer"
 	"github.com/tendhq/tend/internal/retention"
@@ -78,6 +80,16 @@ var (
 func (s *server) routeTable() []route {
 	st := s.st
 	accounts := newCollection(st.Accounts(), accountRule, "mrr", "currency", "renewal_on")
+	accounts.extra = []extraField{{name: "health", typ: reflect.TypeFor[scoring.Brief](),
+		doc: "The account's current health: colour (red, yellow, green, not_enough_data or unscored), score, trend over 30 days, when scored. Read-only.",
+		fill: func(ctx context.Context, ids []int64) (map[int64]any, error) {
+			bs, err := scoring.Briefs(ctx, st, ids, civil.Today())
+			out := make(map[int64]any, len(bs))
+			for id, b := range bs {
+				out[id] = b
+			}
+			return out, err
+		}}}
 	contacts := newCollection(st.Contacts(), childRule[customer.Contact](st.Accounts()))
 	subscriptions := newCollection(st.Subscriptions(), childRule[customer.Subscription](st.Accounts()))
 	invoices := newCollection(st.Invoices(), childRule[customer.Invoice](st.Accounts()))

@@ -75,3 +75,35 @@ func TestTimedOutRequestIs503(t *testing.T) {
 		}
 	}
 }
+
+// The issue's reproduction: a CSM writes MRR of 2^62 on two accounts, and
+// every page that sums MRR failed for everyone. Amounts past the bound are
+// refused at input, naming the field.
+func TestMoneyIsBoundedAtInput(t *testing.T) {
+	t.Parallel()
+	ts := newTestServer(t)
+	steps := []step{{name: "account", method: "POST", path: "/api/v1/accounts", body: `{"name":"A"}`, status: 201, save: map[string]string{"id": "id"}}}
+	for _, mrr := range []string{"4611686018427387904", "9223372036854775807", "100000000000001"} {
+		steps = append(steps, step{name: "mrr " + mrr, method: "POST", path: "/api/v1/subscriptions",
+			body: `{"account_id":{$id},"product":"P","start_on":"2026-01-01","mrr":` + mrr + `}`, status: 422,
+			json: []string{"error.code=validation_failed", "error.fields.0.field=mrr", "error.fields.0.code=out_of_range"}})
+	}
+	steps = append(steps,
+		step{name: "mrr at the bound", method: "POST", path: "/api/v1/subscriptions",
+			body: `{"account_id":{$id},"product":"P","start_on":"2026-01-01","mrr":100000000000000}`, status: 201},
+		step{name: "a second at the bound on the same account", method: "POST", path: "/api/v1/subscriptions",
+			body: `{"account_id":{$id},"product":"Q","start_on":"2026-01-01","mrr":100000000000000}`, status: 422,
+			json: []string{"error.fields.0.field=mrr"}, has: []string{"add up"}},
+		step{name: "invoice", method: "POST", path: "/api/v1/invoices",
+			body: `{"account_id":{$id},"due_on":"2026-01-01","amount":4611686018427387904}`, status: 422,
+			json: []string{"error.fields.0.field=amount"}},
+		step{name: "NUL in a name", method: "POST", path: "/api/v1/accounts", body: `{"name":"A\u0000B"}`, status: 422,
+			json: []string{"error.fields.0.field=name"}, has: []string{"NUL"}},
+		step{name: "implausible date", method: "POST", path: "/api/v1/subscriptions",
+			body: `{"account_id":{$id},"product":"R","start_on":"1900-01-01","end_on":"9999-12-31"}`, status: 422,
+			json: []string{"error.fields.0.field=start_on", "error.fields.1.field=end_on"}},
+		step{name: "the account holds the bound", method: "GET", path: "/api/v1/accounts/{$id}", status: 200,
+			has: []string{`"mrr":100000000000000`}},
+	)
+	ts.run(t, steps)
+}

@@ -127,3 +127,26 @@ func TestImportExitCodes(t *testing.T) {
 		t.Errorf("unknown format: %v", err)
 	}
 }
+
+// tend export --safe-formulas guards text cells a spreadsheet would run;
+// without it the export is the exact text that imports back.
+func TestExportSafeFormulas(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	in := filepath.Join(dir, "accounts.csv")
+	if err := os.WriteFile(in, []byte("external_id,name,industry\nA1,=1+1,@SUM(A1)\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, errOut, err := run(t, data, "import", "accounts", in); err != nil || !strings.Contains(out, "1 created") {
+		t.Fatalf("import: %v %s%s", err, out, errOut)
+	}
+	plain, _, err := run(t, data, "export", "accounts")
+	if err != nil || !strings.Contains(plain, ",=1+1,,,@SUM(A1),") {
+		t.Errorf("plain export: %v\n%s", err, plain)
+	}
+	safe, _, err := run(t, data, "export", "accounts", "--safe-formulas")
+	if err != nil || !strings.Contains(safe, ",'=1+1,,,'@SUM(A1),") {
+		t.Errorf("export --safe-formulas: %v\n%s", err, safe)
+	}
+}

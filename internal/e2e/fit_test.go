@@ -68,7 +68,7 @@ func TestEveryPageFits(t *testing.T) {
 
 			// Each form's answer when it is sent empty.
 			f.submit(tb, "/accounts", `form[action="/accounts/views"]`, nil)
-			f.submit(tb, account, ".log-form", nil)
+			f.submit(tb, account, "#log .log-form", nil)
 			f.submit(tb, account, "#open-cta form", nil)
 			f.submit(tb, "/cockpit", "form.bulk-form", nil)
 			for _, p := range []string{account + "/edit", account + "/churn", account + "/forecast"} {

@@ -16,6 +16,9 @@ type Facts struct {
 	ExternalID string
 	Name       string
 	ParentID   int64 // 0: none
+	// HasChildren says another account names this one its parent: its
+	// score is then its family's, rolled up by MRR (RollUp).
+	HasChildren bool
 
 	Tier, TouchModel, Lifecycle, Industry, Region string
 	CSMID                                         int64 // 0: no CSM

@@ -50,6 +50,10 @@ type Result struct {
 	// Explanation is the measures by the size of their effect on the
 	// score, largest first (indexes into Measures).
 	Explanation []int `json:"explanation"`
+	// Rollup is set on a parent account's result: Score and Colour are
+	// then its family's (RollUp over itself and its children), while the
+	// groups and measures remain its own.
+	Rollup *Rollup `json:"rollup,omitempty"`
 
 	card *Scorecard // the scorecard that filled the names, for ScoreInto
 }

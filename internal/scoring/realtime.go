@@ -59,11 +59,8 @@ func RescoreDirty(ctx context.Context, st DirtyStore, limit int) (Rescored, erro
 			out.Oldest = d.MarkedAt
 		}
 	}
-	scores, err := scoreAccounts(ctx, st, ids, civil.Today())
+	scores, err := scoreFamilies(ctx, st, ids, civil.Today())
 	if err != nil {
-		return out, err
-	}
-	if err := st.PutHealthScores(ctx, scores); err != nil {
 		return out, err
 	}
 	out.Held[1] = time.Now()
@@ -76,11 +73,81 @@ func RescoreDirty(ctx context.Context, st DirtyStore, limit int) (Rescored, erro
 	return out, nil
 }
 
-// scoreAccounts scores the accounts of ids that exist, as of day.
-func scoreAccounts(ctx context.Context, st DirtyStore, ids []int64, day civil.Date) ([]store.HealthScore, error) {
-	cards, err := activeCards(ctx, st)
+// scoreFamilies scores and stores the accounts of ids that exist, as of
+// day, as Rescore does for one: a parent's score is rolled up from its
+// children's current scores (the batch's other accounts are written
+// first, so its children count with their new scores), and a child whose score or colour moved marks
+// its parent, when the parent is not in the batch, for the next rescore
+// (a parent whose children did not move is not marked, so even a cycle of
+// parents settles).
+func scoreFamilies(ctx context.Context, st DirtyStore, ids []int64, day civil.Date) ([]store.HealthScore, error) {
+	before, err := st.HealthScores(ctx, ids)
 	if err != nil {
 		return nil, err
+	}
+	cards, scores, facts, err := scoreAccounts(ctx, st, ids, day)
+	if err != nil {
+		return nil, err
+	}
+	in := make(map[int64]bool, len(facts))
+	for _, f := range facts {
+		in[f.AccountID] = true
+	}
+	var plain []store.HealthScore
+	for i, f := range facts {
+		if !f.HasChildren {
+			plain = append(plain, scores[i])
+		}
+	}
+	if err := st.PutHealthScores(ctx, plain); err != nil {
+		return nil, err
+	}
+	var parents []store.HealthScore
+	for i, f := range facts {
+		if !f.HasChildren {
+			continue
+		}
+		var r health.Result
+		var enc detailEncoder
+		hs := scoreOne(cards, f, day, scores[i].ScoredAt, &r, &enc)
+		if scores[i], err = rollUpOne(ctx, st, cards, f, &r, hs); err != nil {
+			return nil, err
+		}
+		parents = append(parents, scores[i])
+	}
+	if err := st.PutHealthScores(ctx, parents); err != nil {
+		return nil, err
+	}
+	var mark []int64
+	for i, f := range facts {
+		if f.ParentID != 0 && !in[f.ParentID] && moved(before[f.AccountID], scores[i]) {
+			mark = append(mark, f.ParentID)
+		}
+	}
+	if len(mark) > 0 {
+		if err := st.MarkDirty(ctx, mark); err != nil {
+			return nil, err
+		}
+	}
+	return scores, nil
+}
+
+// moved says whether a score differs from the one before it in score or
+// colour (or there was none).
+func moved(before, after store.HealthScore) bool {
+	if before.AccountID == 0 || before.Colour != after.Colour || (before.Score == nil) != (after.Score == nil) {
+		return true
+	}
+	return before.Score != nil && *before.Score != *after.Score
+}
+
+// scoreAccounts scores the accounts of ids that exist, as of day, each
+// with its facts; parents are scored as themselves (scoreFamilies rolls
+// them up).
+func scoreAccounts(ctx context.Context, st DirtyStore, ids []int64, day civil.Date) (Scorecards, []store.HealthScore, []*health.Facts, error) {
+	cards, err := activeCards(ctx, st)
+	if err != nil {
+		return Scorecards{}, nil, nil, err
 	}
 	var facts []*health.Facts
 	// The scans hold read connections: collect the facts, then read usage.
@@ -88,11 +155,11 @@ func scoreAccounts(ctx context.Context, st DirtyStore, ids []int64, day civil.Da
 		facts = append(facts, f)
 		return nil
 	}); err != nil {
-		return nil, err
+		return Scorecards{}, nil, nil, err
 	}
 	cat, err := adoption.LoadCatalog(ctx, st)
 	if err != nil {
-		return nil, err
+		return Scorecards{}, nil, nil, err
 	}
 	use := map[int64]map[string]float64{}
 	err = adoption.MeasureSome(ctx, st, cat, ids, usage.DayOf(day.Time()), func(r adoption.Report) error {
@@ -100,7 +167,7 @@ func scoreAccounts(ctx context.Context, st DirtyStore, ids []int64, day civil.Da
 		return nil
 	})
 	if err != nil {
-		return nil, err
+		return Scorecards{}, nil, nil, err
 	}
 	var (
 		r   health.Result
@@ -116,7 +183,7 @@ func scoreAccounts(ctx context.Context, st DirtyStore, ids []int64, day civil.Da
 		}
 		scores = append(scores, scoreOne(cards, f, day, now, &r, &enc))
 	}
-	return scores, nil
+	return cards, scores, facts, nil
 }
 
 // activeCards is Active with the parsed set shared between calls (a

@@ -7,11 +7,13 @@
 package scoring
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"sync"
 	"time"
 
@@ -129,6 +131,8 @@ type Detail struct {
 	Values    health.Values `json:"values"`
 	Scorecard string        `json:"scorecard"`
 	Why       string        `json:"why"`
+	// Rollup is a parent's family score (its score and colour).
+	Rollup *health.Rollup `json:"rollup,omitempty"`
 }
 
 // Summary is what a full recompute did.
@@ -184,6 +188,11 @@ func Recompute(ctx context.Context, st store.Store, asOf civil.Date) (Summary, e
 	if err != nil {
 		return sum, err
 	}
+	rates, err := exchangeRates(ctx, st)
+	if err != nil {
+		return sum, err
+	}
+	fam := newFamily(rates)
 	wctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	g, gctx := errgroup.WithContext(wctx)
@@ -222,15 +231,32 @@ func Recompute(ctx context.Context, st store.Store, asOf civil.Date) (Summary, e
 		} else {
 			f.Usage = f.Usage[:0]
 		}
-		chunk = append(chunk, scoreOne(cards, f, asOf, now, &r, &enc))
+		hs := scoreOne(cards, f, asOf, now, &r, &enc)
 		sum.Accounts++
-		sum.Colours[string(r.Colour)]++
+		held := fam.add(cards, f, &r, hs) // a parent waits for its children
+		if !held {
+			sum.Colours[string(r.Colour)]++
+			chunk = append(chunk, hs)
+		}
 		scoring += time.Since(s0)
 		if len(chunk) == writeChunk {
 			return send()
 		}
 		return nil
 	})
+	if readErr == nil {
+		var parents []store.HealthScore
+		parents, readErr = fam.scores()
+		for _, hs := range parents {
+			if readErr != nil {
+				break
+			}
+			sum.Colours[cmp.Or(hs.Colour, string(health.NotEnoughData))]++
+			if chunk = append(chunk, hs); len(chunk) == writeChunk {
+				readErr = send()
+			}
+		}
+	}
 	if readErr == nil && len(chunk) > 0 {
 		readErr = send()
 	}
@@ -304,7 +330,13 @@ func (e *detailEncoder) quote(s string) []byte {
 
 // Rescore scores one account as of day from the store and stores the
 // score: what a change to its inputs sets off.
+// A parent's score is rolled up from its children's current scores, and
+// a child's rescore rolls its parent (and theirs) up again.
 func Rescore(ctx context.Context, st store.Store, accountID int64, day civil.Date) (store.HealthScore, health.Result, error) {
+	return rescore(ctx, st, accountID, day, 0)
+}
+
+func rescore(ctx context.Context, st store.Store, accountID int64, day civil.Date, depth int) (store.HealthScore, health.Result, error) {
 	var r health.Result
 	cards, err := Active(ctx, st)
 	if err != nil {
@@ -327,7 +359,20 @@ func Rescore(ctx context.Context, st store.Store, accountID int64, day civil.Dat
 	}
 	var enc detailEncoder
 	hs := scoreOne(cards, f, day, time.Now().UTC(), &r, &enc)
-	return hs, r, st.PutHealthScores(ctx, []store.HealthScore{hs})
+	if f.HasChildren {
+		if hs, err = rollUpOne(ctx, st, cards, f, &r, hs); err != nil {
+			return hs, r, err
+		}
+	}
+	if err := st.PutHealthScores(ctx, []store.HealthScore{hs}); err != nil {
+		return hs, r, err
+	}
+	if f.ParentID != 0 && f.ParentID != accountID && depth < maxDepth {
+		if _, _, err := rescore(ctx, st, f.ParentID, day, depth+1); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return hs, r, fmt.Errorf("rolling up parent account %d: %w", f.ParentID, err)
+		}
+	}
+	return hs, r, nil
 }
 
 // Explanation is a stored score with every point explained.
@@ -351,6 +396,12 @@ func Explain(ctx context.Context, st store.Health, hs store.HealthScore) (health
 		if sc.Name == d.Scorecard {
 			r := sc.Score(&d.Values)
 			r.Why = d.Why
+			if d.Rollup != nil {
+				r.Rollup = d.Rollup
+				r.Score, r.Colour = d.Rollup.Score, d.Rollup.Colour
+				r.Reason = "the family's score (" + d.Rollup.Reason + "); the measures are the account's own, scoring " +
+					strconv.FormatFloat(math.Round(r.Score*10)/10, 'f', -1, 64)
+			}
 			return r, nil
 		}
 	}

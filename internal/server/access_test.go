@@ -485,3 +485,34 @@ func TestNoOpenRedirect(t *testing.T) {
 		}
 	}
 }
+
+// A read-scope API token reads and nothing else: not even a saved view,
+// which a read-only user may keep for themselves.
+func TestReadTokenCannotSaveView(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	admin := s.user("root@tend.test", customer.RoleAdmin)
+	s.user("rita@tend.test", customer.RoleReadOnly)
+	tok, secret := auth.NewToken("test", admin.ID, auth.ScopeRead, time.Now())
+	if err := s.st.CreateToken(context.Background(), &tok); err != nil {
+		t.Fatal(err)
+	}
+	form := url.Values{"name": {"Mine"}, "query": {"sort=name"}}
+	bearer := map[string]string{"Authorization": "Bearer " + secret}
+	for _, page := range []string{"/accounts", "/portfolio"} {
+		if resp, body := s.request("POST", page+"/views", form, bearer); resp.StatusCode != 403 || !strings.Contains(body, "read-only") {
+			t.Errorf("read token saving a view of %s: %d", page, resp.StatusCode)
+		}
+		if resp, _ := s.request("POST", page+"/views/1/delete", url.Values{}, bearer); resp.StatusCode != 403 {
+			t.Errorf("read token deleting a view of %s: %d", page, resp.StatusCode)
+		}
+	}
+	views, err := s.st.SavedViews(context.Background(), admin.ID, "accounts")
+	if err != nil || len(views) != 0 {
+		t.Errorf("views saved by a read token: %v %v", views, err)
+	}
+	c := s.signIn("rita@tend.test")
+	if resp, _ := s.request("POST", "/accounts/views", form, sameOrigin, c); resp.StatusCode != 303 {
+		t.Errorf("a read-only user saving their own view: %d", resp.StatusCode)
+	}
+}

@@ -1,11 +1,10 @@
 // Package server puts Tend's surfaces together behind one HTTP handler: the
-// JSON API under /api/v1, the web UI, the ingestion API under /v1/ and a
-// health check, all behind one edge (package edge: request id, access log,
-// recover, security headers, body limit).
+// JSON API under /api/v1, the web UI, the ingestion API under /v1/ and the
+// probes (/healthz, /readyz), all behind one edge (package edge: request
+// id, access log, recover, security headers, body limit, deadline).
 package server
 
 import (
-	"context"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -56,19 +55,13 @@ type Options struct {
 // takes only write keys. A panic is answered in the shape of the surface it
 // happened in.
 func New(st store.Store, log *slog.Logger, o Options) http.Handler {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/", api.New(st, log))
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if _, _, err := st.SchemaVersion(ctx); err != nil {
-			log.ErrorContext(ctx, "health check", "err", err, "request_id", edge.RequestID(ctx))
-			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
-			return
-		}
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.Write([]byte("ok\n"))
-	})
+	mux.HandleFunc("GET /healthz", healthz)
+	mux.HandleFunc("GET /readyz", readyz(st, log))
 	mux.Handle("/", web.New(st, log, web.Options{HTTPS: o.HTTPS, SignInHint: o.SignInHint, Today: o.Today, Jobs: o.Jobs, Hasher: o.Hasher}))
 	csrf := http.NewCrossOriginProtection()
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

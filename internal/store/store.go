@@ -27,6 +27,22 @@ type ConflictError struct {
 
 func (e *ConflictError) Error() string { return e.Field + ": " + e.Message }
 
+// OverflowError is returned when stored amounts add up to more than a
+// 64-bit integer holds. Amounts are bounded at input (money.MaxAmount), so
+// this takes amounts stored before the bound, or tens of thousands at it;
+// What names the sum ("MRR of accounts by CSM…") so the data can be found
+// and corrected.
+type OverflowError struct {
+	What string
+	Err  error // the engine's own report
+}
+
+func (e *OverflowError) Error() string {
+	return "the " + e.What + " add up to more than Tend can count: some stored amounts are implausibly large; correct them"
+}
+
+func (e *OverflowError) Unwrap() error { return e.Err }
+
 // SchemaError is returned when the database's schema is newer than this
 // binary knows, or older and migrations were not allowed to run.
 type SchemaError struct {

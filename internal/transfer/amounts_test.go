@@ -102,7 +102,7 @@ func TestSubscriptionAmounts(t *testing.T) {
 	}
 	var exported bytes.Buffer
 	o, _ := Lookup("subscriptions")
-	if _, err := o.Export(ctx, st, &exported); err != nil {
+	if _, err := o.Export(ctx, st, &exported, ExportOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	rep = importReader(t, st, "subscriptions", &exported, Options{Format: CSV})
@@ -145,7 +145,7 @@ func TestMoneyFieldsFromTheStore(t *testing.T) {
 	}
 	var out strings.Builder
 	o, _ := Lookup("renewal_calls")
-	if _, err := o.Export(ctx, st, &out); err != nil || !strings.Contains(out.String(), ",1200.50,") {
+	if _, err := o.Export(ctx, st, &out, ExportOptions{}); err != nil || !strings.Contains(out.String(), ",1200.50,") {
 		t.Errorf("export %v:\n%s", err, out.String())
 	}
 }

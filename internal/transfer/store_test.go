@@ -433,7 +433,7 @@ func testRoundTrip(t *testing.T, openStore func(testing.TB) store.Store) {
 	exports := map[string][]byte{}
 	for _, o := range Objects() {
 		var buf bytes.Buffer
-		n, err := o.Export(ctx, st, &buf)
+		n, err := o.Export(ctx, st, &buf, ExportOptions{})
 		if err != nil {
 			t.Fatalf("export %s: %v", o.Name, err)
 		}

@@ -35,7 +35,7 @@ type Object struct {
 	fields   fieldSet
 	synonyms map[string]string // normalised header → field
 	importFn func(ctx context.Context, st store.Store, src source, opts Options) (Report, error)
-	exportFn func(ctx context.Context, st store.Store, w io.Writer) (int, error)
+	exportFn func(ctx context.Context, st store.Store, w io.Writer, opt ExportOptions) (int, error)
 }
 
 // Objects lists every kind of object, in the order a full import should
@@ -89,10 +89,21 @@ func (o Object) Import(ctx context.Context, st store.Store, r io.Reader, opts Op
 	return o.importFn(ctx, st, src, opts)
 }
 
+// ExportOptions change how Export writes cells.
+type ExportOptions struct {
+	// SafeFormulas guards text cells a spreadsheet would run as a formula
+	// (starting with =, +, -, @, tab or carriage return) with a leading
+	// apostrophe, as the web UI's downloads do. The file is then for
+	// reading in a spreadsheet: imported again, those cells keep the
+	// apostrophe.
+	SafeFormulas bool
+}
+
 // Export writes every object of this kind in st as CSV to w, with a header
-// row of field names, and returns how many it wrote.
-func (o Object) Export(ctx context.Context, st store.Store, w io.Writer) (int, error) {
-	return o.exportFn(ctx, st, w)
+// row of field names, and returns how many it wrote. A NUL character
+// stored before input refused them is written as U+FFFD.
+func (o Object) Export(ctx context.Context, st store.Store, w io.Writer, opt ExportOptions) (int, error) {
+	return o.exportFn(ctx, st, w, opt)
 }
 
 // newObject ties the generic import and export to one collection.
@@ -111,8 +122,8 @@ func newObject[T any](name, singular, key string, aliases []string, coll func(st
 		}
 		return im.run(ctx, src)
 	}
-	o.exportFn = func(ctx context.Context, st store.Store, w io.Writer) (int, error) {
-		return export(ctx, o, st, coll(st), w)
+	o.exportFn = func(ctx context.Context, st store.Store, w io.Writer, opt ExportOptions) (int, error) {
+		return export(ctx, o, st, coll(st), w, opt)
 	}
 	return o
 }

@@ -53,6 +53,7 @@ func (s *server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 		he        *httpError
 		conflict  *store.ConflictError
 		forbidden *auth.Forbidden
+		overflow  *store.OverflowError
 	)
 	fields, isValidation := validate.As(err)
 	switch {
@@ -73,6 +74,10 @@ func (s *server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 			"Part of the address is not something Tend understands.", fields
 	case errors.As(err, &conflict):
 		v.Status, v.Heading, v.Message = http.StatusConflict, "Conflict", conflict.Error()
+	case errors.As(err, &overflow):
+		v.Status, v.Heading = http.StatusUnprocessableEntity, "Amounts too large to add up"
+		v.Message = "Tend cannot show this page: " + overflow.Error() + "."
+		s.log.WarnContext(r.Context(), "web: stored amounts overflow", "what", overflow.What, "path", r.URL.Path, "request_id", v.RequestID)
 	case errors.Is(err, auth.ErrBusy):
 		v.Status, v.Heading = http.StatusServiceUnavailable, "Tend is busy"
 		v.Message = "Too many people are signing in at once. Try again in a moment."

@@ -199,7 +199,7 @@ func (s *server) setForecast(w http.ResponseWriter, r *http.Request) error {
 	if v := strings.TrimSpace(strings.TrimPrefix(strings.ReplaceAll(f.Get("expected"), ",", ""), "$")); v != "" {
 		amt, perr := money.ParseMinor(v, retention.Currency)
 		if perr != nil {
-			errs.Add("expected", "invalid", "%q is not an amount in %s", v, retention.Currency)
+			errs.Add("expected", "invalid", "%s (an amount in %s)", perr, retention.Currency)
 		}
 		call.Expected = amt
 	}

@@ -29,6 +29,9 @@ type Dialect struct {
 	// Constraint classifies a driver error: "unique" with the column, or
 	// "foreign", or "" for anything else.
 	Constraint func(err error) (kind, column string)
+	// Overflow reports a driver error saying an integer sum or cast went
+	// past 64 bits.
+	Overflow func(err error) bool
 	// NullsLastDesc: the sentinel used to sort missing dates last.
 	MaxDate, MinDate string
 	// DayOf is the SQL expression for the UTC calendar day of a stored

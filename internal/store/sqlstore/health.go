@@ -431,7 +431,12 @@ func (db *DB) HealthScoresAsOf(ctx context.Context, accountIDs []int64, day civi
 
 // HealthDistribution counts accounts by colour and currency.
 func (db *DB) HealthDistribution(ctx context.Context) ([]store.HealthBucket, error) {
-	rows, err := db.R.QueryContext(ctx, `SELECT COALESCE(h.colour, '`+store.Unscored+`'), a.currency, COUNT(*), COALESCE(SUM(a.mrr), 0), `+
+	out, err := db.healthDistribution(ctx)
+	return out, db.sumErr(err, "MRR of accounts by health colour")
+}
+
+func (db *DB) healthDistribution(ctx context.Context) ([]store.HealthBucket, error) {
+	rows, err := db.R.QueryContext(ctx, `SELECT COALESCE(h.colour, '`+store.Unscored+`'), a.currency, COUNT(*), CAST(COALESCE(SUM(a.mrr), 0) AS BIGINT), `+
 		countCustomers("a")+`, CAST(COALESCE(SUM(CASE WHEN `+isCustomer("a")+` THEN a.mrr ELSE 0 END), 0) AS BIGINT)
 		FROM accounts a LEFT JOIN health_scores h ON h.account_id = a.id GROUP BY 1, 2 ORDER BY 1, 2`)
 	if err != nil {

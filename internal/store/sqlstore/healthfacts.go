@@ -90,7 +90,8 @@ func (db *DB) factsSpecs() []factsSpec {
 
 // accountsFactsSQL reads the accounts themselves, the scan that drives the
 // merge.
-const accountsFactsSQL = "SELECT t.id, t.external_id, t.name, t.parent_id, t.tier, t.touch_model, t.lifecycle, t.industry, t.region, t.csm_id, t.customer_since, t.renewal_on, t.mrr, t.currency, t.attributes FROM accounts t %s ORDER BY t.id"
+const accountsFactsSQL = "SELECT t.id, t.external_id, t.name, t.parent_id, t.tier, t.touch_model, t.lifecycle, t.industry, t.region, t.csm_id, t.customer_since, t.renewal_on, t.mrr, t.currency, t.attributes," +
+	" EXISTS (SELECT 1 FROM accounts c WHERE c.parent_id = t.id) FROM accounts t %s ORDER BY t.id"
 
 // subsFactsSQL reads what the revenue core needs of subscriptions (it
 // reads updated_at of ended ones only; parsing every row's was a tenth of
@@ -159,15 +160,46 @@ func (db *DB) readFacts(ctx context.Context, ids []int64, asOf civil.Date, each 
 	if len(ids) == 1 {
 		return db.readOneFacts(ctx, ids[0], asOf, rates, each)
 	}
-	where, accountWhere := "", ""
-	var args []any
+	var buf []customer.Subscription
 	if len(ids) > 0 {
 		in := "?" + strings.Repeat(", ?", len(ids)-1)
-		where, accountWhere = "WHERE t.account_id IN ("+in+")", "WHERE t.id IN ("+in+")"
-		for _, id := range ids {
-			args = append(args, id)
+		args := make([]any, len(ids))
+		for i, id := range ids {
+			args[i] = id
 		}
+		return db.readFactsWhere(ctx, "WHERE t.account_id IN ("+in+")", "WHERE t.id IN ("+in+")", args, asOf, rates, &buf, each)
 	}
+	// The accounts are read a range of ids at a time, each range in its
+	// own read transaction on SQLite: a recompute writes scores while it
+	// reads, and the WAL cannot be checkpointed past an open read, so one
+	// read over every account let it grow by every score written (the
+	// writer's page lookups slowed with it).
+	lo := int64(0)
+	for {
+		var next sql.NullInt64
+		if err := db.R.QueryRowContext(ctx, db.D.rebind("SELECT MIN(id) FROM accounts WHERE id > ?"), lo).Scan(&next); err != nil {
+			return err
+		}
+		if !next.Valid {
+			return nil
+		}
+		hi := next.Int64 - 1 + cmp.Or(db.factsRange, factsRange)
+		err := db.readFactsWhere(ctx, "WHERE t.account_id > ? AND t.account_id <= ?", "WHERE t.id > ? AND t.id <= ?",
+			[]any{next.Int64 - 1, hi}, asOf, rates, &buf, each)
+		if err != nil {
+			return err
+		}
+		lo = hi
+	}
+}
+
+// factsRange is how many account ids one read transaction of a full read
+// of Facts covers.
+const factsRange = 20_000
+
+// readFactsWhere is the merge over the accounts the two WHERE clauses
+// select (where for tables with account_id, accountWhere for accounts).
+func (db *DB) readFactsWhere(ctx context.Context, where, accountWhere string, args []any, asOf civil.Date, rates map[string]revenue.Rate, buf *[]customer.Subscription, each func(*health.Facts) error) error {
 	release, err := db.scanSlots(ctx, 2+int64(len(db.factsSpecs()))) // with the accounts and subscriptions
 	if err != nil {
 		return err
@@ -197,10 +229,10 @@ func (db *DB) readFacts(ctx context.Context, ids []int64, asOf civil.Date, each 
 		return err
 	}
 	defer subRows.Close()
-	mrr := &mrrHistory{rows: subRows, asOf: asOf, rates: rates}
-	if len(ids) != 1 {
-		mrr.buf = make([]customer.Subscription, 0, mrrChunk+64) // grown by appending, it was copied a dozen times
+	if *buf == nil {
+		*buf = make([]customer.Subscription, 0, mrrChunk+64) // grown by appending, it was copied a dozen times
 	}
+	mrr := &mrrHistory{rows: subRows, asOf: asOf, rates: rates, buf: (*buf)[:0]}
 	specs := db.factsSpecs()
 	cs := make([]*factsCursor, len(specs))
 	for i, sp := range specs {
@@ -256,7 +288,7 @@ func (db *DB) readFacts(ctx context.Context, ids []int64, asOf civil.Date, each 
 func scanAccountFacts(r *sql.Rows, f *health.Facts) error {
 	var attrs string
 	if err := r.Scan(&f.AccountID, strScan{&f.ExternalID}, &f.Name, intScan{&f.ParentID}, &f.Tier, &f.TouchModel, &f.Lifecycle,
-		&f.Industry, &f.Region, intScan{&f.CSMID}, dayScan{&f.CustomerSince}, dayScan{&f.RenewalOn}, intScan{&f.MRR}, &f.Currency, strScan{&attrs}); err != nil {
+		&f.Industry, &f.Region, intScan{&f.CSMID}, dayScan{&f.CustomerSince}, dayScan{&f.RenewalOn}, intScan{&f.MRR}, &f.Currency, strScan{&attrs}, boolScan{&f.HasChildren}); err != nil {
 		return err
 	}
 	if attrs != "" && attrs != "{}" {

@@ -65,6 +65,7 @@ func Run(t *testing.T, open Opener) {
 		{"Dirty", testDirty},
 		{"CTARace", testCTARace},
 		{"Recomputes", testRecomputes},
+		{"MoneyBounds", testMoneyBounds},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
