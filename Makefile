@@ -8,7 +8,7 @@ SHARED_DATA := $(or $(TEND_SHARED_DATA),$(abspath $(CURDIR)/../shared/data))
 # The browser the end-to-end tests drive (internal/e2e looks in the same places).
 CHROMIUM_BIN := $(or $(TEND_CHROMIUM),$(CHROMIUM),$(wildcard /usr/bin/chromium),$(firstword $(shell command -v chromium chromium-browser google-chrome 2>/dev/null)))
 
-.PHONY: run test test-race test-sqlite vet bench build ci screenshots
+.PHONY: run test test-race test-sqlite fuzz vet bench build ci screenshots
 
 # What `tend version` reports, stamped into the binary by `make build`
 # (evaluated only when a target uses them).
@@ -52,6 +52,19 @@ RACE_PKGS := ./internal/ingest/ ./internal/store/... ./internal/retention/... \
 	./internal/web/ ./internal/cli/ ./internal/server/ ./internal/api/
 test-race:
 	$(GO) test -race $(RACE_PKGS)
+
+## fuzz: every Go fuzz test (func FuzzX in a _test.go file) explored for
+## FUZZTIME each (20s by default); a failing input is saved under the
+## package's testdata/fuzz and then replayed by every `make test`
+FUZZTIME ?= 20s
+fuzz:
+	@set -e; grep -rl --include='*_test.go' '^func Fuzz' internal | while read -r f; do \
+		dir=./$$(dirname "$$f"); \
+		for fn in $$(grep -o '^func Fuzz[A-Za-z0-9_]*' "$$f" | cut -d' ' -f2); do \
+			echo "fuzz: $$dir $$fn for $(FUZZTIME)"; \
+			$(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) "$$dir"; \
+		done; \
+	done
 
 ## test-sqlite: the tests on SQLite only
 test-sqlite:

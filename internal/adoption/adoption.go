@@ -140,5 +140,24 @@ func MeasureAll(ctx context.Context, st store.Store, cat *usage.Catalog, asOf us
 	})
 }
 
+// Some is what MeasureSome reads: the rollups and seats of some accounts.
+type Some interface {
+	EachAccountUsageOf(ctx context.Context, accountIDs []int64, from, to usage.Day, cat *usage.Catalog, each func(id int64, a *usage.AccountUsage) error) error
+	SeatsOf(ctx context.Context, accountIDs []int64) (map[int64]int, error)
+}
+
+// MeasureSome is MeasureAll for the accounts of ids (those with usage in
+// the 60 days ending asOf), reading each rollup table once for them all:
+// for rescoring a batch of changed accounts.
+func MeasureSome(ctx context.Context, st Some, cat *usage.Catalog, ids []int64, asOf usage.Day, each func(Report) error) error {
+	seats, err := st.SeatsOf(ctx, ids)
+	if err != nil {
+		return err
+	}
+	return st.EachAccountUsageOf(ctx, ids, asOf-usage.Window*2+1, asOf, cat, func(id int64, au *usage.AccountUsage) error {
+		return each(report(id, au, cat, asOf, seats[id], 0))
+	})
+}
+
 // AccountKey is how the usage core names an account: its store id.
 func AccountKey(id int64) string { return strconv.FormatInt(id, 10) }

@@ -145,6 +145,9 @@ func skipSpaceAndComma(body []byte, off int64) int64 {
 // splitObject reads body as exactly one JSON object and returns its
 // members. Syntax errors are reported with their position.
 func splitObject(body []byte) ([]member, error) {
+	if err := checkDepth(body); err != nil {
+		return nil, err
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	tok, err := dec.Token()
@@ -186,6 +189,46 @@ func splitObject(body []byte) ([]member, error) {
 		return nil, e
 	}
 	return ms, nil
+}
+
+// MaxDepth is how deeply objects and arrays may nest in a request body
+// (the body itself is level 1). No Tend object needs more than a few
+// levels; the bound keeps every later step — the decoder's own limit of
+// 10,000, a merge patch re-encoded one level deeper — from failing on
+// input that passed this one.
+const MaxDepth = 64
+
+// checkDepth reports a body whose objects and arrays nest deeper than
+// MaxDepth, with the position where it went too deep. Brackets inside
+// strings do not count; malformed JSON is left to the decoder to report.
+func checkDepth(body []byte) error {
+	depth, inString, escaped := 0, false, false
+	for i, c := range body {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '{' || c == '[':
+			depth++
+			if depth > MaxDepth {
+				pos := position(body, int64(i))
+				e := badRequest(CodeInvalidJSON, "the JSON is nested deeper than %d levels at %s", MaxDepth, pos)
+				e.Position = pos
+				return e
+			}
+		case c == '}' || c == ']':
+			depth--
+		}
+	}
+	return nil
 }
 
 // syntaxError turns a decoder error into a 400 that says what and where.

@@ -63,6 +63,8 @@ const (
 	CodeTooLarge         = "body_too_large"     // 413: body over MaxBodyBytes
 	CodeUnauthenticated  = "unauthenticated"    // 401: no valid API token or session
 	CodeForbidden        = "forbidden"          // 403: the principal may not do this
+	CodeOverflow         = "amounts_overflow"   // 422: stored amounts add up past what Tend can count (see message)
+	CodeUnavailable      = "unavailable"        // 503: the request ran out of time or the server is busy; retry later (see Retry-After)
 	CodeInternal         = "internal"           // 500: see the server log under request_id
 )
 
@@ -94,6 +96,10 @@ func toError(err error) *Error {
 			Message: "conflict: " + ce.Error(),
 			Fields:  validate.Errors{{Field: ce.Field, Code: CodeConflict, Message: ce.Message}}}
 	}
+	var oe *store.OverflowError
+	if errors.As(err, &oe) {
+		return &Error{Status: http.StatusUnprocessableEntity, Code: CodeOverflow, Message: oe.Error()}
+	}
 	if errs, ok := validate.As(err); ok {
 		return &Error{Status: http.StatusUnprocessableEntity, Code: CodeValidation,
 			Message: "invalid input: " + errs.Error(), Fields: errs}
@@ -110,6 +116,11 @@ func toError(err error) *Error {
 func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	id := edge.RequestID(r.Context())
 	e := toError(err)
+	if e == nil && edge.TimedOut(r.Context(), err) {
+		s.log.WarnContext(r.Context(), "api: request timed out", "request_id", id,
+			"method", r.Method, "path", r.URL.Path, "err", err)
+		e = unavailable("the request took longer than the server allows; try again, or narrow it (a filter, a smaller page)")
+	}
 	if e == nil {
 		s.log.ErrorContext(r.Context(), "api: internal error", "request_id", id,
 			"method", r.Method, "path", r.URL.Path, "err", err)
@@ -134,6 +145,12 @@ func InternalError(w http.ResponseWriter, r *http.Request) {
 	render(w, r, internalError(edge.RequestID(r.Context())), nil)
 }
 
+// Unavailable answers 503 in the API's error shape, for a request that ran
+// out of time before it reached the API (authentication).
+func Unavailable(w http.ResponseWriter, r *http.Request) {
+	render(w, r, unavailable("the request took longer than the server allows; try again"), nil)
+}
+
 // render writes e as the API's error body, with the request id.
 func render(w http.ResponseWriter, r *http.Request, e *Error, log *slog.Logger) {
 	id := edge.RequestID(r.Context())
@@ -141,6 +158,9 @@ func render(w http.ResponseWriter, r *http.Request, e *Error, log *slog.Logger) 
 	out.RequestID = id
 	if out.Status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="tend"`)
+	}
+	if out.Status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "5")
 	}
 	if len(out.allow) > 0 {
 		w.Header().Set("Allow", strings.Join(out.allow, ", "))
@@ -182,6 +202,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 	// A failed write means the client went away; there is no one to tell.
 	w.Write(buf.Bytes())
 	return nil
+}
+
+// unavailable is a 503: the client may retry later.
+func unavailable(format string, args ...any) *Error {
+	return &Error{Status: http.StatusServiceUnavailable, Code: CodeUnavailable, Message: fmt.Sprintf(format, args...)}
 }
 
 // badRequest is a 400 with a code and message.

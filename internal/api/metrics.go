@@ -20,6 +20,23 @@ import (
 // ratioType is revenue.Ratio, documented as the number it marshals to.
 var ratioType = reflect.TypeFor[revenue.Ratio]()
 
+// periodType is revenue.Period, which marshals its last day beside its
+// fields (periodSchema).
+var periodType = reflect.TypeFor[revenue.Period]()
+
+// periodSchema is the JSON of a revenue.Period.
+func periodSchema() map[string]any {
+	date := func(desc string) map[string]any {
+		return map[string]any{"type": "string", "format": "date", "description": desc}
+	}
+	return map[string]any{"type": "object", "properties": map[string]any{
+		"name": map[string]any{"type": "string", "description": "2025-07, 2025-Q3, 2025, TTM-2025-07 or 2025-07-01..2025-09-30"},
+		"from": date("first day of the period"),
+		"last": date("last day of the period (inclusive): tables and CSV show from … to this day"),
+		"to":   date("the day after the last (exclusive), for [from, to) arithmetic"),
+	}}
+}
+
 // badParam is a 400 invalid_query naming the query parameter at fault.
 func badParam(name string, err error) *Error {
 	e := badRequest(CodeInvalidQuery, "%s: %v", name, err)
@@ -49,6 +66,9 @@ func (s *server) getRetention(w http.ResponseWriter, r *http.Request) error {
 	if v := q.Get("period"); v != "" {
 		p, err := revenue.ParsePeriod(v)
 		if err != nil {
+			return badParam("period", err)
+		}
+		if err := p.KnownBy(asOf); err != nil {
 			return badParam("period", err)
 		}
 		period = p
@@ -101,6 +121,9 @@ func parseMetricsQuery(r *http.Request, allowed ...string) (metricsQuery, error)
 	if v := q.Get("period"); v != "" {
 		p, err := revenue.ParsePeriod(v)
 		if err != nil {
+			return m, badParam("period", err)
+		}
+		if err := p.KnownBy(m.asOf); err != nil {
 			return m, badParam("period", err)
 		}
 		m.period = p
@@ -229,7 +252,7 @@ func (s *server) getCohorts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	months := 24
+	months := retention.CohortMonths
 	if v := r.URL.Query().Get("months"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 120 {
@@ -237,9 +260,9 @@ func (s *server) getCohorts(w http.ResponseWriter, r *http.Request) error {
 		}
 		months = n
 	}
-	book, accounts, err := s.book(r, m.asOf)
+	book, _, err := s.book(r, m.asOf)
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, http.StatusOK, retention.CohortsFor(book, accounts, months))
+	return writeJSON(w, http.StatusOK, retention.CohortsFor(book, months))
 }

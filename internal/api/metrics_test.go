@@ -39,6 +39,8 @@ func TestRetentionScenario(t *testing.T) {
 			json: []string{"dimension=product", "slices.0.slice=Insights", "slices.1.slice=Platform"}},
 		{name: "bad period", method: "GET", path: path + "&period=2025-Q5", status: 400, json: []string{
 			"error.code=invalid_query", "error.fields.0.field=period"}, has: []string{"2025-Q5"}},
+		{name: "a period after as_of", method: "GET", path: path + "&period=2026-Q1", status: 400, json: []string{
+			"error.code=invalid_query", "error.fields.0.field=period"}, has: []string{"after the as-of day 2025-12-31"}},
 		{name: "bad by", method: "GET", path: path + "&period=2025-Q3&by=colour", status: 400, json: []string{
 			"error.code=invalid_query", "error.fields.0.field=by"}, has: []string{"colour"}},
 		{name: "bad as_of", method: "GET", path: "/api/v1/metrics/retention?as_of=yesterday", status: 400, json: []string{

@@ -340,6 +340,8 @@ func (g *generator) schemaFor(t reflect.Type) map[string]any {
 	case ratioType:
 		// revenue.Ratio marshals as a number, or null when undefined.
 		return map[string]any{"type": []string{"number", "null"}}
+	case periodType:
+		return periodSchema()
 	}
 	switch t.Kind() {
 	case reflect.Pointer:
@@ -413,7 +415,7 @@ func (g *generator) structSchema(t reflect.Type) string {
 				notes = append(notes, "Derived by Tend; ignored on input.")
 			}
 		}
-		if sf, ok := spec.Field(f.name); ok && sf.Kind == store.KindMoney {
+		if slices.Contains(spec.Money, f.name) {
 			notes = append(notes, "Money, in integer minor units (cents) of the currency.")
 		}
 		if partner, ok := pairs[f.name]; ok && f.typ.Kind() == reflect.Int64 {

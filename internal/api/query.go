@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/validate"
@@ -39,6 +40,9 @@ func parseQuery(v url.Values, spec store.Spec) (store.Query, error) {
 		switch key {
 		case paramSearch:
 			q.Search = strings.TrimSpace(vals[len(vals)-1])
+			if n := utf8.RuneCountInString(q.Search); n > store.MaxSearchLen {
+				errs.Add(paramSearch, "too_long", "the search must be at most %d characters (got %d)", store.MaxSearchLen, n)
+			}
 			continue
 		case paramCursor:
 			q.Cursor = vals[len(vals)-1]

@@ -7,10 +7,12 @@ import (
 
 	"github.com/tendhq/tend/internal/adoption"
 	"github.com/tendhq/tend/internal/civil"
+	"github.com/tendhq/tend/internal/cta"
 	"github.com/tendhq/tend/internal/customer"
 	"github.com/tendhq/tend/internal/retention"
 	"github.com/tendhq/tend/internal/revenue"
 	"github.com/tendhq/tend/internal/scoring"
+	"github.com/tendhq/tend/internal/store"
 )
 
 // route is one operation of the API: what the mux serves, and what the
@@ -196,6 +198,39 @@ func (s *server) routeTable() []route {
 			Query: []param{asOfParam, {Name: "months", Desc: "How many start months, ending with as_of's (1–120). Default: 24.", Schema: map[string]any{"type": "integer"}}},
 			OK:    []reply{{Status: 200, Type: reflect.TypeFor[retention.CohortReport]()}},
 			Fails: []int{http.StatusBadRequest, http.StatusUnprocessableEntity}}},
+
+		// CTAs: the CSMs' work list; handlers in cta.go.
+		route{"GET", Prefix + "/ctas", s.listCTAs, operation{
+			ID: "listCTAs", Tag: "ctas", Summary: "List calls to action, overdue first, then by priority and due date",
+			Notes: "Without status, the CTAs not closed. Paged with next_cursor.",
+			Query: []param{
+				{Name: "owner", Desc: "me, a user's email, or a user id.", Schema: str},
+				{Name: "pool", Desc: "The pool owning the CTAs (tech-touch accounts).", Schema: str},
+				{Name: "status", Desc: "open, in_progress, snoozed or closed; repeat for several.", Schema: map[string]any{"type": "string", "enum": []string{"open", "in_progress", "snoozed", "closed"}}},
+				{Name: "type", Desc: "The CTA type.", Schema: map[string]any{"type": "string", "enum": []string{"risk", "renewal", "onboarding", "expansion", "advocacy", "lifecycle", "objective"}}},
+				{Name: "account_id", Desc: "One account's CTAs.", Schema: map[string]any{"type": "integer"}},
+				{Name: "priority", Desc: "1 (urgent) to 4 (low).", Schema: map[string]any{"type": "integer"}},
+				{Name: "due_before", Desc: "Due on or before this day (YYYY-MM-DD).", Schema: map[string]any{"type": "string", "format": "date"}},
+				{Name: "overdue", Desc: "true: only those still to do and past due.", Schema: map[string]any{"type": "boolean"}},
+				{Name: "cursor", Desc: "next_cursor of the previous page.", Schema: str},
+				{Name: "limit", Desc: "Page size, 1 to 1000 (default 50).", Schema: map[string]any{"type": "integer"}},
+			},
+			OK: []reply{{Status: 200, Type: reflect.TypeFor[store.CTARow](), List: true}}, Fails: listFails}},
+		route{"POST", Prefix + "/ctas", s.postCTA, operation{
+			ID: "openCTA", Tag: "ctas", Summary: "Open a call to action by hand",
+			Notes: "Whoever may change the account may open one (a CSM only in their own book). It goes to the account's CSM unless " +
+				"owner_id names someone; a playbook adds its tasks.",
+			Body:  &payload{Type: reflect.TypeFor[CTAInput]()},
+			OK:    []reply{{Status: 201, Type: reflect.TypeFor[store.CTARow](), Location: true, Desc: "Opened"}},
+			Fails: createFails}},
+		route{"PATCH", Prefix + "/ctas/{id}", s.patchCTA, operation{
+			ID: "changeCTA", Tag: "ctas", Summary: "Start, snooze, close, reopen or reassign a call to action",
+			Notes: "status in_progress starts it; snoozed needs snoozed_until (after today); closed needs an outcome " +
+				"(achieved, not_achieved, not_needed, cleared) and takes a note; owner_id reassigns. A closed CTA does not change. " +
+				"Its owner, the account's CSM, leaders and admins may change it.",
+			Body:  &payload{Type: reflect.TypeFor[cta.Edit]()},
+			OK:    []reply{{Status: 200, Type: reflect.TypeFor[store.CTARow]()}},
+			Fails: updateFails}},
 
 		// Product usage (issue 4); handlers in usage.go.
 		route{"GET", Prefix + "/accounts/{id}/usage", s.getAccountUsage, operation{

@@ -1,7 +1,11 @@
 package auth
 
 import (
+	"context"
+	"errors"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -94,46 +98,132 @@ func TestSecrets(t *testing.T) {
 }
 
 func TestThrottle(t *testing.T) {
+	t.Parallel()
 	th := NewThrottle()
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	for i := 0; i < th.Free; i++ {
-		if w := th.Wait(now, "e:ann", "ip:1"); w != 0 {
+	lim := Limit{Free: 5, Base: 2 * time.Second, Max: 15 * time.Minute}
+	ann, ip1, ip2 := Key{"e:ann", lim}, Key{"ip:1", lim}, Key{"ip:2", lim}
+	for i := 0; i < lim.Free; i++ {
+		if w := th.Attempt(now, ann, ip1); w != 0 {
 			t.Fatalf("attempt %d throttled %v", i, w)
 		}
-		th.Fail(now, "e:ann", "ip:1")
 	}
-	if w := th.Wait(now, "e:ann"); w != 0 {
-		t.Fatalf("free failures locked out: %v", w)
+	// The free attempts are spent: the next waits, and is not counted.
+	if w := th.Attempt(now, ip2, ann); w != 2*time.Second {
+		t.Fatalf("first wait %v", w)
 	}
-	th.Fail(now, "e:ann", "ip:1")
-	if w := th.Wait(now, "ip:2", "e:ann"); w != 2*time.Second {
-		t.Fatalf("first lockout %v", w)
+	if w := th.Attempt(now.Add(time.Second), ip2); w != 0 {
+		t.Fatalf("a refused attempt counted against ip:2: %v", w)
 	}
-	th.Fail(now, "e:ann")
-	if w := th.Wait(now, "e:ann"); w != 4*time.Second {
-		t.Fatalf("second lockout %v", w)
+	if w := th.Attempt(now.Add(2*time.Second), ann); w != 0 {
+		t.Fatalf("wait did not end: %v", w)
 	}
+	if w := th.Attempt(now.Add(2*time.Second), ann); w != 4*time.Second {
+		t.Fatalf("second wait %v", w)
+	}
+	at := now.Add(6 * time.Second)
 	for range 40 {
-		th.Fail(now, "e:ann")
+		th.Attempt(at, ann)
+		at = at.Add(th.Attempt(at, ann))
 	}
-	if w := th.Wait(now, "e:ann"); w != th.Max {
-		t.Fatalf("lockout not capped: %v", w)
+	if w := th.Attempt(at, ann); w != 0 {
+		t.Fatalf("attempt after waiting refused: %v", w)
 	}
-	if w := th.Wait(now.Add(th.Max), "e:ann"); w != 0 {
-		t.Fatalf("lockout did not end: %v", w)
+	if w := th.Attempt(at, ann); w != lim.Max {
+		t.Fatalf("wait not capped: %v", w)
 	}
-	th.Succeed("e:ann")
-	if w := th.Wait(now, "e:ann"); w != 0 {
+	th.Succeed(ann)
+	if w := th.Attempt(at, ann); w != 0 {
 		t.Fatalf("success did not clear: %v", w)
 	}
-	// Failures are forgotten after a quiet day.
-	for range th.Free + 1 {
-		th.Fail(now, "e:bob")
+	// A refund takes back one attempt: the fifth, which began the wait.
+	if w := th.Attempt(now, ip1); w != 2*time.Second {
+		t.Fatalf("ip:1 wait %v", w)
 	}
-	th.Fail(now.Add(25*time.Hour), "e:bob")
-	if w := th.Wait(now.Add(25*time.Hour), "e:bob"); w != 0 {
-		t.Fatalf("old failures remembered: %v", w)
+	th.Refund(now, ip1)
+	if w := th.Attempt(now, ip1); w != 0 {
+		t.Fatalf("refund did not take back the fifth attempt: %v", w)
 	}
+	// Attempts are forgotten after a quiet day.
+	bob := Key{"e:bob", lim}
+	for range lim.Free + 1 {
+		th.Attempt(now, bob)
+	}
+	if w := th.Attempt(now.Add(25*time.Hour), bob); w != 0 {
+		t.Fatalf("old attempts remembered: %v", w)
+	}
+}
+
+// However many guesses arrive at once, no more than the free attempts are
+// let through: each is counted before any is checked.
+func TestThrottleCountsBeforeChecking(t *testing.T) {
+	t.Parallel()
+	th := NewThrottle()
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var admitted atomic.Int64
+	var wg sync.WaitGroup
+	for range 200 {
+		wg.Go(func() {
+			if th.Attempt(now, Key{"pair", PairLimit}, Key{"acct", AccountLimit}) == 0 {
+				admitted.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if n := admitted.Load(); n != int64(PairLimit.Free) {
+		t.Errorf("%d of 200 concurrent attempts admitted, want %d", n, PairLimit.Free)
+	}
+}
+
+// The per-account slow-down never makes its owner wait long, however many
+// guesses were made at the account.
+func TestAccountLimitIsShort(t *testing.T) {
+	t.Parallel()
+	th := NewThrottle()
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for range 1000 {
+		at = at.Add(th.Attempt(at, Key{"acct", AccountLimit}))
+	}
+	if w := th.Attempt(at, Key{"acct", AccountLimit}); w > 30*time.Second {
+		t.Errorf("account wait %v after 1000 guesses", w)
+	}
+}
+
+func TestHasherCapsConcurrency(t *testing.T) {
+	t.Parallel()
+	h := NewHasher(2, time.Minute)
+	hash, err := HashPassword("a password of mine")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	var matched atomic.Int64
+	for range 12 {
+		wg.Go(func() {
+			ok, err := h.Verify(context.Background(), hash, "a password of mine")
+			if err != nil {
+				t.Error(err)
+			}
+			if ok {
+				matched.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	st := h.Stats()
+	if st.Peak > 2 || st.Done != 12 || st.InFlight != 0 || matched.Load() != 12 {
+		t.Errorf("stats %+v, matched %d; want a peak of at most 2 and 12 done", st, matched.Load())
+	}
+	// A caller that finds every slot taken gives up after the wait.
+	busy := NewHasher(1, time.Millisecond)
+	release := make(chan struct{})
+	started := make(chan struct{})
+	go busy.run(context.Background(), func() { close(started); <-release })
+	<-started
+	if _, err := busy.Verify(context.Background(), hash, "x"); !errors.Is(err, ErrBusy) {
+		t.Errorf("with every slot taken: %v, want ErrBusy", err)
+	}
+	close(release)
 }
 
 func TestRoles(t *testing.T) {

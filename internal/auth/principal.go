@@ -109,6 +109,19 @@ func (p Principal) RequireAdmin() error {
 	return nil
 }
 
+// RequireOwn fails unless p may change what belongs to them alone (their
+// saved views): any signed-in user, whatever their role, but not through
+// a read-only API token.
+func (p Principal) RequireOwn() error {
+	switch {
+	case p.UserID == 0:
+		return ErrUnauthenticated
+	case p.Scope == ScopeRead:
+		return Forbid("this API token is read-only")
+	}
+	return nil
+}
+
 // RequireAccount fails unless p may change the account whose CSM is csmID.
 func (p Principal) RequireAccount(csmID int64) error {
 	if err := p.RequireWrite(); err != nil {

@@ -98,7 +98,7 @@ throwaway one.`,
 	ingestCmd.Flags().IntVar(&accounts, "accounts", 1000, "accounts (groups) the users belong to")
 	ingestCmd.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of the run to this file")
 	ingestCmd.Flags().BoolVar(&keep, "keep", false, "keep the temporary SQLite database")
-	cmd.AddCommand(ingestCmd)
+	cmd.AddCommand(ingestCmd, benchRealtimeCmd(e))
 	return cmd
 }
 

@@ -81,6 +81,11 @@ again updates its objects in place.`,
 			}
 			fmt.Fprintf(e.out, "  health scores: %d red, %d yellow, %d green, %d with not enough data (history from 90 days ago)\n",
 				hs.Colours[string(health.Red)], hs.Colours[string(health.Yellow)], hs.Colours[string(health.Green)], hs.Colours[string(health.NotEnoughData)])
+			rr, err := evaluateDemoRules(ctx, e.log, st, civil.Today())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(e.out, "  rules: %d CTAs opened (%s)\n", rr.TotalOpens(), ctaCounts(rr))
 			fmt.Fprintln(e.out, "All of it is invented: no real company, person or number.")
 			return nil
 		},

@@ -71,7 +71,7 @@ type child struct {
 	url string
 }
 
-func startServe(t *testing.T, env string) *child {
+func startServe(t *testing.T, env ...string) *child {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -81,8 +81,8 @@ func startServe(t *testing.T, env string) *child {
 	ln.Close()
 	c := &child{out: &bytes.Buffer{}, url: "http://" + addr}
 	c.cmd = exec.Command(os.Args[0], "-test.run=^$")
-	c.cmd.Env = append(os.Environ(), env, "TEND_LOG_LEVEL=warn",
-		"TEND_TEST_CHILD="+strings.Join([]string{"serve", "--listen", addr}, "\x1f"))
+	c.cmd.Env = append(append(os.Environ(), "TEND_LOG_LEVEL=warn",
+		"TEND_TEST_CHILD="+strings.Join([]string{"serve", "--listen", addr}, "\x1f")), env...)
 	c.cmd.Stdout, c.cmd.Stderr = c.out, c.out
 	if err := c.cmd.Start(); err != nil {
 		t.Fatal(err)

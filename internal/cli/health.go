@@ -15,6 +15,7 @@ import (
 
 	"github.com/tendhq/tend/internal/civil"
 	"github.com/tendhq/tend/internal/health"
+	"github.com/tendhq/tend/internal/jobs"
 	"github.com/tendhq/tend/internal/scoring"
 	"github.com/tendhq/tend/internal/store"
 )
@@ -45,7 +46,14 @@ func healthCmd(e *env) *cobra.Command {
 			}
 			defer st.Close()
 			t0 := time.Now()
-			sum, err := scoring.Recompute(ctx, st, day)
+			var sum scoring.Summary
+			if rs, ok := st.(scoring.RecomputeStore); ok {
+				bar := newProgress(e.errOut)
+				sum, err = scoring.RecomputeTracked(ctx, rs, day, bar.show)
+				bar.done()
+			} else {
+				sum, err = scoring.Recompute(ctx, st, day)
+			}
 			if err != nil {
 				return err
 			}
@@ -194,7 +202,20 @@ set in force, to start from.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(e.out, "scorecards version %d is in force; run 'tend health recompute' to rescore every account\n", c.Version)
+			// tend serve's workers rescore every account in the background.
+			where, err := e.jobsWhere(st)
+			if err != nil {
+				return err
+			}
+			q, err := jobs.Open(ctx, where, jobs.Options{Log: e.log})
+			if err == nil {
+				err = q.RecomputeHealth(ctx)
+				q.Close(ctx)
+			}
+			if err != nil {
+				return fmt.Errorf("scorecards version %d is in force, but the rescore of every account could not be queued (run 'tend health recompute'): %w", c.Version, err)
+			}
+			fmt.Fprintf(e.out, "scorecards version %d is in force; every account will be rescored in the background by tend serve's workers (or now: 'tend health recompute')\n", c.Version)
 			return nil
 		},
 	}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -71,6 +72,9 @@ up to the number.`,
 					return fmt.Errorf("--period: %w", err)
 				}
 			}
+			if err := p.KnownBy(day); err != nil {
+				return fmt.Errorf("--period: %w", err)
+			}
 			if _, err := revenue.DimensionByName(by, nil); err != nil {
 				return fmt.Errorf("--by: %w", err)
 			}
@@ -90,7 +94,15 @@ up to the number.`,
 				return err
 			}
 			if open != "" {
-				return writeContributors(e, book, accounts, p, by, slice, revenue.Component(open), format)
+				var churns retention.Churns
+				if c := revenue.Component(open); retention.ChurnComponent(c) {
+					records, err := retention.ChurnRecords(ctx, st)
+					if err != nil {
+						return err
+					}
+					churns = retention.ChurnsOf(book, p, records)
+				}
+				return writeContributors(e, book, accounts, p, by, slice, revenue.Component(open), format, churns)
 			}
 			rep, err := retention.Measure(book, accounts, p, by)
 			if err != nil {
@@ -119,8 +131,9 @@ up to the number.`,
 }
 
 // writeContributors prints the accounts behind component c of one slice,
-// largest first, and their total (the number itself).
-func writeContributors(e *env, book *revenue.Book, accounts []customer.Account, p revenue.Period, by, slice string, c revenue.Component, format string) error {
+// largest first, and their total (the number itself). churns, given for a
+// churn component, adds each churn's date and reason, and the CSM.
+func writeContributors(e *env, book *revenue.Book, accounts []customer.Account, p revenue.Period, by, slice string, c revenue.Component, format string, churns retention.Churns) error {
 	dim, err := revenue.DimensionByName(by, accounts)
 	if err != nil {
 		return fmt.Errorf("--by: %w", err)
@@ -152,22 +165,65 @@ func writeContributors(e *env, book *revenue.Book, accounts []customer.Account, 
 			"currency": cur, "amount": amount, "count": count, "items": items})
 	case "csv":
 		w := csv.NewWriter(e.out)
-		w.Write([]string{"account_id", "account", "external_id", "product", "amount", "currency", "count"})
+		head := []string{"account_id", "account", "external_id", "product", "amount", "currency", "count"}
+		if churns != nil {
+			head = append(head, "date", "reason", "csm")
+		}
+		w.Write(head)
 		for _, it := range items {
 			a := names[it.Account]
-			w.Write([]string{strconv.FormatInt(it.Account, 10), a.Name, a.ExternalID, it.Product, money.FormatMinor(it.Amount, cur), cur, strconv.Itoa(it.Count)})
+			row := []string{strconv.FormatInt(it.Account, 10), a.Name, a.ExternalID, it.Product, money.FormatMinor(it.Amount, cur), cur, strconv.Itoa(it.Count)}
+			if churns != nil {
+				ev, _ := churns.Find(it.Account, it.Product)
+				row = append(row, dateOrBlank(ev.Date), string(ev.Reason), a.CSMEmail)
+			}
+			w.Write(row)
 		}
 		w.Flush()
 		return w.Error()
 	}
 	fmt.Fprintf(e.out, "%s of %s=%s, %s (%s to %s), as of %s: %s in %d\n\n", c, dim.Name, slice, p.Name, p.From, p.Last(),
 		book.AsOf(), money.Display(amount, cur), count)
-	tw := tabwriter.NewWriter(e.out, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tACCOUNT\tPRODUCT\tAMOUNT\tCOUNT")
+	// A count column where every row counts one says nothing: the total
+	// above carries it.
+	counts := false
 	for _, it := range items {
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\n", it.Account, names[it.Account].Name, it.Product, money.Display(it.Amount, cur), it.Count)
+		counts = counts || it.Count != 1
+	}
+	tw := tabwriter.NewWriter(e.out, 0, 0, 2, ' ', 0)
+	head := []string{"ID", "ACCOUNT", "PRODUCT", "AMOUNT"}
+	if counts {
+		head = append(head, "COUNT")
+	}
+	if churns != nil {
+		head = append(head, "CHURNED ON", "REASON", "CSM")
+	}
+	fmt.Fprintln(tw, strings.Join(head, "\t"))
+	for _, it := range items {
+		a := names[it.Account]
+		row := []string{strconv.FormatInt(it.Account, 10), a.Name, it.Product, money.Display(it.Amount, cur)}
+		if counts {
+			row = append(row, strconv.Itoa(it.Count))
+		}
+		if churns != nil {
+			ev, ok := churns.Find(it.Account, it.Product)
+			reason := "—"
+			if ok {
+				reason = ev.Reason.Label()
+			}
+			row = append(row, cmp.Or(dateOrBlank(ev.Date), "—"), reason, cmp.Or(a.CSMEmail, "—"))
+		}
+		fmt.Fprintln(tw, strings.Join(row, "\t"))
 	}
 	return tw.Flush()
+}
+
+// dateOrBlank writes d, or "" for no date.
+func dateOrBlank(d civil.Date) string {
+	if d.IsZero() {
+		return ""
+	}
+	return d.String()
 }
 
 // retentionCSVHeader names the CSV's columns.
@@ -200,7 +256,15 @@ func writeRetentionTable(e *env, rep *retention.Report) error {
 	if len(rep.Slices) == 0 {
 		fmt.Fprintln(e.out, "(no MRR, movements or renewals in this period)")
 	}
+	skippedNote(e, rep.Skipped)
 	return nil
+}
+
+// skippedNote prints which subscription rows the figures leave out, if any.
+func skippedNote(e *env, s revenue.Skipped) {
+	if n := retention.SkippedNote(s); n != "" {
+		fmt.Fprintln(e.out, "\n"+n)
+	}
 }
 
 // writeRetentionCSV prints rep for spreadsheets: amounts as decimals of the

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -166,7 +167,7 @@ func TestMetricsRetentionOpen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"churn of tier=SMB, 2025-Q3", "$2,000.00 in 1", "Bolt"} {
+	for _, want := range []string{"churn of tier=SMB, 2025-Q3", "$2,000.00 in 1", "Bolt", "CHURNED ON", "2025-09-01", "No reason recorded", "CSM"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("lacks %q:\n%s", want, out)
 		}
@@ -174,8 +175,11 @@ func TestMetricsRetentionOpen(t *testing.T) {
 	if strings.Contains(out, "Cove") {
 		t.Errorf("Cove did not churn:\n%s", out)
 	}
+	if slices.Contains(strings.Fields(out), "COUNT") {
+		t.Errorf("a count column that reads 1 on every row:\n%s", out)
+	}
 	out, _, err = run(t, dir, append(args, "--format", "csv")...)
-	if err != nil || !strings.Contains(out, ",Bolt,bolt,,2000.00,USD,1") {
+	if err != nil || !strings.Contains(out, ",Bolt,bolt,,2000.00,USD,1,2025-09-01,unknown,") {
 		t.Errorf("csv %v:\n%s", err, out)
 	}
 	if _, _, err := run(t, dir, "metrics", "retention", "--as-of", "2025-12-31", "--open", "everything"); err == nil || !strings.Contains(err.Error(), "--open") {
@@ -218,7 +222,7 @@ func TestMetricsReports(t *testing.T) {
 	}{
 		{[]string{"churn", "--period", "2025-Q3", "--by", "tier"}, churn},
 		{[]string{"pipeline", "--months", "4"}, retention.PipelineFor(book, calls, 4)},
-		{[]string{"cohorts", "--months", "12"}, retention.CohortsFor(book, accounts, 12)},
+		{[]string{"cohorts", "--months", "12"}, retention.CohortsFor(book, 12)},
 	} {
 		args := append(append([]string{"metrics"}, tc.args...), "--as-of", "2025-12-31")
 		out, _, err := run(t, dir, append(args, "--format", "json")...)

@@ -79,6 +79,9 @@ func churnCmd(e *env) *cobra.Command {
 						return fmt.Errorf("--period: %w", err)
 					}
 				}
+				if err := p.KnownBy(book.AsOf()); err != nil {
+					return fmt.Errorf("--period: %w", err)
+				}
 				records, err := retention.ChurnRecords(cmd.Context(), st)
 				if err != nil {
 					return err
@@ -96,7 +99,7 @@ func churnCmd(e *env) *cobra.Command {
 				fmt.Fprintln(tw, strings.ToUpper(rep.Dimension)+"\tREASON\tCHURNS\tMRR LOST\tSHARE OF MRR")
 				for _, s := range rep.Slices {
 					for _, r := range s.Reasons {
-						fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", s.Slice, r.Reason, r.Count, money.Display(r.MRR, cur), percent(r.MRRShare))
+						fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\n", s.Slice, r.Reason.Label(), r.Count, money.Display(r.MRR, cur), percent(r.MRRShare))
 					}
 					fmt.Fprintf(tw, "%s\t(controllable)\t%d\t%s\t%s\n", s.Slice, s.Controllable.Count, money.Display(s.Controllable.MRR, cur), percent(s.Controllable.MRRShare))
 				}
@@ -106,6 +109,7 @@ func churnCmd(e *env) *cobra.Command {
 				if len(rep.Slices) == 0 {
 					fmt.Fprintln(e.out, "(no churn in this period)")
 				}
+				skippedNote(e, rep.Skipped)
 				return nil
 			})
 		},
@@ -147,7 +151,11 @@ func pipelineCmd(e *env) *cobra.Command {
 					fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%s\t%s\t%s\t%s\t\n", m.Month.Name, m.Count, money.Display(m.Due, cur), money.Display(m.Expected, cur),
 						money.Display(b.Renew, cur), money.Display(b.Expand, cur), money.Display(b.AtRisk, cur), money.Display(b.Churn, cur))
 				}
-				return tw.Flush()
+				if err := tw.Flush(); err != nil {
+					return err
+				}
+				skippedNote(e, rep.Skipped)
+				return nil
 			})
 		},
 	}
@@ -168,8 +176,8 @@ func cohortsCmd(e *env) *cobra.Command {
 			if months < 1 || months > 120 {
 				return fmt.Errorf("--months: want 1 to 120, got %d", months)
 			}
-			return f.open(cmd, e, func(_ store.Store, book *revenue.Book, accounts []customer.Account) error {
-				rep := retention.CohortsFor(book, accounts, months)
+			return f.open(cmd, e, func(_ store.Store, book *revenue.Book, _ []customer.Account) error {
+				rep := retention.CohortsFor(book, months)
 				if f.format == "json" {
 					return writeJSONOut(e, rep)
 				}
@@ -177,7 +185,7 @@ func cohortsCmd(e *env) *cobra.Command {
 				if logos {
 					what = "Logo retention (accounts paying at the end of month k ÷ in the cohort)"
 				}
-				fmt.Fprintf(e.out, "%s, as of %s\n\n", what, rep.AsOf)
+				fmt.Fprintf(e.out, "%s, as of %s; an account's cohort is the month of its first payment\n\n", what, rep.AsOf)
 				tw := tabwriter.NewWriter(e.out, 0, 0, 1, ' ', tabwriter.AlignRight)
 				head := []string{"COHORT", "ACCOUNTS"}
 				for k := range months {
@@ -196,12 +204,16 @@ func cohortsCmd(e *env) *cobra.Command {
 					}
 					fmt.Fprintln(tw, strings.Join(row, "\t")+"\t")
 				}
-				return tw.Flush()
+				if err := tw.Flush(); err != nil {
+					return err
+				}
+				skippedNote(e, rep.Skipped)
+				return nil
 			})
 		},
 	}
 	f.bind(cmd)
-	cmd.Flags().IntVar(&months, "months", 12, "cohorts of the last N months")
+	cmd.Flags().IntVar(&months, "months", retention.CohortMonths, "cohorts of the last N months")
 	cmd.Flags().BoolVar(&logos, "logos", false, "logo retention instead of revenue retention")
 	return cmd
 }

@@ -90,6 +90,8 @@ then works on that database from the command line.`,
 		configCmd(e),
 		healthCmd(e),
 		scorecardCmd(e),
+		rulesCmd(e),
+		ctaCmd(e),
 		versionCmd(e),
 	)
 	return root

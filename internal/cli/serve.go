@@ -142,6 +142,9 @@ func loadDemo(ctx context.Context, e *env, st store.Store, seed int64) error {
 	if _, err := scoreDemoToday(ctx, e.log, st, today); err != nil {
 		return fmt.Errorf("demo health scores: %w", err)
 	}
+	if _, err := evaluateDemoRules(ctx, e.log, st, today); err != nil {
+		return err
+	}
 	go func() {
 		if err := backfillDemo(ctx, st, today); err != nil && ctx.Err() == nil {
 			e.log.Error("demo health history", "err", err)

@@ -162,6 +162,7 @@ Exit status: 0 when every row was imported, 2 when some were rejected,
 // exportCmd is `tend export <object> [-o FILE]`.
 func exportCmd(e *env) *cobra.Command {
 	var output string
+	var opt transfer.ExportOptions
 	cmd := &cobra.Command{
 		Use:   "export <object>",
 		Short: "Export " + strings.Join(transfer.Names(), ", ") + " as CSV that imports back unchanged",
@@ -170,9 +171,14 @@ func exportCmd(e *env) *cobra.Command {
 The header names the fields; money is a decimal amount in the object's
 currency, dates are YYYY-MM-DD, times RFC 3339, lists are joined with ";",
 and custom account attributes are attributes.<key> columns. Importing the
-file again changes nothing. See docs/import.md.`,
-		Example: `  tend export accounts -o accounts.csv`,
-		Args:    usageArgs(1, "tend export <object> [-o FILE]"),
+file again changes nothing. See docs/import.md.
+
+For a file to open in a spreadsheet, --safe-formulas starts any text cell
+that a spreadsheet would run as a formula with an apostrophe, as the web
+UI's downloads do.`,
+		Example: `  tend export accounts -o accounts.csv
+  tend export contacts --safe-formulas -o contacts-for-excel.csv`,
+		Args: usageArgs(1, "tend export <object> [-o FILE]"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
@@ -186,7 +192,7 @@ file again changes nothing. See docs/import.md.`,
 			}
 			defer st.Close()
 			if output == "" || output == "-" {
-				_, err := obj.Export(ctx, st, e.out)
+				_, err := obj.Export(ctx, st, e.out, opt)
 				return err
 			}
 			// Write beside the target and rename, so a failed export never
@@ -196,7 +202,7 @@ file again changes nothing. See docs/import.md.`,
 				return err
 			}
 			defer os.Remove(tmp.Name())
-			n, err := obj.Export(ctx, st, tmp)
+			n, err := obj.Export(ctx, st, tmp, opt)
 			if cerr := tmp.Close(); err == nil {
 				err = cerr
 			}
@@ -211,6 +217,8 @@ file again changes nothing. See docs/import.md.`,
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "", "file to write (default: standard output)")
+	cmd.Flags().BoolVar(&opt.SafeFormulas, "safe-formulas", false,
+		"start text cells a spreadsheet would run as a formula (=, +, -, @) with an apostrophe, for a file opened in a spreadsheet rather than imported again")
 	return cmd
 }
 
@@ -284,17 +292,30 @@ func (e *env) printReport(r transfer.Report, path, errorsFile string) {
 			fmt.Fprintf(e.errOut, "… and %d more rejected rows (all of them with --errors-file FILE)\n", more)
 		}
 	}
+	for _, w := range r.Warnings {
+		fmt.Fprintln(e.errOut, "warning: "+w.String())
+	}
+	if more := r.Warned - len(r.Warnings); more > 0 {
+		fmt.Fprintf(e.errOut, "… and %d more rows with warnings\n", more)
+	}
+	var extra strings.Builder
+	if r.Warned > 0 {
+		fmt.Fprintf(&extra, ", %d with warnings", r.Warned)
+	}
+	if r.Duplicates > 0 {
+		fmt.Fprintf(&extra, ", %d duplicates skipped", r.Duplicates)
+	}
 	rate := 0.0
 	if s := r.Elapsed.Seconds(); s > 0 {
 		rate = float64(r.Rows) / s
 	}
 	if r.DryRun {
-		fmt.Fprintf(e.out, "dry run of %s from %s: %d rows, %d valid, %d rejected; nothing written\n",
-			r.Object, path, r.Rows, r.Valid, r.Rejected)
+		fmt.Fprintf(e.out, "dry run of %s from %s: %d rows, %d valid, %d rejected%s; nothing written\n",
+			r.Object, path, r.Rows, r.Valid, r.Rejected, extra.String())
 		return
 	}
-	fmt.Fprintf(e.out, "imported %s from %s: %d created, %d updated, %d rejected (%d rows in %s, %.0f rows/s)\n",
-		r.Object, path, r.Created, r.Updated, r.Rejected, r.Rows, r.Elapsed.Round(1e6), rate)
+	fmt.Fprintf(e.out, "imported %s from %s: %d created, %d updated, %d rejected%s (%d rows in %s, %.0f rows/s)\n",
+		r.Object, path, r.Created, r.Updated, r.Rejected, extra.String(), r.Rows, r.Elapsed.Round(1e6), rate)
 }
 
 // rejectFile collects rejected rows as CSV: line, error, then the row as

@@ -78,13 +78,15 @@ func TestImportExitCodes(t *testing.T) {
 	if !asExit(err, &ex) || ex.code != 2 || ex.msg != "2 of 5000 rows rejected" {
 		t.Fatalf("broken file: err %v, want exit code 2\n%s%s", err, out, errOut)
 	}
-	if !strings.Contains(out, "4998 created, 0 updated, 2 rejected") {
+	if !strings.Contains(out, "4998 created, 0 updated, 2 rejected, 13 with warnings") {
 		t.Errorf("summary: %s", out)
 	}
 	for _, want := range []string{
 		`line 3, column "mrr_amount": "8x3" is not an amount`,
 		"… and 1 more rejected rows in " + errorsFile,
-		`warning: columns not imported: "arr_amount" (derived from mrr), "upgrade_flag" (no matching field)`,
+		`warning: columns not imported: "upgrade_flag" (no matching field)`,
+		`warning: line 171, column "end_date": ends on the day it starts (2024-12-31): it carries no revenue, so retention leaves it out`,
+		"… and 12 more rows with warnings",
 	} {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errOut)
@@ -123,5 +125,28 @@ func TestImportExitCodes(t *testing.T) {
 	_, _, err = run(t, data, "import", "accounts", filepath.Join(dir, "x.xlsx"))
 	if err == nil || !strings.Contains(err.Error(), "--format") {
 		t.Errorf("unknown format: %v", err)
+	}
+}
+
+// tend export --safe-formulas guards text cells a spreadsheet would run;
+// without it the export is the exact text that imports back.
+func TestExportSafeFormulas(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	in := filepath.Join(dir, "accounts.csv")
+	if err := os.WriteFile(in, []byte("external_id,name,industry\nA1,=1+1,@SUM(A1)\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, errOut, err := run(t, data, "import", "accounts", in); err != nil || !strings.Contains(out, "1 created") {
+		t.Fatalf("import: %v %s%s", err, out, errOut)
+	}
+	plain, _, err := run(t, data, "export", "accounts")
+	if err != nil || !strings.Contains(plain, ",=1+1,,,@SUM(A1),") {
+		t.Errorf("plain export: %v\n%s", err, plain)
+	}
+	safe, _, err := run(t, data, "export", "accounts", "--safe-formulas")
+	if err != nil || !strings.Contains(safe, ",'=1+1,,,'@SUM(A1),") {
+		t.Errorf("export --safe-formulas: %v\n%s", err, safe)
 	}
 }

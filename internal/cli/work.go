@@ -3,16 +3,20 @@ package cli
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
 	"time"
 
+	"github.com/riverqueue/river"
 	"github.com/spf13/cobra"
 
+	"github.com/tendhq/tend/internal/automation"
 	"github.com/tendhq/tend/internal/civil"
 	"github.com/tendhq/tend/internal/config"
 	"github.com/tendhq/tend/internal/jobs"
+	"github.com/tendhq/tend/internal/rules"
 	"github.com/tendhq/tend/internal/scoring"
 	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/store/sqlstore"
@@ -105,15 +109,76 @@ func (e *env) startQueue(ctx context.Context, st store.Store, work bool) (*jobs.
 		}
 		return err
 	}
-	q, err := jobs.Open(ctx, where, jobs.Options{Log: e.log, Work: work, Store: st, Ingest: e.ingestOptions(), Snapshot: snapshot})
+	evaluate := func(ctx context.Context) error {
+		rep, err := automation.Evaluate(ctx, st, ruleSink(st), civil.Today())
+		if err == nil {
+			e.log.Info("rules evaluated", "accounts", rep.Accounts, "rules_version", rep.Version, "firings", rep.Firings,
+				"ctas_opened", rep.TotalOpens(), "read", rep.Read, "evaluate", rep.Evaluate, "apply", rep.Apply)
+		}
+		return err
+	}
+	addRules, rulesPeriodic := jobs.RulesJob(evaluate, 0)
+	opt := jobs.Options{Log: e.log, Work: work, Store: st, Ingest: e.ingestOptions(), Snapshot: snapshot,
+		AddWorkers: addRules, Periodic: []*river.PeriodicJob{rulesPeriodic}}
+	if ds, ok := st.(scoring.DirtyStore); ok {
+		opt.Rescore = func(ctx context.Context) (jobs.RescoreBatch, error) {
+			r, err := scoring.RescoreDirty(ctx, ds, rescoreBatch)
+			if err == nil && r.Claimed > 0 {
+				// The ids (at most 200) and the span the claim was held
+				// let a reader check that no account was scored by two
+				// batches at once.
+				e.log.Debug("health: rescored changed accounts", "accounts", len(r.IDs), "oldest_change", time.Since(r.Oldest),
+					"held_from", r.Held[0], "held_to", r.Held[1], "ids", r.IDs[:min(len(r.IDs), 200)])
+			}
+			return jobs.RescoreBatch{IDs: r.IDs, More: r.Claimed == rescoreBatch}, err
+		}
+		// Rules follow a score: each rescored batch is evaluated at once.
+		opt.AfterRescore = func(ctx context.Context, ids []int64) {
+			rep, err := automation.EvaluateAccounts(ctx, st, ruleSink(st), ids, civil.Today(), &rules.Change{})
+			if err != nil {
+				e.log.Error("rules after a rescore", "accounts", len(ids), "err", err)
+				return
+			}
+			if rep.Firings > 0 {
+				e.log.Debug("rules fired after a rescore", "accounts", len(ids), "firings", rep.Firings, "ctas_opened", rep.TotalOpens())
+			}
+		}
+	}
+	if rs, ok := st.(scoring.RecomputeStore); ok {
+		opt.Recompute = func(ctx context.Context) error { return recomputeCurrent(ctx, e.log, rs) }
+	}
+	q, err := jobs.Open(ctx, where, opt)
 	if err == nil {
 		err = q.Start(ctx)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("job queue: %w", err)
 	}
+	// Every write that marks accounts dirty nudges the queue to rescore them.
+	if n, ok := st.(interface{ OnDirty(func()) }); ok {
+		n.OnDirty(q.Nudge)
+	}
 	return q, nil
 }
+
+// recomputeCurrent rescores every account, again while the set in force
+// changed during the last pass.
+func recomputeCurrent(ctx context.Context, log *slog.Logger, st scoring.RecomputeStore) error {
+	for {
+		sum, err := scoring.RecomputeTracked(ctx, st, civil.Today(), nil)
+		if err != nil {
+			return err
+		}
+		logScores(log, "rescored every account with the scorecards in force", sum)
+		cards, err := scoring.Active(ctx, st)
+		if err != nil || cards.Version == sum.Version {
+			return err
+		}
+	}
+}
+
+// rescoreBatch is how many changed accounts one rescore batch scores.
+const rescoreBatch = 5000
 
 // stopQueue lets running jobs finish for up to the shutdown timeout.
 func (e *env) stopQueue(q *jobs.Queue) error {

@@ -101,3 +101,47 @@ type Intent struct {
 	Playbook  string
 	Outcome   string // for CloseAction
 }
+
+// Active reports whether s is work still to do now: open or in progress
+// (not snoozed, not closed).
+func (s Status) Active() bool { return s == Open || s == InProgress }
+
+// Statuses lists every status in the order pages show them.
+var Statuses = []Status{Open, InProgress, Snoozed, Closed}
+
+// Priorities lists every priority, most urgent first.
+var Priorities = []Priority{Urgent, High, Medium, Low}
+
+// String names the priority as pages show it.
+func (p Priority) String() string {
+	switch p {
+	case Urgent:
+		return "urgent"
+	case High:
+		return "high"
+	case Medium:
+		return "medium"
+	case Low:
+		return "low"
+	}
+	return "unknown"
+}
+
+// Outcomes a CTA is closed with.
+const (
+	// Achieved: the work reached what it was for (saved, renewed, expanded).
+	Achieved = "achieved"
+	// NotAchieved: the work was done and failed (churned, declined).
+	NotAchieved = "not_achieved"
+	// NotNeeded: on a closer look there was nothing to do.
+	NotNeeded = "not_needed"
+	// Cleared: the rule that opened it no longer holds (closed by the rule).
+	Cleared = "cleared"
+)
+
+// Outcomes lists every outcome in the order forms offer them.
+var Outcomes = []string{Achieved, NotAchieved, NotNeeded, Cleared}
+
+// DefaultPool is the pool tech-touch accounts' CTAs go to when no other
+// is configured.
+const DefaultPool = "tech-touch"

@@ -97,6 +97,7 @@ func (a *Account) Check() error {
 	errs.Email("csm_email", a.CSMEmail)
 	errs.Email("ae_email", a.AEEmail)
 	errs.Email("sponsor_email", a.SponsorEmail)
+	checkInput(&errs, a)
 	return errs.Err()
 }
 

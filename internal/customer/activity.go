@@ -55,5 +55,6 @@ func (a *Activity) Check() error {
 		}
 	}
 	a.Attendees = att
+	checkInput(&errs, a)
 	return errs.Err()
 }

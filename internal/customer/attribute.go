@@ -40,6 +40,7 @@ func (d *AttributeDef) Check() error {
 		d.Label = d.Key
 	}
 	errs.OneOf("type", d.Type, AttributeTypes)
+	checkInput(&errs, d)
 	return errs.Err()
 }
 

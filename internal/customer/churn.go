@@ -100,6 +100,7 @@ func (c *ChurnRecord) Check() error {
 	}
 	errs.MaxLen("note", c.Note, 4000)
 	errs.MaxLen("product", c.Product, 200)
+	checkInput(&errs, c)
 	return errs.Err()
 }
 
@@ -142,6 +143,8 @@ func (rc *RenewalCall) Check() error {
 	if rc.Expected < 0 {
 		errs.Add("expected", "invalid", "must not be negative")
 	}
+	checkAmount(&errs, "expected", rc.Expected, "")
 	errs.MaxLen("note", rc.Note, 4000)
+	checkInput(&errs, rc)
 	return errs.Err()
 }

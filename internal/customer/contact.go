@@ -77,5 +77,6 @@ func (c *Contact) Check() error {
 	if c.Status == ContactActive && !c.LeftOn.IsZero() {
 		errs.Add("left_on", "invalid", "an active contact has no departure date")
 	}
+	checkInput(&errs, c)
 	return errs.Err()
 }

@@ -45,6 +45,7 @@ func (inv *Invoice) Check() error {
 	if !money.ValidCurrency(inv.Currency) {
 		errs.Add("currency", "invalid", "%q is not an ISO 4217 code such as USD", inv.Currency)
 	}
+	checkAmount(&errs, "amount", inv.Amount, inv.Currency)
 	if inv.DueOn.IsZero() {
 		errs.Add("due_on", "required", "is required")
 	}
@@ -54,5 +55,6 @@ func (inv *Invoice) Check() error {
 	if !inv.DueOn.IsZero() && inv.DueOn.Before(inv.IssuedOn) {
 		errs.Add("due_on", "invalid", "%s is before issued_on %s", inv.DueOn, inv.IssuedOn)
 	}
+	checkInput(&errs, inv)
 	return errs.Err()
 }

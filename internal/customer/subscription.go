@@ -20,6 +20,11 @@ const (
 // SubStatuses lists the subscription statuses.
 var SubStatuses = []string{SubActive, SubPastDue, SubCanceled, SubEnded}
 
+// MaxQuantity is the most seats or units one subscription may have: far
+// beyond any real contract, and small enough that the store's sums of
+// quantities cannot overflow.
+const MaxQuantity = 1_000_000_000
+
 // BillingPeriods lists how often a subscription is invoiced.
 var BillingPeriods = []string{"monthly", "quarterly", "annual", "multi_year"}
 
@@ -78,12 +83,13 @@ func (s *Subscription) Check() error {
 		s.BillingPeriod = "annual"
 	}
 	errs.OneOf("billing_period", s.BillingPeriod, BillingPeriods)
-	if s.Quantity < 0 {
-		errs.Add("quantity", "out_of_range", "must not be negative (got %d)", s.Quantity)
+	if s.Quantity < 0 || s.Quantity > MaxQuantity {
+		errs.Add("quantity", "out_of_range", "must be from 0 to %d (got %d)", MaxQuantity, s.Quantity)
 	}
 	if s.MRR < 0 {
 		errs.Add("mrr", "out_of_range", "must not be negative")
 	}
+	checkAmount(&errs, "mrr", s.MRR, s.Currency)
 	if s.DiscountPercent < 0 || s.DiscountPercent > 100 {
 		errs.Add("discount_percent", "out_of_range", "must be between 0 and 100 (got %g)", s.DiscountPercent)
 	}
@@ -100,6 +106,11 @@ func (s *Subscription) Check() error {
 		}
 	}
 	errs.OneOf("status", s.Status, SubStatuses)
+	if s.Status == SubEnded && s.EndOn.IsZero() {
+		// Without the day it ended, retention could only guess one.
+		errs.Add("end_on", "required", "is required when status is ended: the first day not paid for")
+	}
+	checkInput(&errs, s)
 	return errs.Err()
 }
 

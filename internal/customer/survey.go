@@ -59,5 +59,6 @@ func (r *SurveyResponse) Check() error {
 		errs.Add("responded_at", "required", "is required")
 	}
 	errs.MaxLen("comment", r.Comment, 10000)
+	checkInput(&errs, r)
 	return errs.Err()
 }

@@ -72,5 +72,6 @@ func (t *Ticket) Check() error {
 	if t.FirstResponseMinutes != nil && *t.FirstResponseMinutes < 0 {
 		errs.Add("first_response_minutes", "out_of_range", "must not be negative")
 	}
+	checkInput(&errs, t)
 	return errs.Err()
 }

@@ -51,5 +51,7 @@ func (u *User) Check() error {
 	if u.CapacityARR < 0 {
 		errs.Add("capacity_arr", "out_of_range", "must not be negative")
 	}
+	checkAmount(&errs, "capacity_arr", u.CapacityARR, "")
+	checkInput(&errs, u)
 	return errs.Err()
 }

@@ -21,9 +21,10 @@ func TestPortfolio(t *testing.T) {
 	email, _ := a.busiestCSM()
 	tb := openTab(t, a.URL)
 	tb.signIn(email, a.password(t, email))
-	if p := tb.path(); p != "/portfolio" {
-		t.Errorf("a CSM lands on %s after signing in, want /portfolio", p)
+	if p := tb.path(); p != "/cockpit" {
+		t.Errorf("a CSM lands on %s after signing in, want /cockpit (their work)", p)
 	}
+	tb.open("/portfolio")
 	// Scored, every row of the book shows its health in words.
 	if h := tb.text("main table tbody"); strings.Contains(h, "Not scored yet") || !strings.Contains(h, "Green") {
 		t.Errorf("the portfolio after scoring: %.300q", h)

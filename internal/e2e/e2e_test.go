@@ -101,8 +101,8 @@ func TestAccountJourney(t *testing.T) {
 	// the field, then properly.
 	accountPath := tb.path()
 	tb.do("open the log form", chromedp.Click(chromedp.CSS("#log > summary")))
-	tb.followStatus("submit an empty note", 422, chromedp.Click(chromedp.CSS(`.log-form button[type=submit]`)))
-	if msg := tb.text(".log-form .field-error"); !strings.Contains(strings.ToLower(msg), "say what happened") {
+	tb.followStatus("submit an empty note", 422, chromedp.Click(chromedp.CSS(`#log .log-form button[type=submit]`)))
+	if msg := tb.text("#log .log-form .field-error"); !strings.Contains(strings.ToLower(msg), "say what happened") {
 		t.Errorf("an empty note was answered with %q, want a message beside the field", msg)
 	}
 	subject := "E2E check-in " + strconv.Itoa(len(timeline))
@@ -110,7 +110,7 @@ func TestAccountJourney(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS("#log-subject"), subject),
 		chromedp.SendKeys(chromedp.CSS("#log-body"), "Walked through the renewal plan with the champion."),
 	)
-	tb.follow("add the note to the timeline", chromedp.Click(chromedp.CSS(`.log-form button[type=submit]`)))
+	tb.follow("add the note to the timeline", chromedp.Click(chromedp.CSS(`#log .log-form button[type=submit]`)))
 	if p := tb.path(); p != accountPath {
 		t.Errorf("after logging a note the browser is at %s, want %s", p, accountPath)
 	}

@@ -35,6 +35,7 @@ func TestEveryPageFits(t *testing.T) {
 	startChromium(t)
 	a := startTend(t)
 	scoreAll(t, a)
+	openDemoCTAs(t, a)
 	routes := webRoutes(t)
 	for _, screen := range []struct {
 		name          string
@@ -67,7 +68,9 @@ func TestEveryPageFits(t *testing.T) {
 
 			// Each form's answer when it is sent empty.
 			f.submit(tb, "/accounts", `form[action="/accounts/views"]`, nil)
-			f.submit(tb, account, ".log-form", nil)
+			f.submit(tb, account, "#log .log-form", nil)
+			f.submit(tb, account, "#open-cta form", nil)
+			f.submit(tb, "/cockpit", "form.bulk-form", nil)
 			for _, p := range []string{account + "/edit", account + "/churn", account + "/forecast"} {
 				f.submit(tb, p, "form.edit-form", nil)
 			}
@@ -76,6 +79,7 @@ func TestEveryPageFits(t *testing.T) {
 			f.submit(tb, "/admin/settings", `form.stack[action="/admin/settings/attributes"]`, nil)
 			f.submit(tb, "/admin/ingestion", `form[action="/admin/ingestion/keys"]`, nil)
 			f.submit(tb, "/admin/scorecards", `form[action="/admin/scorecards/preview#edit"]`, nil)
+			f.submit(tb, "/admin/rules", `form[action="/admin/rules/dry-run#edit"]`, nil)
 			f.submit(tb, "/settings/password", `form[action="/settings/password"]`, nil)
 			// A token just made, with its secret shown once.
 			f.submit(tb, "/admin/tokens", `form[action="/admin/tokens"]`, map[string]string{"name": "Nightly CRM sync from the data warehouse"})

@@ -51,7 +51,8 @@ type Options struct {
 	MaxWorkers int
 	// FetchPollInterval and FetchCooldown are River's: how often an idle
 	// worker looks for jobs, and the least time between two looks.
-	// Defaults: 100 ms and 20 ms on SQLite (which has no LISTEN/NOTIFY);
+	// Defaults: 50 ms and 20 ms on SQLite (which has no LISTEN/NOTIFY: a
+	// rescore nudged waits for the next look);
 	// River's own on PostgreSQL.
 	FetchPollInterval, FetchCooldown time.Duration
 	// PruneEvery and SnapshotEvery schedule the periodic jobs (default
@@ -61,6 +62,19 @@ type Options struct {
 	// as of today and keep the day's point of history. Without it the
 	// snapshot job fails, so a process started without scoring says so.
 	Snapshot func(context.Context) error
+	// Rescore scores one batch of the accounts marked dirty (the
+	// health_rescore job calls it until a batch is not full); AfterRescore,
+	// if set, is called with each batch's accounts once their scores are
+	// stored (for rules that follow a score).
+	Rescore      func(context.Context) (RescoreBatch, error)
+	AfterRescore func(ctx context.Context, ids []int64)
+	// Recompute rescores every account with the set in force (the
+	// health_recompute job, after a scorecard change).
+	Recompute func(context.Context) error
+	// RescoreEvery is the period of the rescore sweep (default 5 s), and
+	// NudgeDebounce how long a nudge waits for more marks before it
+	// enqueues a rescore (default 100 ms).
+	RescoreEvery, NudgeDebounce time.Duration
 	// AddWorkers registers more job kinds, and Periodic more periodic jobs:
 	// the hook other parts of Tend (and tests) use to schedule their work.
 	AddWorkers func(*river.Workers)
@@ -94,6 +108,7 @@ type Queue struct {
 	// counts runs the count by kind and state (River's API has none).
 	counts func(context.Context) ([]Count, error)
 	close  func()
+	nudge  *nudger
 }
 
 // Open makes the queue's River client. Call Migrate first (tend migrate and
@@ -117,6 +132,8 @@ func Open(ctx context.Context, where Where, opt Options) (*Queue, error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &pruneWorker{st: opt.Store, opt: opt.Ingest, log: opt.Log})
 	river.AddWorker(workers, &snapshotWorker{run: opt.Snapshot})
+	river.AddWorker(workers, &rescoreWorker{run: opt.Rescore, after: opt.AfterRescore})
+	river.AddWorker(workers, &recomputeWorker{run: opt.Recompute})
 	if opt.AddWorkers != nil {
 		opt.AddWorkers(workers)
 	}
@@ -128,7 +145,7 @@ func Open(ctx context.Context, where Where, opt Options) (*Queue, error) {
 	q := &Queue{log: opt.Log, work: opt.Work}
 	switch {
 	case where.SQLite != nil:
-		cfg.FetchPollInterval = cmp.Or(cfg.FetchPollInterval, 100*time.Millisecond)
+		cfg.FetchPollInterval = cmp.Or(cfg.FetchPollInterval, 50*time.Millisecond)
 		cfg.FetchCooldown = cmp.Or(cfg.FetchCooldown, 20*time.Millisecond)
 		c, err := river.NewClient(riversqlite.New(where.SQLite), cfg)
 		if err != nil {
@@ -174,6 +191,7 @@ func Open(ctx context.Context, where Where, opt Options) (*Queue, error) {
 	default:
 		return nil, errors.New("jobs: no database given")
 	}
+	q.nudge = newNudger(q, opt.NudgeDebounce, opt.Log)
 	return q, nil
 }
 
@@ -193,6 +211,7 @@ func (q *Queue) Start(ctx context.Context) error {
 // and releases the queue's connections.
 func (q *Queue) Close(ctx context.Context) error {
 	var err error
+	q.nudge.close()
 	if q.work {
 		err = q.c.Stop(ctx)
 	}

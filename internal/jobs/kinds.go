@@ -79,7 +79,7 @@ var unfinished = []rivertype.JobState{rivertype.JobStateAvailable, rivertype.Job
 
 // periodic are the jobs River's leader inserts on a schedule.
 func periodic(opt Options) []*river.PeriodicJob {
-	return []*river.PeriodicJob{
+	jobs := []*river.PeriodicJob{
 		river.NewPeriodicJob(river.PeriodicInterval(cmp.Or(opt.PruneEvery, time.Hour)),
 			func() (river.JobArgs, *river.InsertOpts) { return PruneUsageArgs{}, nil },
 			&river.PeriodicJobOpts{ID: "usage_prune", RunOnStart: true}),
@@ -87,6 +87,12 @@ func periodic(opt Options) []*river.PeriodicJob {
 			func() (river.JobArgs, *river.InsertOpts) { return HealthSnapshotArgs{}, nil },
 			&river.PeriodicJobOpts{ID: "health_snapshot"}),
 	}
+	if opt.Rescore != nil { // the sweep, where this process scores
+		jobs = append(jobs, river.NewPeriodicJob(river.PeriodicInterval(cmp.Or(opt.RescoreEvery, 5*time.Second)),
+			func() (river.JobArgs, *river.InsertOpts) { return HealthRescoreArgs{}, nil },
+			&river.PeriodicJobOpts{ID: "health_rescore", RunOnStart: true}))
+	}
+	return jobs
 }
 
 // snapshotSchedule is every (tests) or, by default, daily at 03:00 UTC: a

@@ -8,6 +8,26 @@ import (
 	"strings"
 )
 
+// MaxAmount is the largest amount, in minor units, Tend holds in any one
+// place — an MRR, an invoice, a forecast: 10^14, a trillion dollars (or
+// euros…; a hundred trillion yen). It is far beyond any real contract and
+// far enough below the 64-bit limit (about 9.2 × 10^18) that tens of
+// thousands of amounts at the bound still add up without overflowing.
+const MaxAmount int64 = 100_000_000_000_000
+
+// InRange reports whether v is an amount Tend holds: at most MaxAmount
+// either side of zero.
+func InRange(v int64) bool { return v >= -MaxAmount && v <= MaxAmount }
+
+// Add returns a + b, and false when the sum does not fit in an int64.
+func Add(a, b int64) (int64, bool) {
+	s := a + b
+	if (b > 0 && s < a) || (b < 0 && s > a) {
+		return 0, false
+	}
+	return s, true
+}
+
 // exponents lists ISO 4217 currencies whose minor unit is not 1/100.
 var exponents = map[string]int{
 	"BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0,
@@ -74,8 +94,8 @@ func ParseMinor(s, currency string) (int64, error) {
 		}
 	}
 	v, err := strconv.ParseInt(digits, 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("%q is out of range", orig)
+	if err != nil || v > MaxAmount {
+		return 0, fmt.Errorf("%q is more than the largest amount Tend holds (%s)", orig, FormatMinor(MaxAmount, currency))
 	}
 	if neg {
 		v = -v

@@ -1,6 +1,10 @@
 package money
 
-import "testing"
+import (
+	"math"
+	"strings"
+	"testing"
+)
 
 func TestParseMinor(t *testing.T) {
 	t.Parallel()
@@ -55,5 +59,26 @@ func TestFormatRoundTrip(t *testing.T) {
 		if got := Display(tc.v, tc.cur); got != tc.show {
 			t.Errorf("Display(%d, %s) = %q, want %q", tc.v, tc.cur, got, tc.show)
 		}
+	}
+}
+
+func TestBounds(t *testing.T) {
+	t.Parallel()
+	if v, err := ParseMinor("1,000,000,000,000.00", "USD"); err != nil || v != MaxAmount {
+		t.Errorf("the largest amount: %d %v", v, err)
+	}
+	for _, s := range []string{"1000000000000.01", "92233720368547758.07", "-1000000000000.01", "99999999999999999999"} {
+		if _, err := ParseMinor(s, "USD"); err == nil || !strings.Contains(err.Error(), "largest amount") {
+			t.Errorf("ParseMinor(%q): %v, want an error naming the largest amount", s, err)
+		}
+	}
+	if s, ok := Add(math.MaxInt64-1, 1); !ok || s != math.MaxInt64 {
+		t.Errorf("Add at the limit: %d %v", s, ok)
+	}
+	if _, ok := Add(1<<62, 1<<62); ok {
+		t.Error("Add(2^62, 2^62) did not report overflow")
+	}
+	if _, ok := Add(math.MinInt64, -1); ok {
+		t.Error("Add(MinInt64, -1) did not report overflow")
 	}
 }

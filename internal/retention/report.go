@@ -1,8 +1,13 @@
 package retention
 
 import (
+	"fmt"
+	"math"
+	"strings"
+
 	"github.com/tendhq/tend/internal/civil"
 	"github.com/tendhq/tend/internal/customer"
+	"github.com/tendhq/tend/internal/money"
 	"github.com/tendhq/tend/internal/revenue"
 )
 
@@ -11,14 +16,57 @@ import (
 type Report struct {
 	Period    revenue.Period `json:"period"`
 	Dimension string         `json:"dimension"`
-	AsOf      civil.Date     `json:"as_of"`
-	// Currency of every amount, in integer minor units (cents).
-	Currency string `json:"currency"`
+	Basis
 	// Slices are the dimension's slices that had MRR, movements or
 	// renewals in the period, by name.
 	Slices []RetentionSlice `json:"slices"`
 	// Definitions writes out how each number is computed.
 	Definitions map[string]string `json:"definitions"`
+}
+
+// Basis is what every report states about its numbers: the day the books
+// were closed on, the currency and unit of every amount, and the
+// subscription rows the book leaves out.
+type Basis struct {
+	AsOf civil.Date `json:"as_of"`
+	// Currency of every amount, and AmountsIn its unit: amounts are
+	// integer minor units ("cents" for USD: 123456 is $1,234.56), as
+	// everywhere in Tend's JSON; CSV and tables show decimals.
+	Currency  string `json:"currency"`
+	AmountsIn string `json:"amounts_in"`
+	// Skipped counts the subscription rows left out of every figure, by
+	// reason (trials, zero MRR, ending on their start day…).
+	Skipped revenue.Skipped `json:"skipped"`
+}
+
+// BasisOf is book's Basis.
+func BasisOf(book *revenue.Book) Basis {
+	cur := book.Currency()
+	unit := "cents"
+	if e := money.Exponent(cur); cur != "USD" || e != 2 {
+		unit = fmt.Sprintf("minor units of %s (1/%d)", cur, int(math.Pow10(e)))
+	}
+	return Basis{AsOf: book.AsOf(), Currency: cur, AmountsIn: unit, Skipped: book.Skipped()}
+}
+
+// SkippedNote says in words which subscription rows the book leaves out,
+// or "" when none are.
+func SkippedNote(s revenue.Skipped) string {
+	var parts []string
+	add := func(n int, what string) {
+		if n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, what))
+		}
+	}
+	add(s.Trials, "trials")
+	add(s.ZeroMRR, "with zero MRR")
+	add(s.ZeroLength, "ending on the day they start")
+	add(s.NoStart, "with no start date")
+	add(s.EndedUndated, "ended with no end date")
+	if len(parts) == 0 {
+		return ""
+	}
+	return "Subscriptions left out of every figure: " + strings.Join(parts, ", ") + "."
 }
 
 // RetentionSlice is one slice's MRR waterfall and ratios. Amounts are minor
@@ -78,7 +126,7 @@ func Measure(book *revenue.Book, accounts []customer.Account, period revenue.Per
 		return nil, err
 	}
 	ms := book.Metrics([]revenue.Period{period}, dim)
-	r := &Report{Period: period, Dimension: dim.Name, AsOf: book.AsOf(), Currency: book.Currency(),
+	r := &Report{Period: period, Dimension: dim.Name, Basis: BasisOf(book),
 		Slices: make([]RetentionSlice, 0, len(ms)), Definitions: Definitions}
 	for i := range ms {
 		m := &ms[i]

@@ -12,12 +12,11 @@ import (
 // ChurnReport is churn of a period by reason: for each slice of a
 // dimension, and each churn event with the reason recorded for it.
 type ChurnReport struct {
-	Period    revenue.Period          `json:"period"`
-	Dimension string                  `json:"dimension"`
-	AsOf      civil.Date              `json:"as_of"`
-	Currency  string                  `json:"currency"`
-	Slices    []revenue.ChurnAnalysis `json:"slices"`
-	Events    []revenue.ChurnEvent    `json:"events"`
+	Period    revenue.Period `json:"period"`
+	Dimension string         `json:"dimension"`
+	Basis
+	Slices []revenue.ChurnAnalysis `json:"slices"`
+	Events []revenue.ChurnEvent    `json:"events"`
 }
 
 // Churn explains the churn of period p by reason, sliced by the dimension
@@ -27,7 +26,7 @@ func Churn(book *revenue.Book, accounts []customer.Account, records []revenue.Ch
 	if err != nil {
 		return ChurnReport{}, err
 	}
-	out := ChurnReport{Period: p, Dimension: dim.Name, AsOf: book.AsOf(), Currency: book.Currency(),
+	out := ChurnReport{Period: p, Dimension: dim.Name, Basis: BasisOf(book),
 		Slices: book.ChurnBySlice(p, records, dim), Events: book.ChurnEvents(p, records)}
 	if out.Slices == nil {
 		out.Slices = []revenue.ChurnAnalysis{}
@@ -41,8 +40,7 @@ func Churn(book *revenue.Book, accounts []customer.Account, records []revenue.Ch
 // PipelineReport is the renewals due after the book's day by month, with
 // their forecasts, and the retention the forecast implies for the quarter.
 type PipelineReport struct {
-	AsOf     civil.Date                `json:"as_of"`
-	Currency string                    `json:"currency"`
+	Basis
 	Pipeline revenue.Pipeline          `json:"pipeline"`
 	Forecast revenue.ForecastRetention `json:"forecast"`
 }
@@ -53,7 +51,7 @@ type PipelineReport struct {
 func PipelineFor(book *revenue.Book, o revenue.Outlook, months int) PipelineReport {
 	asOf := book.AsOf()
 	first := civil.Date{Year: asOf.Year, Month: asOf.Month, Day: 1}
-	out := PipelineReport{AsOf: asOf, Currency: book.Currency(),
+	out := PipelineReport{Basis: BasisOf(book),
 		Pipeline: book.PipelineOf(asOf, first.AddMonths(months-1), o),
 		Forecast: book.ForecastRetentionOf(revenue.QuarterOf(asOf), o)}
 	if out.Pipeline.Renewals == nil {
@@ -64,22 +62,21 @@ func PipelineFor(book *revenue.Book, o revenue.Outlook, months int) PipelineRepo
 
 // CohortReport is the cohort table of revenue and logo retention.
 type CohortReport struct {
-	AsOf     civil.Date          `json:"as_of"`
-	Currency string              `json:"currency"`
-	Cohorts  revenue.CohortTable `json:"cohorts"`
+	Basis
+	Cohorts revenue.CohortTable `json:"cohorts"`
 }
 
+// CohortMonths is how many cohorts every surface shows by default: two
+// years of start months.
+const CohortMonths = 24
+
 // CohortsFor is the cohorts of the last months (counting the current one),
-// an account's cohort being the month of its customer_since.
-func CohortsFor(book *revenue.Book, accounts []customer.Account, months int) CohortReport {
-	since := make(map[int64]civil.Date, len(accounts))
-	for _, a := range accounts {
-		since[a.ID] = a.CustomerSince
-	}
+// an account's cohort being the month of its first payment
+// (revenue.CohortBasis).
+func CohortsFor(book *revenue.Book, months int) CohortReport {
 	asOf := book.AsOf()
 	first := civil.Date{Year: asOf.Year, Month: asOf.Month, Day: 1}.AddMonths(1 - months)
-	out := CohortReport{AsOf: asOf, Currency: book.Currency(),
-		Cohorts: book.Cohorts(first, asOf, func(id int64) civil.Date { return since[id] })}
+	out := CohortReport{Basis: BasisOf(book), Cohorts: book.Cohorts(first, asOf)}
 	if out.Cohorts.Rows == nil {
 		out.Cohorts.Rows = []revenue.CohortRow{}
 	}

@@ -18,7 +18,7 @@ func TestCohortTable(t *testing.T) {
 		sub(11, "Platform", 500, "2025-01-20", "2025-02-15"), sub(11, "Platform", 800, "2025-02-15", "2026-02-15"),
 		sub(12, "Platform", 300, "2025-02-03", "2026-02-03"),
 	}, Options{AsOf: d("2025-04-10")})
-	tab := b.Cohorts(d("2025-01-01"), d("2025-12-31"), nil)
+	tab := b.Cohorts(d("2025-01-01"), d("2025-12-31"))
 	if len(tab.Rows) != 2 {
 		t.Fatalf("rows %+v", tab.Rows)
 	}
@@ -42,19 +42,48 @@ func TestCohortTable(t *testing.T) {
 	if r := jan.RevenueRetention(9); r.Defined() {
 		t.Errorf("a column past AsOf is defined: %v", r)
 	}
-	// With a customer-since date from the CRM, X belongs to December.
-	since := func(id int64) civil.Date {
-		if id == 10 {
-			return d("2024-12-20")
-		}
-		return civil.Date{}
+	if tab.Basis != CohortBasis {
+		t.Errorf("basis %q", tab.Basis)
 	}
-	tab = b.Cohorts(d("2024-12-01"), d("2025-12-31"), since)
-	if tab.Rows[0].Cohort != "2024-12" || tab.Rows[0].MRR[0] != 0 || tab.Rows[0].MRR[1] != 1000 {
-		t.Errorf("since: %+v", tab.Rows[0])
+}
+
+// TestCohortFirstPaidMonth: an account is in the cohort of its first paid
+// month, whatever its sign-up date. Cohort revenue retention is the
+// cohort's MRR in a month over its MRR in the month it became active
+// (Chargebee, "What is MRR Retention Cohort?": "∑ of MRR in a given month
+// / ∑ of MRR earned in the activated month"; Stripe, "Revenue retention by
+// cohort in Billing": a subscription's cohort is the month it "started
+// generating positive MRR").
+//
+// A signs up and pays 400 in January 2025 and 500 from March; B signs up in
+// January too but first pays 200 in March. Put in its sign-up month, B's
+// first payment showed as January-cohort retention: 700 / 400 = 175%. By
+// first payment, January is A alone, 500 / 400 = 125%, and B is March's
+// cohort at 100%.
+func TestCohortFirstPaidMonth(t *testing.T) {
+	t.Parallel()
+	b := mustBuild(t, []customer.Subscription{
+		sub(1, "Platform", 400, "2025-01-10", "2025-03-01"), sub(1, "Platform", 500, "2025-03-01", "2026-03-01"),
+		sub(2, "Platform", 200, "2025-03-05", "2026-03-05"),
+	}, Options{AsOf: d("2025-04-30")})
+	tab := b.Cohorts(d("2025-01-01"), d("2025-04-30"))
+	if len(tab.Rows) != 2 {
+		t.Fatalf("rows %+v", tab.Rows)
 	}
-	if r := tab.Rows[0].RevenueRetention(1); r.Defined() {
-		t.Errorf("revenue retention against a zero first month should be undefined: %v", r)
+	jan, mar := tab.Rows[0], tab.Rows[1]
+	if jan.Cohort != "2025-01" || !slices.Equal(jan.Accounts, []int64{1}) || jan.RevenueRetention(2) != (Ratio{500, 400}) {
+		t.Errorf("January %+v, want A alone at 500/400 = 125%% in March", jan)
+	}
+	if mar.Cohort != "2025-03" || !slices.Equal(mar.Accounts, []int64{2}) || mar.RevenueRetention(1) != (Ratio{200, 200}) {
+		t.Errorf("March %+v, want B at 100%%", mar)
+	}
+	// Chargebee's example 1: a cohort activated at $1,000 MRR that grows to
+	// $5,000 retains 500%.
+	b = mustBuild(t, []customer.Subscription{
+		sub(3, "Platform", 100000, "2017-01-01", "2017-06-01"), sub(3, "Platform", 500000, "2017-06-01", "2018-06-01"),
+	}, Options{AsOf: d("2017-12-31")})
+	if r := b.Cohorts(d("2017-01-01"), d("2017-01-31")).Rows[0].RevenueRetention(11); r.Percent() != "500.0%" {
+		t.Errorf("Chargebee example 1: %s, want 500.0%%", r.Percent())
 	}
 }
 

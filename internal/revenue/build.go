@@ -58,6 +58,9 @@ type Skipped struct {
 	ZeroLength int `json:"zero_length"` // ends on or before the day it starts
 	NoStart    int `json:"no_start"`    // no start date
 	NotStarted int `json:"not_started"` // starts after AsOf: only in the renewal pipeline
+	// EndedUndated: status ended with no end date and no change date, so
+	// no day it ended is known.
+	EndedUndated int `json:"ended_undated"`
 }
 
 // row is one subscription row reduced to what the ledger needs.
@@ -385,15 +388,17 @@ func (rd *reader) read(s *customer.Subscription, i int) (row, bool, error) {
 	if !s.EndOn.IsZero() {
 		end = dayOf(s.EndOn)
 	}
-	if s.Status == customer.SubEnded && end > b.asOf {
-		// Over, but the end date is missing or still ahead: it ended
-		// when the record was last changed, or else on AsOf.
-		end = b.asOf
-		if !s.UpdatedAt.IsZero() {
-			if u := dayOf(civil.Of(s.UpdatedAt)); u > start && u < end {
-				end = u
-			}
+	if s.Status == customer.SubEnded && s.EndOn.IsZero() {
+		// Over, with no end date (input refuses this now; older rows may
+		// hold it): the only dated evidence is the day the record was
+		// last changed. With none, the row is left out. The status is
+		// never read otherwise: what holds on a day follows from the
+		// dates, whatever the record said on the day it was written.
+		if s.UpdatedAt.IsZero() {
+			b.skipped.EndedUndated++
+			return row{}, false, nil
 		}
+		end = dayOf(civil.Of(s.UpdatedAt))
 	}
 	if end <= start {
 		b.skipped.ZeroLength++
@@ -598,6 +603,7 @@ func (b *Book) join(w *Book, parts []*Book) {
 		b.skipped.ZeroLength += p.skipped.ZeroLength
 		b.skipped.NoStart += p.skipped.NoStart
 		b.skipped.NotStarted += p.skipped.NotStarted
+		b.skipped.EndedUndated += p.skipped.EndedUndated
 	}
 	b.products = slices.Sorted(maps.Keys(names))
 	var nA, nL, nAS, nLS, nDD, nT int32

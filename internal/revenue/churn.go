@@ -37,6 +37,23 @@ var Reasons = []Reason{ReasonPoorAdoption, ReasonProductFit, ReasonPrice, Reason
 // ParseReason reads a reason in the taxonomy's spelling or a common
 // alias ("product gap", "acquired", "M&A"), case-insensitively. The
 // taxonomy and its aliases are customer.ChurnReasons, so stored records
+// Label names the reason for people, as every surface shows it: "Poor
+// adoption", "M&A", "No reason recorded".
+func (r Reason) Label() string {
+	switch r {
+	case ReasonMAndA:
+		return "M&A"
+	case ReasonProductFit:
+		return "Product fit or gap"
+	case ReasonUnknown:
+		return "No reason recorded"
+	case "":
+		return ""
+	}
+	s := strings.ReplaceAll(string(r), "_", " ")
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
 // and the core read reasons alike.
 func ParseReason(s string) (Reason, bool) {
 	r, ok := customer.ParseChurnReason(s)

@@ -38,35 +38,35 @@ func (r *CohortRow) LogoRetention(k int) Ratio {
 	return Ratio{int64(r.Logos[k]), int64(r.Customers)}
 }
 
+// CohortBasis says how accounts are put in cohorts: by the month of their
+// first paid day in the book, the standard definition (Stripe's and
+// Chargebee's cohort reports, for example), so that column 0 is each
+// cohort's first MRR and later columns compare with it.
+const CohortBasis = "first_paid_month"
+
 // CohortTable is a cohort table of revenue and logo retention, one row per
 // start month, oldest first.
 type CohortTable struct {
-	Rows []CohortRow `json:"rows"`
+	Basis string      `json:"basis"` // CohortBasis
+	Rows  []CohortRow `json:"rows"`
 }
 
-// Cohorts builds the cohort table of the accounts that became customers
-// in the months from first to last (inclusive, by the months containing
-// them). since gives the day an account became a customer (for example
-// Account.CustomerSince); nil, or a zero Date, means its first paid day in
-// the book. An account that is in a cohort but not yet paying at the end
-// of the cohort's month counts among its Customers, not its MRR.
-func (b *Book) Cohorts(first, last civil.Date, since func(account int64) civil.Date) CohortTable {
+// Cohorts builds the cohort table of the accounts whose first paid day in
+// the book falls in the months from first to last (inclusive, by the
+// months containing them). A sign-up date earlier than the first payment
+// (Account.CustomerSince) does not decide the cohort: counted from it, the
+// cohort's column 0 would hold no MRR of that account, and its first
+// payment would show as retention above 100%.
+func (b *Book) Cohorts(first, last civil.Date) CohortTable {
 	mFirst, mLast := monthIndex(first), monthIndex(last)
 	mAsOf := monthIndex(dateOf(b.asOf))
 	rows := map[int]*CohortRow{}
 	for a, id := range b.ids {
-		var s civil.Date
-		if since != nil {
-			s = since(id)
-		}
 		lo, hi := b.acctSteps[a], b.acctSteps[a+1]
-		if s.IsZero() {
-			if lo == hi {
-				continue
-			}
-			s = dateOf(b.as.day[lo])
+		if lo == hi {
+			continue
 		}
-		m := monthIndex(s)
+		m := monthIndex(dateOf(b.as.day[lo]))
 		if m < mFirst || m > mLast || m > mAsOf {
 			continue
 		}
@@ -86,7 +86,7 @@ func (b *Book) Cohorts(first, last civil.Date, since func(account int64) civil.D
 			}
 		}
 	}
-	t := CohortTable{}
+	t := CohortTable{Basis: CohortBasis}
 	for _, r := range rows {
 		t.Rows = append(t.Rows, *r)
 	}

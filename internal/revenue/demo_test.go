@@ -243,7 +243,7 @@ func TestDemoDetails(t *testing.T) {
 	if len(byIndustry) < 5 {
 		t.Errorf("churn by industry: %d industries", len(byIndustry))
 	}
-	tab := b.Cohorts(demoToday.AddMonths(-24), demoToday, nil)
+	tab := b.Cohorts(demoToday.AddMonths(-24), demoToday)
 	if len(tab.Rows) < 20 {
 		t.Errorf("%d cohorts", len(tab.Rows))
 	}

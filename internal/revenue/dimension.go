@@ -73,7 +73,7 @@ var DimensionNames = []string{"all", "tier", "touch_model", "industry", "region"
 
 // DimensionByName is the named standard dimension over accounts (their
 // current attribute values; Tend keeps no attribute history yet). "cohort"
-// uses CustomerSince, falling back to the first paid day.
+// is the month of the first paid day, as in the cohort table (CohortBasis).
 func DimensionByName(name string, accounts []customer.Account) (Dimension, error) {
 	attr := func(get func(a *customer.Account) string) Dimension {
 		m := make(map[int64]string, len(accounts))
@@ -108,11 +108,7 @@ func DimensionByName(name string, accounts []customer.Account) (Dimension, error
 	case "product":
 		return ByProduct(), nil
 	case "cohort":
-		m := make(map[int64]civil.Date, len(accounts))
-		for i := range accounts {
-			m[accounts[i].ID] = accounts[i].CustomerSince
-		}
-		return ByCohort(func(id int64) civil.Date { return m[id] }), nil
+		return ByCohort(nil), nil
 	}
 	return Dimension{}, fmt.Errorf("%q is not a dimension (want one of %v)", name, DimensionNames)
 }

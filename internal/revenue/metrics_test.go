@@ -5,6 +5,7 @@ import (
 	"math"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/tendhq/tend/internal/civil"
 	"github.com/tendhq/tend/internal/customer"
@@ -266,5 +267,35 @@ func TestAttributeHistory(t *testing.T) {
 	}
 	if m := find(t, ms, "2025-03", "tier", "Enterprise"); m.Start != 3500 || m.End != 2500 || m.Start+m.Net() != m.End {
 		t.Errorf("March Enterprise (A1 now Enterprise): %+v", m)
+	}
+}
+
+// TestPastAsOfReadsDates closes the books on a past day for a subscription
+// that an import marked ended after its end date had passed: on that past
+// day it was paying, so nothing churned. The status says what was true when
+// the row was written; the ledger reads the dates.
+func TestPastAsOfReadsDates(t *testing.T) {
+	t.Parallel()
+	annual := sub(1, "P", 5000, "2025-01-01", "2026-01-01")
+	annual.Status = customer.SubEnded
+	annual.UpdatedAt = time.Date(2026, 12, 6, 9, 0, 0, 0, time.UTC) // the import day
+	for _, asOf := range []string{"2025-06-30", "2025-06-15", "2025-12-31"} {
+		b := mustBuild(t, []customer.Subscription{annual}, Options{AsOf: d(asOf)})
+		m := find(t, b.Metrics([]Period{Month(2025, 6)}), "2025-06", "all", "all")
+		if m.Start != 5000 || m.Churn != 0 || m.End != 5000 || m.CustomersEnd != 1 || m.GRR() != (Ratio{5000, 5000}) {
+			t.Errorf("as of %s: %+v, want 5000 kept, GRR 100%%", asOf, m)
+		}
+	}
+	b := mustBuild(t, []customer.Subscription{annual}, Options{AsOf: d("2026-03-31")})
+	if got := movesOf(b.AccountMovements(1)); !slices.Equal(got, []mv{{"2025-01-01", "P", New, 0, 5000}, {"2026-01-01", "P", Churn, 5000, 0}}) {
+		t.Errorf("as of 2026-03-31: %v, want churn on the end date", got)
+	}
+	// No end date and no change date: no day it ended is known, so the row
+	// is left out and counted rather than ended on AsOf.
+	undated := sub(2, "P", 1000, "2025-01-01", "")
+	undated.Status = customer.SubEnded
+	b = mustBuild(t, []customer.Subscription{undated}, Options{AsOf: d("2025-06-30")})
+	if got := b.Skipped(); got != (Skipped{EndedUndated: 1}) {
+		t.Errorf("Skipped = %+v, want one ended_undated", got)
 	}
 }

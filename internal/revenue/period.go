@@ -1,6 +1,7 @@
 package revenue
 
 import (
+	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -74,8 +75,35 @@ type Period struct {
 // Last is the period's last day.
 func (p Period) Last() civil.Date { return p.To.AddDays(-1) }
 
+// MarshalJSON writes the period with its last day: "from" and "last" are
+// the first and last days it covers (what tables and CSV files show as
+// "from … to …"), "to" the day after the last, kept for the half-open
+// arithmetic [from, to).
+func (p Period) MarshalJSON() ([]byte, error) {
+	type plain struct {
+		Name string     `json:"name"`
+		From civil.Date `json:"from"`
+		To   civil.Date `json:"to"`
+		Last civil.Date `json:"last"`
+	}
+	v := plain{Name: p.Name, From: p.From, To: p.To}
+	if !p.To.IsZero() {
+		v.Last = p.Last()
+	}
+	return json.Marshal(v)
+}
+
 // Contains reports whether d falls in the period.
 func (p Period) Contains(d civil.Date) bool { return !d.Before(p.From) && d.Before(p.To) }
+
+// KnownBy is an error when p starts after asOf: nothing of it has
+// happened, and measured anyway it would read as a flawless 100%.
+func (p Period) KnownBy(asOf civil.Date) error {
+	if asOf.Before(p.From) {
+		return fmt.Errorf("%s starts on %s, after the as-of day %s: nothing of it is known yet", p.Name, p.From, asOf)
+	}
+	return nil
+}
 
 // Month is the calendar month m of year y.
 func Month(y int, m time.Month) Period {

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -33,9 +34,14 @@ type site struct {
 
 func newSite(t *testing.T) *site {
 	t.Helper()
+	return newSiteWith(t, Options{})
+}
+
+func newSiteWith(t *testing.T, o Options) *site {
+	t.Helper()
 	st := sqlitetest.Open(t)
 	logs := &logBuffer{}
-	srv := httptest.NewServer(New(st, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), Options{}))
+	srv := httptest.NewServer(New(st, slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})), o))
 	t.Cleanup(srv.Close)
 	return &site{t: t, st: st, srv: srv, logs: logs}
 }
@@ -147,10 +153,10 @@ func TestSignInSessionsAndSignOut(t *testing.T) {
 		t.Fatalf("unknown user answered differently from a wrong password: %d %q vs %q", resp.StatusCode, extractProblem(body2), extractProblem(body))
 	}
 	// An open redirect is not possible through next: a CSM lands on
-	// their portfolio instead.
+	// their cockpit instead.
 	for _, next := range []string{"//evil.example/x", "https://evil.example", "/\\evil.example"} {
 		resp, _ := s.request("POST", "/signin", url.Values{"email": {"ada@tend.test"}, "password": {password}, "next": {next}}, sameOrigin)
-		if resp.StatusCode != 303 || resp.Header.Get("Location") != "/portfolio" {
+		if resp.StatusCode != 303 || resp.Header.Get("Location") != "/cockpit" {
 			t.Errorf("next=%q redirected to %q", next, resp.Header.Get("Location"))
 		}
 	}
@@ -263,20 +269,76 @@ func TestSignInThrottle(t *testing.T) {
 	t.Parallel()
 	s := newSite(t)
 	s.user("ada@tend.test", customer.RoleCSM)
-	for i := range 5 {
+	for i := range auth.PairLimit.Free {
 		resp, _ := s.request("POST", "/signin", url.Values{"email": {"ada@tend.test"}, "password": {"guess number " + string(rune('a'+i))}}, sameOrigin)
 		if resp.StatusCode != 401 {
 			t.Fatalf("attempt %d: %d", i, resp.StatusCode)
 		}
 	}
-	resp, _ := s.request("POST", "/signin", url.Values{"email": {"ada@tend.test"}, "password": {"guess six"}}, sameOrigin)
-	if resp.StatusCode != 401 {
-		t.Fatalf("sixth attempt: %d", resp.StatusCode)
-	}
-	// Now locked out, even with the right password.
+	// The free attempts are spent: this address now waits, even with the
+	// right password.
 	resp, body := s.request("POST", "/signin", url.Values{"email": {"ada@tend.test"}, "password": {password}}, sameOrigin)
 	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") == "" || !strings.Contains(body, "Too many failed attempts") {
-		t.Fatalf("locked-out attempt: %d %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+		t.Fatalf("throttled attempt: %d %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+}
+
+// Guesses sent all at once are each counted before any is checked, so
+// 200 of them check no more passwords than the free attempts allow; and
+// no more passwords are hashed at once than the hasher's cap, which is
+// what bounds memory (each holds 19 MiB).
+func TestConcurrentGuessesAreCapped(t *testing.T) {
+	t.Parallel()
+	hasher := auth.NewHasher(2, time.Minute)
+	s := newSiteWith(t, Options{Hasher: hasher})
+	s.user("ada@tend.test", customer.RoleCSM)
+	before := hasher.Stats().Done
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	codes := map[int]int{}
+	for i := range 200 {
+		wg.Go(func() {
+			resp, _ := s.request("POST", "/signin", url.Values{"email": {"ada@tend.test"}, "password": {fmt.Sprint("wrong guess ", i)}}, sameOrigin)
+			mu.Lock()
+			codes[resp.StatusCode]++
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	st := hasher.Stats()
+	if checked := st.Done - before; checked > int64(auth.PairLimit.Free) {
+		t.Errorf("%d passwords checked for 200 concurrent guesses, want at most %d (answers %v)", checked, auth.PairLimit.Free, codes)
+	}
+	if codes[401] > auth.PairLimit.Free || codes[401]+codes[429] != 200 {
+		t.Errorf("answers %v, want at most %d refusals and the rest throttled", codes, auth.PairLimit.Free)
+	}
+	if st.Peak > 2 {
+		t.Errorf("%d passwords hashed at once, want at most 2", st.Peak)
+	}
+
+	// Unknown emails from many sources cannot pass the cap either: the
+	// excess waits, and gives up with 503 rather than take memory.
+	busy := auth.NewHasher(1, time.Millisecond)
+	s2 := newSiteWith(t, Options{Hasher: busy})
+	var busyCodes sync.Map
+	for i := range 40 {
+		wg.Go(func() {
+			resp, _ := s2.request("POST", "/signin", url.Values{"email": {fmt.Sprintf("nobody%d@tend.test", i)}, "password": {"a password"}}, sameOrigin)
+			busyCodes.Store(resp.StatusCode, true)
+		})
+	}
+	wg.Wait()
+	if busy.Stats().Peak > 1 {
+		t.Errorf("peak %d with a cap of 1", busy.Stats().Peak)
+	}
+	busyCodes.Range(func(code, _ any) bool {
+		if code != 401 && code != 503 {
+			t.Errorf("answer %v to a sign-in while hashing is busy; want 401 or 503", code)
+		}
+		return true
+	})
+	if _, ok := busyCodes.Load(401); !ok {
+		t.Errorf("no sign-in was checked at all")
 	}
 }
 
@@ -385,5 +447,72 @@ func TestAPITokens(t *testing.T) {
 		if strings.Contains(s.logs.String(), secret) {
 			t.Errorf("a token reached the log")
 		}
+	}
+}
+
+// Destinations after sign-in and after a form stay on this site, however
+// they are dressed up for the browser to read as another host.
+func TestNoOpenRedirect(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	s.user("ada@tend.test", customer.RoleAdmin)
+	payloads := []string{"/\t/evil.example/x", "/\n/evil.example", "//evil.example", "/\\evil.example", "https://evil.example/",
+		"\t//evil.example", "/\r\n/evil.example", "javascript:alert(1)"}
+	offSite := func(loc string) bool {
+		u, err := url.Parse(strings.NewReplacer("\t", "", "\n", "", "\r", "", "\\", "/").Replace(loc))
+		return err != nil || u.Host != "" || u.Scheme != "" || strings.HasPrefix(loc, "//")
+	}
+	c := s.signIn("ada@tend.test")
+	for _, p := range payloads {
+		resp, _ := s.request("GET", "/signin?next="+url.QueryEscape(p), nil, nil, c)
+		if loc := resp.Header.Get("Location"); resp.StatusCode != 303 || offSite(loc) {
+			t.Errorf("GET /signin?next=%q signed in: %d to %q", p, resp.StatusCode, loc)
+		}
+		resp, _ = s.request("POST", "/signin", url.Values{"email": {"ada@tend.test"}, "password": {password}, "next": {p}}, sameOrigin)
+		if loc := resp.Header.Get("Location"); resp.StatusCode != 303 || offSite(loc) {
+			t.Errorf("POST /signin next=%q: %d to %q", p, resp.StatusCode, loc)
+		}
+	}
+	a := customer.Account{Name: "Acme"}
+	if err := s.st.Accounts().Create(context.Background(), &a); err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range payloads {
+		form := url.Values{"reason": {"price"}, "churned_on": {fmt.Sprintf("2026-01-%02d", i+1)}, "product": {fmt.Sprint("P", i)}, "return": {p}}
+		resp, body := s.request("POST", fmt.Sprintf("/accounts/%d/churn", a.ID), form, sameOrigin, c)
+		if loc := resp.Header.Get("Location"); resp.StatusCode != 303 || offSite(loc) {
+			t.Errorf("POST churn return=%q: %d to %q %.300s", p, resp.StatusCode, loc, body)
+		}
+	}
+}
+
+// A read-scope API token reads and nothing else: not even a saved view,
+// which a read-only user may keep for themselves.
+func TestReadTokenCannotSaveView(t *testing.T) {
+	t.Parallel()
+	s := newSite(t)
+	admin := s.user("root@tend.test", customer.RoleAdmin)
+	s.user("rita@tend.test", customer.RoleReadOnly)
+	tok, secret := auth.NewToken("test", admin.ID, auth.ScopeRead, time.Now())
+	if err := s.st.CreateToken(context.Background(), &tok); err != nil {
+		t.Fatal(err)
+	}
+	form := url.Values{"name": {"Mine"}, "query": {"sort=name"}}
+	bearer := map[string]string{"Authorization": "Bearer " + secret}
+	for _, page := range []string{"/accounts", "/portfolio"} {
+		if resp, body := s.request("POST", page+"/views", form, bearer); resp.StatusCode != 403 || !strings.Contains(body, "read-only") {
+			t.Errorf("read token saving a view of %s: %d", page, resp.StatusCode)
+		}
+		if resp, _ := s.request("POST", page+"/views/1/delete", url.Values{}, bearer); resp.StatusCode != 403 {
+			t.Errorf("read token deleting a view of %s: %d", page, resp.StatusCode)
+		}
+	}
+	views, err := s.st.SavedViews(context.Background(), admin.ID, "accounts")
+	if err != nil || len(views) != 0 {
+		t.Errorf("views saved by a read token: %v %v", views, err)
+	}
+	c := s.signIn("rita@tend.test")
+	if resp, _ := s.request("POST", "/accounts/views", form, sameOrigin, c); resp.StatusCode != 303 {
+		t.Errorf("a read-only user saving their own view: %d", resp.StatusCode)
 	}
 }

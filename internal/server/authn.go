@@ -34,12 +34,19 @@ func authenticate(st store.Store, log *slog.Logger, now func() time.Time, next h
 				r = r.WithContext(auth.NewContext(ctx, p))
 			case errors.Is(err, auth.ErrUnauthenticated):
 				r = r.WithContext(auth.WithRejection(ctx, strings.TrimPrefix(err.Error(), auth.ErrUnauthenticated.Error()+": ")))
+			case edge.TimedOut(ctx, err):
+				unavailable(w, r)
+				return
 			default:
 				log.ErrorContext(ctx, "reading an API token", "err", err, "request_id", edge.RequestID(ctx))
 				r = r.WithContext(auth.WithRejection(ctx, "the API token could not be checked; the server log has details under request id "+edge.RequestID(ctx)))
 			}
 		} else if c, err := r.Cookie(auth.CookieName); err == nil && c.Value != "" {
 			p, ok, err := sessionPrincipal(r, st, c.Value, now())
+			if edge.TimedOut(ctx, err) {
+				unavailable(w, r)
+				return
+			}
 			if err != nil {
 				log.ErrorContext(ctx, "reading a session", "err", err, "request_id", edge.RequestID(ctx))
 			}

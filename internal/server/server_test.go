@@ -165,7 +165,7 @@ func TestPanicAnswered(t *testing.T) {
 		method, path, auth, secret, contentType string
 		bodyID                                  func(map[string]any) any
 	}{
-		{method: "GET", path: "/healthz", secret: "schema secret", contentType: "text/plain"},
+		{method: "GET", path: "/readyz", secret: "schema secret", contentType: "text/plain"},
 		{method: "POST", path: "/v1/track", auth: "Basic " + base64.StdEncoding.EncodeToString([]byte("wk_secret:")), secret: "write key secret",
 			contentType: "application/json", bodyID: func(m map[string]any) any {
 				e, _ := m["error"].(string)
@@ -273,5 +273,68 @@ func TestBodyLimits(t *testing.T) {
 		if rec.Code != tc.status || !strings.Contains(rec.Body.String(), tc.want) {
 			t.Errorf("%s: %d %.300s; want %d with %q", tc.name, rec.Code, rec.Body, tc.status, tc.want)
 		}
+	}
+}
+
+func TestHSTSWithHTTPS(t *testing.T) {
+	t.Parallel()
+	st := sqlitetest.Open(t)
+	for _, https := range []bool{false, true} {
+		rec := httptest.NewRecorder()
+		New(st, nil, Options{HTTPS: https}).ServeHTTP(rec, httptest.NewRequest("GET", "/signin", nil))
+		if got := rec.Header().Get("Strict-Transport-Security"); (got != "") != https {
+			t.Errorf("HTTPS %v: Strict-Transport-Security = %q", https, got)
+		}
+	}
+}
+
+// A request that runs out of time while its API token or session is read
+// is a 503, not a 401 or the sign-in page.
+func TestTimeoutDuringSignInIs503(t *testing.T) {
+	t.Parallel()
+	h := New(sqlitetest.Open(t), nil, Options{RequestTimeout: time.Nanosecond})
+	for _, tc := range []struct{ path, header, value, want string }{
+		{"/api/v1/accounts", "Authorization", "Bearer " + auth.TokenPrefix + strings.Repeat("a", 43), `"unavailable"`},
+		{"/accounts", "Cookie", auth.CookieName + "=abc", "Tend is busy"},
+	} {
+		req := httptest.NewRequest("GET", tc.path, nil)
+		req.Header.Set(tc.header, tc.value)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != 503 || !strings.Contains(rec.Body.String(), tc.want) {
+			t.Errorf("GET %s past its deadline: %d %s", tc.path, rec.Code, rec.Body)
+		}
+	}
+}
+
+// /healthz says the process serves; /readyz that the database answers with
+// the schema this binary needs, and 503 naming why not.
+func TestProbes(t *testing.T) {
+	t.Parallel()
+	st := sqlitetest.Open(t)
+	h := New(st, nil, Options{})
+	get := func(path string) (int, string) {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", path, nil))
+		return rec.Code, rec.Body.String()
+	}
+	if code, body := get("/healthz"); code != 200 || body != "ok\n" {
+		t.Errorf("/healthz: %d %q", code, body)
+	}
+	if code, body := get("/readyz"); code != 200 || body != "ready\n" {
+		t.Errorf("/readyz: %d %q", code, body)
+	}
+	if _, err := st.W.Exec("UPDATE schema_version SET version = version + 1000"); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := get("/readyz"); code != 503 || !strings.Contains(body, "schema") {
+		t.Errorf("/readyz with another schema: %d %q", code, body)
+	}
+	st.Close()
+	if code, body := get("/readyz"); code != 503 || !strings.Contains(body, "database unavailable") {
+		t.Errorf("/readyz with the database closed: %d %q", code, body)
+	}
+	if code, _ := get("/healthz"); code != 200 {
+		t.Errorf("/healthz with the database closed: %d", code)
 	}
 }

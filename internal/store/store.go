@@ -27,6 +27,22 @@ type ConflictError struct {
 
 func (e *ConflictError) Error() string { return e.Field + ": " + e.Message }
 
+// OverflowError is returned when stored amounts add up to more than a
+// 64-bit integer holds. Amounts are bounded at input (money.MaxAmount), so
+// this takes amounts stored before the bound, or tens of thousands at it;
+// What names the sum ("MRR of accounts by CSM…") so the data can be found
+// and corrected.
+type OverflowError struct {
+	What string
+	Err  error // the engine's own report
+}
+
+func (e *OverflowError) Error() string {
+	return "the " + e.What + " add up to more than Tend can count: some stored amounts are implausibly large; correct them"
+}
+
+func (e *OverflowError) Unwrap() error { return e.Err }
+
 // SchemaError is returned when the database's schema is newer than this
 // binary knows, or older and migrations were not allowed to run.
 type SchemaError struct {
@@ -76,6 +92,10 @@ type Store interface {
 	Usage
 	// Health is health scoring's inputs, pulses, scorecards and scores.
 	Health
+	// Work is the CSMs' work list: CTAs, their tasks, playbooks.
+	Work
+	// Rules is the audit of automation rules' firings.
+	Rules
 
 	// Analyze refreshes the query planner's statistics; worth calling
 	// after a bulk import, before the next autovacuum would.
@@ -157,10 +177,16 @@ type Filter struct {
 	Value string
 }
 
+// MaxSearchLen is the longest search (Query.Search) Tend accepts, in
+// characters.
+const MaxSearchLen = 200
+
 // Query selects, orders and pages a list.
 type Query struct {
 	Filters []Filter
 	// Search matches text fields (name, email, subject…) case-insensitively.
+	// The API and the web UI refuse one longer than MaxSearchLen characters:
+	// a LIKE over a long pattern costs time in proportion to its length.
 	Search string
 	// Sort is a field name, with "-" in front for descending; default id.
 	Sort string
@@ -201,6 +227,10 @@ type Spec struct {
 	Fields        []Field
 	SearchOver    []string
 	HasAttributes bool // accounts: filters on attributes.<key>
+	// Money lists every field holding an amount in integer minor units,
+	// filterable or not: the one statement of which fields are money,
+	// read by the importer and the API documentation alike.
+	Money []string
 }
 
 // Field returns the named field.

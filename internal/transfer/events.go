@@ -69,6 +69,7 @@ func ImportEvents(ctx context.Context, st store.Store, sink EventSink, in io.Rea
 		msgs     []usage.Message
 		accounts = map[string]string{}
 		accepted int
+		sent     int // messages handed to the sink
 	)
 	reject := func(line int, names, raw []string, probs ...Problem) error {
 		rep.Rejected++
@@ -111,6 +112,7 @@ func ImportEvents(ctx context.Context, st store.Store, sink EventSink, in io.Rea
 		if len(msgs) == 0 || (!force && len(msgs) < opts.BatchSize) {
 			return nil
 		}
+		sent += len(msgs)
 		chunks <- chunk{msgs, accounts}
 		msgs, accounts = nil, map[string]string{}
 		return nil
@@ -249,6 +251,7 @@ func ImportEvents(ctx context.Context, st store.Store, sink EventSink, in io.Rea
 		}
 		rep.Created = int(after.Messages - before.Messages)
 		rep.Updated = 0 // messages already stored (same messageId) are left as they are
+		rep.Duplicates = max(0, sent-rep.Created)
 	}
 	rep.Elapsed = time.Since(start)
 	return rep, nil

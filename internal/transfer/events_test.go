@@ -53,7 +53,7 @@ func TestImportEventsJSONLines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Rows != 5 || rep.Created != 3 || rep.Rejected != 2 {
+	if rep.Rows != 5 || rep.Created != 3 || rep.Rejected != 2 || rep.Duplicates != 0 {
 		t.Fatalf("report: %+v", rep)
 	}
 	if r := rep.Rejects[0]; r.Line != 4 || !strings.Contains(r.Error(), "missing_event") {
@@ -67,8 +67,8 @@ func TestImportEventsJSONLines(t *testing.T) {
 		t.Fatalf("rolled up %d events, want 2 (the group call links u1)", tot.RolledUp)
 	}
 	rep, err = transfer.ImportEvents(ctx, st, svc, strings.NewReader(file), opts)
-	if err != nil || rep.Created != 0 {
-		t.Fatalf("re-import: %+v %v", rep, err)
+	if err != nil || rep.Created != 0 || rep.Duplicates != 3 {
+		t.Fatalf("re-import: %+v %v, want 0 created and 3 duplicates", rep, err)
 	}
 	if tot2, _ := st.UsageTotals(ctx); tot2 != tot {
 		t.Fatalf("re-import changed the totals: %+v → %+v", tot, tot2)

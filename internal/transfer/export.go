@@ -21,7 +21,7 @@ const exportPage = 1000
 // attributes.<key> column per defined attribute, named
 // attributes.<key>:<type> unless it is text, so that importing into an
 // empty database defines the attribute with the same type.
-func export[T any](ctx context.Context, o Object, st store.Store, c store.Collection[T], w io.Writer) (int, error) {
+func export[T any](ctx context.Context, o Object, st store.Store, c store.Collection[T], w io.Writer, opt ExportOptions) (int, error) {
 	var defs []customer.AttributeDef
 	if o.fields.attrs >= 0 {
 		var err error
@@ -68,11 +68,17 @@ func export[T any](ctx context.Context, o Object, st store.Store, c store.Collec
 			}
 			for j, f := range cols {
 				row[j] = f.format(rv, currency)
+				if f.kind == kindText || f.kind == kindList {
+					row[j] = Cell(row[j], opt.SafeFormulas)
+				}
 			}
 			if len(defs) > 0 {
 				attrs, _ := rv.Field(o.fields.list[o.fields.attrs].index).Interface().(map[string]any)
 				for j, d := range defs {
 					row[len(cols)+j] = formatAttr(attrs[d.Key])
+					if d.Type == "text" {
+						row[len(cols)+j] = Cell(row[len(cols)+j], opt.SafeFormulas)
+					}
 				}
 			}
 			if err := cw.Write(row); err != nil {
@@ -89,4 +95,18 @@ func export[T any](ctx context.Context, o Object, st store.Store, c store.Collec
 		}
 		q.Cursor = page.NextCursor
 	}
+}
+
+// Cell makes a text value safe to write into a CSV file: a NUL character
+// (which truncates text in many readers) becomes U+FFFD, and with
+// formulas a value a spreadsheet would run as a formula — starting with
+// =, +, -, @, tab or carriage return — gets a leading apostrophe, which
+// spreadsheets show as text and do not run. Only text goes through here:
+// amounts and dates are written as they are.
+func Cell(s string, formulas bool) string {
+	s = strings.ReplaceAll(s, "\x00", "\uFFFD")
+	if formulas && s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }

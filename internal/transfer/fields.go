@@ -30,11 +30,6 @@ const (
 	kindAttrs       // map[string]any: custom attributes
 )
 
-// moneyFields are the int64 fields that hold amounts in minor units.
-func isMoney(name string) bool {
-	return name == "mrr" || name == "amount" || name == "capacity_arr"
-}
-
 // field is one JSON-tagged field of an object's struct.
 type field struct {
 	name     string
@@ -64,8 +59,9 @@ func (fs fieldSet) get(name string) (field, bool) {
 }
 
 // fieldsOf reads the JSON tags of struct type t. Fields named in readOnly
-// are exported but never set by an import.
-func fieldsOf(t reflect.Type, readOnly []string) fieldSet {
+// are exported but never set by an import; the int64 fields named in money
+// hold amounts in minor units (the store's Spec.Money says which).
+func fieldsOf(t reflect.Type, readOnly, money []string) fieldSet {
 	fs := fieldSet{byName: map[string]int{}, id: -1, currency: -1, attrs: -1}
 	for i := range t.NumField() {
 		sf := t.Field(i)
@@ -94,7 +90,7 @@ func fieldsOf(t reflect.Type, readOnly []string) fieldSet {
 				f.kind = kindInt
 			case reflect.Int64:
 				f.kind = kindInt64
-				if isMoney(name) {
+				if slices.Contains(money, name) {
 					f.kind = kindMoney
 				}
 			case reflect.Float64:
@@ -159,19 +155,7 @@ func (f field) set(v reflect.Value, c cell, currency string) error {
 		}
 		dst.SetInt(n)
 	case kindMoney:
-		if s == "" {
-			dst.SetInt(0)
-			return nil
-		}
-		if c.jsonNum {
-			n, err := strconv.ParseInt(s, 10, 64)
-			if err != nil {
-				return fmt.Errorf("%s is not a whole number of minor units (cents); give a decimal amount as a string", s)
-			}
-			dst.SetInt(n)
-			return nil
-		}
-		n, err := money.ParseMinor(s, currency)
+		n, _, err := parseMoney(c, currency)
 		if err != nil {
 			return err
 		}
@@ -266,6 +250,24 @@ func (f field) format(v reflect.Value, currency string) string {
 		return strconv.Itoa(int(src.Elem().Int()))
 	}
 	return ""
+}
+
+// parseMoney reads an amount in minor units of currency: a decimal in
+// text, whole minor units as a JSON number. Blank is zero and not given.
+func parseMoney(c cell, currency string) (n int64, given bool, err error) {
+	s := strings.TrimSpace(c.text)
+	if s == "" {
+		return 0, false, nil
+	}
+	if c.jsonNum {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return 0, false, fmt.Errorf("%s is not a whole number of minor units (cents); give a decimal amount as a string", s)
+		}
+		return n, true, nil
+	}
+	n, err = money.ParseMinor(s, currency)
+	return n, err == nil, err
 }
 
 // parseInt reads a whole number as spreadsheets write it: "1,234", " 12 ",

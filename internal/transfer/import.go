@@ -56,6 +56,15 @@ type Problem struct {
 	Message string
 }
 
+// warning is a Problem of a row that is imported all the same. onlyNew:
+// it matters only if the row creates an object (a row that updates a
+// stored object unread, as an export imported back does, keeps what was
+// there).
+type warning struct {
+	Problem
+	onlyNew bool
+}
+
 // Reject is a row that was not imported, and why.
 type Reject struct {
 	Line     int // physical line of the file where the row starts
@@ -85,6 +94,15 @@ func (r Reject) Error() string {
 	return b.String()
 }
 
+// Warning is a row that was imported, with what its author should check.
+type Warning struct {
+	Line     int
+	Problems []Problem
+}
+
+// String reads like `line 3, column "end_date": ends on the day it starts…`.
+func (w Warning) String() string { return Reject{Line: w.Line, Problems: w.Problems}.Error() }
+
 // Report is the outcome of an import.
 type Report struct {
 	Object  string
@@ -99,7 +117,15 @@ type Report struct {
 	Ignored []Ignored
 	// Rejects holds the first KeepRejects rejected rows.
 	Rejects []Reject
-	Elapsed time.Duration
+	// Warned counts the rows imported with a warning: a value read in a
+	// way the file's author should check, or a row retention leaves out.
+	Warned int
+	// Warnings holds the first KeepRejects of them.
+	Warnings []Warning
+	// Duplicates counts rows skipped because the same record is already
+	// stored (events: same message id or same content).
+	Duplicates int
+	Elapsed    time.Duration
 }
 
 // route is how a good row is written.
@@ -118,6 +144,7 @@ type pending[T any] struct {
 	names  []string
 	record []string
 	probs  []Problem // rejected before reaching the store
+	warns  []warning // reported if the row is written
 	how    route
 	v      T // the object, for viaUpdate
 }
@@ -137,6 +164,9 @@ type importer[T any] struct {
 
 	layouts map[string]*layout // JSON lines, by object shape
 	ignored map[string]bool
+
+	amounts map[string]int64 // the current row's derived amounts (amounts.go)
+	stored  any              // the stored object the current row updates (*T), or nil
 
 	batch   []T          // the viaImport rows of waiting, in order
 	waiting []pending[T] // every row since the last flush
@@ -160,7 +190,7 @@ func newImporter[T any](ctx context.Context, o Object, st store.Store, c store.C
 	}
 	im := &importer[T]{
 		obj: o, st: st, coll: c, opts: opts, m: m,
-		defs: map[string]customer.AttributeDef{}, layouts: map[string]*layout{}, ignored: map[string]bool{},
+		defs: map[string]customer.AttributeDef{}, layouts: map[string]*layout{}, ignored: map[string]bool{}, amounts: map[string]int64{},
 		report: Report{Object: o.Name, DryRun: opts.DryRun},
 	}
 	if st != nil && o.fields.attrs >= 0 {
@@ -329,6 +359,18 @@ func (im *importer[T]) check(ctx context.Context, rec record, fixed *layout, p *
 		p.probs = problems(err, l)
 		return nil
 	}
+	warns, probs, changed := derive(&v, im.amounts, l, im.stored)
+	if len(probs) > 0 {
+		p.probs = probs
+		return nil
+	}
+	if changed {
+		if err := any(&v).(checker).Check(); err != nil {
+			p.probs = problems(err, l)
+			return nil
+		}
+	}
+	p.warns = warns
 	dropNilAttrs(reflect.ValueOf(&v).Elem(), im.obj.fields)
 	p.v, p.how = v, how
 	return nil
@@ -339,6 +381,7 @@ func (im *importer[T]) convert(rec record, l *layout) (T, []Problem) {
 	var v T
 	rv := reflect.ValueOf(&v).Elem()
 	fs := im.obj.fields
+	clear(im.amounts)
 	currency := "USD"
 	for _, c := range l.cols {
 		if c.field >= 0 && c.field == fs.currency {
@@ -370,6 +413,16 @@ func (im *importer[T]) apply(rv reflect.Value, t target, c cell, currency string
 	fs := im.obj.fields
 	if t.field >= 0 {
 		return fs.list[t.field].set(rv, c, currency)
+	}
+	if t.amount != "" {
+		if c.isList {
+			return errors.New("is a list; want a single value")
+		}
+		n, given, err := parseMoney(c, currency)
+		if err == nil && given {
+			im.amounts[t.amount] = n
+		}
+		return err
 	}
 	if c.isList {
 		return errors.New("is a list; want a single value")
@@ -424,7 +477,10 @@ func (im *importer[T]) prepare(ctx context.Context, v *T, l *layout) (route, err
 			return how, fmt.Errorf("looking up %s %q: %w", im.obj.Singular, key, err)
 		}
 	}
+	im.stored = nil
 	if found {
+		before := existing
+		im.stored = &before
 		mergeInto(reflect.ValueOf(&existing).Elem(), rv, l, fs)
 		*v = existing
 		if key == "" {
@@ -518,11 +574,13 @@ func (im *importer[T]) flush(ctx context.Context) error {
 	next := 0 // the next result
 	for _, p := range im.waiting {
 		if p.probs == nil {
+			created := im.report.Created
 			rowErr, err := im.outcome(ctx, p, results, &next)
 			if err != nil {
 				return fmt.Errorf("line %d: %w", p.line, err)
 			}
 			if rowErr == nil {
+				im.warn(p, im.report.Created > created || im.opts.DryRun)
 				continue
 			}
 			p.probs = problems(rowErr, p.l)
@@ -567,6 +625,24 @@ func (im *importer[T]) outcome(ctx context.Context, p pending[T], results []stor
 		}
 	}
 	return nil, nil
+}
+
+// warn records the warnings of a row that was written (or found good);
+// created says whether it made a new object.
+func (im *importer[T]) warn(p pending[T], created bool) {
+	var probs []Problem
+	for _, w := range p.warns {
+		if created || !w.onlyNew {
+			probs = append(probs, w.Problem)
+		}
+	}
+	if len(probs) == 0 {
+		return
+	}
+	im.report.Warned++
+	if len(im.report.Warnings) < im.opts.KeepRejects {
+		im.report.Warnings = append(im.report.Warnings, Warning{Line: p.line, Problems: probs})
+	}
 }
 
 func (im *importer[T]) reject(p pending[T], probs []Problem) error {

@@ -36,7 +36,7 @@ func norm(s string) string {
 func synonymsFor(o Object) map[string]string {
 	syn := map[string]string{}
 	add := func(field string, headers ...string) {
-		if _, ok := o.fields.get(field); !ok && !strings.HasPrefix(field, "-") {
+		if _, ok := o.fields.get(field); !ok && !strings.HasPrefix(field, "-") && !o.derivedAmount(field) {
 			return
 		}
 		for _, h := range headers {
@@ -86,7 +86,8 @@ func synonymsFor(o Object) map[string]string {
 		add("trial", "Is Trial", "Trial Flag")
 		add("auto_renew", "Auto Renew Flag", "Auto Renewal", "Autorenew")
 		add("discount_percent", "Discount", "Discount %")
-		add("-derived from mrr", "ARR", "ARR Amount")
+		add("arr", "ARR", "ARR Amount", "Annual Recurring Revenue")
+		add("amount", "Amount", "Price", "Contract Amount", "Billing Amount")
 	case "invoices":
 		add("number", "Invoice Number", "Invoice No", "Invoice #")
 		add("amount", "Amount Due", "Total", "Invoice Amount")
@@ -127,14 +128,18 @@ func synonymsFor(o Object) map[string]string {
 
 // target is where one column's values go: a field, or a custom attribute.
 type target struct {
-	field    int    // index in the object's fieldSet, or -1 for an attribute
+	field    int    // index in the object's fieldSet, or -1 for an attribute or an amount
 	attr     string // attribute key
 	attrType string // the type asked for with attributes.<key>:<type>, or ""
+	amount   string // an amount read only to derive a field (see amounts.go), or ""
 }
 
 // key names the target in error messages and for de-duplication:
 // the field name, or attributes.<key>.
 func (t target) key(fs fieldSet) string {
+	if t.amount != "" {
+		return t.amount
+	}
 	if t.field < 0 {
 		return "attributes." + t.attr
 	}
@@ -164,6 +169,9 @@ func (o Object) parseTarget(spec string) (target, error) {
 	i, ok := o.fields.byName[spec]
 	if !ok {
 		i, ok = o.fields.byName[strings.ToLower(spec)]
+	}
+	if !ok && o.derivedAmount(strings.ToLower(spec)) {
+		return target{field: -1, amount: strings.ToLower(spec)}, nil
 	}
 	if !ok {
 		return target{}, fmt.Errorf("%q is not a field of %s (fields: %s, or attributes.<key>)", spec, o.Name, strings.Join(o.writableFields(), ", "))
@@ -291,6 +299,9 @@ func (m *mapper) resolve(name string) (t target, sureness int, reason string) {
 	if i, ok := fs.byName[name]; ok {
 		return m.fieldTarget(i, byName)
 	}
+	if m.obj.derivedAmount(name) {
+		return target{field: -1, amount: name}, byName, ""
+	}
 	if _, ok := cutPrefixFold(name, "attributes."); ok {
 		t, err := m.obj.parseTarget(name)
 		if err != nil {
@@ -302,6 +313,9 @@ func (m *mapper) resolve(name string) (t target, sureness int, reason string) {
 	if f, ok := m.obj.synonyms[n]; ok {
 		if why, ok := strings.CutPrefix(f, "-"); ok {
 			return target{}, -1, why
+		}
+		if m.obj.derivedAmount(f) {
+			return target{field: -1, amount: f}, byLikeness, ""
 		}
 		return m.fieldTarget(fs.byName[f], byLikeness)
 	}
@@ -400,12 +414,12 @@ func (m *mapper) layout(names []string) (*layout, []Ignored) {
 		}
 	}
 	for _, c := range l.cols {
-		if c.field < 0 {
+		if c.field < 0 && c.amount == "" {
 			l.attrs = append(l.attrs, c.target)
 		}
 	}
 	for _, c := range m.consts {
-		if c.field < 0 {
+		if c.field < 0 && c.amount == "" {
 			l.attrs = append(l.attrs, c.target)
 		}
 	}

@@ -60,7 +60,7 @@ func TestResolve(t *testing.T) {
 		{"subscriptions", "is_trial", "trial", ""},
 		{"subscriptions", "billing_frequency", "billing_period", ""},
 		{"subscriptions", "auto_renew_flag", "auto_renew", ""},
-		{"subscriptions", "arr_amount", "", "derived from mrr"},
+		{"subscriptions", "arr_amount", "arr", ""}, // MRR = ARR ÷ 12 when there is no mrr
 		{"subscriptions", "churn_flag", "", "no matching field"},
 		{"tickets", "ticket_id", "external_id", ""},
 		{"tickets", "submitted_at", "opened_at", ""},

@@ -13,9 +13,11 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/tendhq/tend/internal/customer"
 	"github.com/tendhq/tend/internal/store"
+	"github.com/tendhq/tend/internal/store/sqlstore"
 )
 
 // Object is one kind of object that can be imported and exported:
@@ -33,7 +35,7 @@ type Object struct {
 	fields   fieldSet
 	synonyms map[string]string // normalised header → field
 	importFn func(ctx context.Context, st store.Store, src source, opts Options) (Report, error)
-	exportFn func(ctx context.Context, st store.Store, w io.Writer) (int, error)
+	exportFn func(ctx context.Context, st store.Store, w io.Writer, opt ExportOptions) (int, error)
 }
 
 // Objects lists every kind of object, in the order a full import should
@@ -87,15 +89,26 @@ func (o Object) Import(ctx context.Context, st store.Store, r io.Reader, opts Op
 	return o.importFn(ctx, st, src, opts)
 }
 
+// ExportOptions change how Export writes cells.
+type ExportOptions struct {
+	// SafeFormulas guards text cells a spreadsheet would run as a formula
+	// (starting with =, +, -, @, tab or carriage return) with a leading
+	// apostrophe, as the web UI's downloads do. The file is then for
+	// reading in a spreadsheet: imported again, those cells keep the
+	// apostrophe.
+	SafeFormulas bool
+}
+
 // Export writes every object of this kind in st as CSV to w, with a header
-// row of field names, and returns how many it wrote.
-func (o Object) Export(ctx context.Context, st store.Store, w io.Writer) (int, error) {
-	return o.exportFn(ctx, st, w)
+// row of field names, and returns how many it wrote. A NUL character
+// stored before input refused them is written as U+FFFD.
+func (o Object) Export(ctx context.Context, st store.Store, w io.Writer, opt ExportOptions) (int, error) {
+	return o.exportFn(ctx, st, w, opt)
 }
 
 // newObject ties the generic import and export to one collection.
 func newObject[T any](name, singular, key string, aliases []string, coll func(store.Store) store.Collection[T], readOnly []string) Object {
-	fs := fieldsOf(reflect.TypeFor[T](), append([]string{"id", "created_at", "updated_at"}, readOnly...))
+	fs := fieldsOf(reflect.TypeFor[T](), append([]string{"id", "created_at", "updated_at"}, readOnly...), storeSpecs()[name].Money)
 	o := Object{Name: name, Singular: singular, Key: key, aliases: aliases, fields: fs}
 	o.synonyms = synonymsFor(o)
 	o.importFn = func(ctx context.Context, st store.Store, src source, opts Options) (Report, error) {
@@ -109,11 +122,15 @@ func newObject[T any](name, singular, key string, aliases []string, coll func(st
 		}
 		return im.run(ctx, src)
 	}
-	o.exportFn = func(ctx context.Context, st store.Store, w io.Writer) (int, error) {
-		return export(ctx, o, st, coll(st), w)
+	o.exportFn = func(ctx context.Context, st store.Store, w io.Writer, opt ExportOptions) (int, error) {
+		return export(ctx, o, st, coll(st), w, opt)
 	}
 	return o
 }
+
+// storeSpecs are the store's descriptions of its collections, which say
+// (among other things) which fields are money.
+var storeSpecs = sync.OnceValue(sqlstore.Specs)
 
 // checker is what every customer object implements: normalise and validate.
 type checker interface{ Check() error }

@@ -123,7 +123,9 @@ type accountView struct {
 	// Usage is the product usage panel (adoption over 90 days).
 	Usage UsagePanel
 	// Health is the health panel (score, explanation, trend, pulse).
-	Health        HealthPanel
+	Health HealthPanel
+	// CTAs is the panel of the account's calls to action.
+	CTAs          CTAPanel
 	Overdue       int
 	OverdueAmount int64
 	Timeline      related[activityRow]
@@ -145,6 +147,9 @@ func (s *server) accountPage(w http.ResponseWriter, r *http.Request) error {
 	v.Log = activityForm(nil, s.now())
 	v.Saved = r.URL.Query().Get("saved") == "1"
 	v.Health.Saved = r.URL.Query().Get("pulse") == "1"
+	if r.URL.Query().Get("cta") == "opened" {
+		v.CTAs.Saved = "CTA opened."
+	}
 	return s.render(w, r, http.StatusOK, "account", v)
 }
 
@@ -194,6 +199,9 @@ func (s *server) accountView(ctx context.Context, a customer.Account, p auth.Pri
 		return v, err
 	}
 	if v.Health, err = s.healthPanel(ctx, id, v.CanEdit); err != nil {
+		return v, err
+	}
+	if v.CTAs, err = s.ctaPanel(ctx, a, p); err != nil {
 		return v, err
 	}
 	if !a.CustomerSince.IsZero() {

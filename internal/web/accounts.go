@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/tendhq/tend/internal/auth"
 	"github.com/tendhq/tend/internal/civil"
@@ -171,8 +172,8 @@ func parseListParams(q url.Values, defs []customer.AttributeDef, today civil.Dat
 			p.Within = n
 		}
 	}
-	if len(p.Q) > 200 {
-		errs.Add("q", "too_long", "the search is too long (at most 200 characters)")
+	if utf8.RuneCountInString(p.Q) > store.MaxSearchLen {
+		errs.Add("q", "too_long", "the search is too long (at most %d characters)", store.MaxSearchLen)
 	}
 	for k, v := range map[string]string{"tier": p.Tier, "industry": p.Industry, "region": p.Region} {
 		if len(v) > 200 {

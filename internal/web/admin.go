@@ -162,7 +162,7 @@ func (s *server) createUser(w http.ResponseWriter, r *http.Request) error {
 
 func (s *server) oneTimePassword(ctx context.Context, userID int64) (string, error) {
 	pw := auth.NewPassword()
-	hash, err := auth.HashPassword(pw)
+	hash, err := s.hasher.Hash(ctx, pw)
 	if err != nil {
 		return "", err
 	}
@@ -350,8 +350,9 @@ func (s *server) settingsView(ctx context.Context) (adminSettingsView, error) {
 	v := adminSettingsView{Page: Page{Title: "Settings", Section: "admin"}, Types: customer.AttributeTypes,
 		Form: customer.AttributeDef{Type: customer.AttributeTypes[0]}}
 	v.Session.Idle, v.Session.Max = humanDuration(auth.IdleTimeout), humanDuration(auth.MaxSessionAge)
-	th := auth.NewThrottle()
-	v.Throttle = strconv.Itoa(th.Free) + " failed sign-ins, then waits doubling from " + humanDuration(th.Base) + " up to " + humanDuration(th.Max)
+	pl, al := auth.PairLimit, auth.AccountLimit
+	v.Throttle = strconv.Itoa(pl.Free) + " sign-ins to one account from one address, then waits doubling from " + humanDuration(pl.Base) +
+		" up to " + humanDuration(pl.Max) + "; from many addresses, " + strconv.Itoa(al.Free) + ", then waits of at most " + humanDuration(al.Max)
 	var err error
 	v.Attributes, err = s.st.Attributes(ctx)
 	return v, err

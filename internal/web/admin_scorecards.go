@@ -36,6 +36,15 @@ type adminScorecardsView struct {
 	Versions []store.Scorecard
 	Notice   string
 	CanSave  bool
+	// Recompute is the last full rescore of every account (nil: none
+	// recorded), with its progress while it runs.
+	Recompute *store.Recompute
+}
+
+// healthRecomputer is the job queue's way to rescore every account in
+// the background; without it a saved version is rescored in the request.
+type healthRecomputer interface {
+	RecomputeHealth(ctx context.Context) error
 }
 
 // scorecardView is one scorecard in words.
@@ -100,6 +109,15 @@ func (s *server) scorecardsView(ctx context.Context, p auth.Principal) (adminSco
 	if v.Versions, err = s.st.ScorecardVersions(ctx, scoring.SetName); err != nil {
 		return v, err
 	}
+	if rs, ok := s.st.(store.Recomputes); ok {
+		r, err := rs.LatestRecompute(ctx)
+		switch {
+		case err == nil:
+			v.Recompute = &r
+		case !errors.Is(err, store.ErrNotFound):
+			return v, err
+		}
+	}
 	return v, nil
 }
 
@@ -116,7 +134,9 @@ func (s *server) adminScorecardsPage(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	q := r.URL.Query()
-	if n := q.Get("saved"); n != "" {
+	if n := q.Get("saved"); n != "" && q.Get("queued") != "" {
+		v.Notice = fmt.Sprintf("Saved as version %s. Every account is being rescored in the background; until each is, its score stays the one the previous version gave.", n)
+	} else if n != "" {
 		v.Notice = fmt.Sprintf("Saved as version %s. Every account was rescored (%s accounts, in %s).", n, q.Get("accounts"), q.Get("took"))
 	}
 	return s.render(w, r, http.StatusOK, "admin_scorecards", v)
@@ -218,6 +238,15 @@ func (s *server) applyScorecards(w http.ResponseWriter, r *http.Request, p auth.
 	}
 	if err != nil {
 		return err
+	}
+	if rq, ok := s.jobs.(healthRecomputer); ok && s.jobs != nil {
+		if err := rq.RecomputeHealth(ctx); err != nil {
+			return fmt.Errorf("scorecards version %d saved, but rescoring could not be queued: %w", c.Version, err)
+		}
+		s.log.InfoContext(ctx, "scorecards applied; every account queued for rescoring", "by", p.Email, "version", c.Version)
+		q := url.Values{"saved": {strconv.Itoa(c.Version)}, "queued": {"1"}}
+		http.Redirect(w, r, "/admin/scorecards?"+q.Encode(), http.StatusSeeOther)
+		return nil
 	}
 	t0 := time.Now()
 	sum, err := scoring.Recompute(ctx, s.st, s.today())

@@ -53,6 +53,7 @@ func (s *server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 		he        *httpError
 		conflict  *store.ConflictError
 		forbidden *auth.Forbidden
+		overflow  *store.OverflowError
 	)
 	fields, isValidation := validate.As(err)
 	switch {
@@ -73,6 +74,20 @@ func (s *server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 			"Part of the address is not something Tend understands.", fields
 	case errors.As(err, &conflict):
 		v.Status, v.Heading, v.Message = http.StatusConflict, "Conflict", conflict.Error()
+	case errors.As(err, &overflow):
+		v.Status, v.Heading = http.StatusUnprocessableEntity, "Amounts too large to add up"
+		v.Message = "Tend cannot show this page: " + overflow.Error() + "."
+		s.log.WarnContext(r.Context(), "web: stored amounts overflow", "what", overflow.What, "path", r.URL.Path, "request_id", v.RequestID)
+	case errors.Is(err, auth.ErrBusy):
+		v.Status, v.Heading = http.StatusServiceUnavailable, "Tend is busy"
+		v.Message = "Too many people are signing in at once. Try again in a moment."
+		w.Header().Set("Retry-After", "5")
+		s.log.WarnContext(r.Context(), "web: password hashing busy", "method", r.Method, "path", r.URL.Path, "request_id", v.RequestID)
+	case edge.TimedOut(r.Context(), err):
+		v.Status, v.Heading = http.StatusServiceUnavailable, "Tend is busy"
+		v.Message = "This page took longer than Tend allows. Try again in a moment; if it keeps happening, narrow what you asked for."
+		w.Header().Set("Retry-After", "5")
+		s.log.WarnContext(r.Context(), "web: request timed out", "method", r.Method, "path", r.URL.Path, "request_id", v.RequestID, "err", err)
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
 		// The browser went away; nobody will read a page.
 		s.log.DebugContext(r.Context(), "request canceled", "path", r.URL.Path, "request_id", v.RequestID)
@@ -89,6 +104,8 @@ func (s *server) serveError(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case strings.HasPrefix(r.URL.Path, "/accounts"):
 		v.Section = "accounts"
+	case strings.HasPrefix(r.URL.Path, "/cockpit"), strings.HasPrefix(r.URL.Path, "/ctas"):
+		v.Section = "cockpit"
 	case strings.HasPrefix(r.URL.Path, "/portfolio"):
 		v.Section = "portfolio"
 	case strings.HasPrefix(r.URL.Path, "/dashboard"):

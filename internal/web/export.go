@@ -6,13 +6,13 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/tendhq/tend/internal/civil"
 	"github.com/tendhq/tend/internal/customer"
 	"github.com/tendhq/tend/internal/money"
 	"github.com/tendhq/tend/internal/server/edge"
 	"github.com/tendhq/tend/internal/store"
+	"github.com/tendhq/tend/internal/transfer"
 )
 
 // defaultExportBatch is how many accounts an export reads at a time (the store's
@@ -164,12 +164,8 @@ func (s *server) abortExport(r *http.Request, err error) error {
 	panic(http.ErrAbortHandler)
 }
 
-// cell guards a text value against spreadsheet formula injection: one
-// starting with =, +, -, @, tab or carriage return gets a leading
-// apostrophe, which spreadsheets show as text and do not run.
-func cell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
+// cell guards a text value for a download: against spreadsheet formula
+// injection (one starting with =, +, -, @, tab or carriage return gets a
+// leading apostrophe, which spreadsheets show as text and do not run) and
+// against NUL characters (written as U+FFFD), as transfer.Cell does.
+func cell(s string) string { return transfer.Cell(s, true) }

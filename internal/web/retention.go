@@ -28,10 +28,11 @@ import (
 // internal/revenue's; this file only picks what to show.
 
 // trendMonths is how many month-ends the GRR/NRR trend covers, and
-// cohortMonths how many start months the cohort tables follow.
+// cohortMonths how many start months the cohort tables follow (the CLI's
+// and the API's default too).
 const (
 	trendMonths  = 24
-	cohortMonths = 24
+	cohortMonths = retention.CohortMonths
 	// pipelineMonths is how many months of renewals the pipeline shows,
 	// starting with the current one.
 	pipelineMonths = 6
@@ -49,6 +50,8 @@ type retentionParams struct {
 	Period revenue.Period
 	By     string
 	Slice  string
+	// AsOf closes the books on a past day; zero means today.
+	AsOf civil.Date
 }
 
 // query writes p as a query string, leaving out defaults.
@@ -60,7 +63,33 @@ func (p retentionParams) values() url.Values {
 	if p.Slice != "" {
 		v.Set("slice", p.Slice)
 	}
+	return p.keepAsOf(v)
+}
+
+// keepAsOf adds p's as_of to the query v of a link, so every link of a
+// page closed on a past day stays on that day.
+func (p retentionParams) keepAsOf(v url.Values) url.Values {
+	if !p.AsOf.IsZero() {
+		v.Set("as_of", p.AsOf.String())
+	}
 	return v
+}
+
+// parseAsOf reads as_of: the day the books are closed on, today when
+// absent. A day after today is refused: nothing is known about it yet.
+func parseAsOf(q url.Values, today civil.Date) (civil.Date, error) {
+	v := strings.TrimSpace(q.Get("as_of"))
+	if v == "" {
+		return today, nil
+	}
+	d, err := civil.Parse(v)
+	if err != nil || d.IsZero() {
+		return today, validate.Errors{{Field: "as_of", Code: "invalid", Message: fmt.Sprintf("%q is not a date (want YYYY-MM-DD)", v)}}
+	}
+	if d.After(today) {
+		return today, validate.Errors{{Field: "as_of", Code: "invalid", Message: fmt.Sprintf("%s is after today (%s)", d, today)}}
+	}
+	return d, nil
 }
 
 // defaultPeriod is the trailing twelve months to the last complete month:
@@ -74,14 +103,30 @@ func defaultPeriod(today civil.Date) revenue.Period {
 // roll over into the month after).
 func monthStart(d civil.Date) civil.Date { return civil.Date{Year: d.Year, Month: d.Month, Day: 1} }
 
-// parseRetentionParams reads period, by and slice; every bad value is
-// reported at once.
+// parseRetentionParams reads period, by, slice and as_of; every bad value
+// is reported at once. A period that starts after the as-of day is
+// refused: nothing of it has happened.
 func parseRetentionParams(q url.Values, today civil.Date) (retentionParams, error) {
+	return parseParams(q, today, false)
+}
+
+// parseParams is parseRetentionParams; ahead allows a period after the
+// as-of day (the renewals still due).
+func parseParams(q url.Values, today civil.Date, ahead bool) (retentionParams, error) {
 	var errs validate.Errors
-	p := retentionParams{Period: defaultPeriod(today), By: strings.TrimSpace(q.Get("by")), Slice: strings.TrimSpace(q.Get("slice"))}
+	asOf, err := parseAsOf(q, today)
+	if fe, ok := validate.As(err); ok {
+		errs = append(errs, fe...)
+	}
+	p := retentionParams{Period: defaultPeriod(asOf), By: strings.TrimSpace(q.Get("by")), Slice: strings.TrimSpace(q.Get("slice"))}
+	if err == nil && asOf != today {
+		p.AsOf = asOf
+	}
 	if v := strings.TrimSpace(q.Get("period")); v != "" {
 		per, err := revenue.ParsePeriod(v)
 		if err != nil {
+			errs.Add("period", "invalid", "%v", err)
+		} else if err := per.KnownBy(asOf); err != nil && !ahead {
 			errs.Add("period", "invalid", "%v", err)
 		}
 		p.Period = per
@@ -172,12 +217,22 @@ type retentionData struct {
 	atRisk map[int64]bool
 }
 
-// loadRetention reads the book as of today — the cached one while the
-// subscriptions have not changed — and the churn records and renewal calls
-// stored beside it. A subscription in a currency with no
-// rate becomes a page that says which.
-func (s *server) loadRetention(ctx context.Context) (*retentionData, error) {
-	book, list, err := s.books.Load(ctx, s.st, s.today())
+// loadRetention reads the book as of p's day (today when it has none) —
+// the cached one while the subscriptions have not changed; a past day's is
+// built for the request, leaving today's in the cache — and the churn
+// records and renewal calls stored beside it. A subscription in a currency
+// with no rate becomes a page that says which.
+func (s *server) loadRetention(ctx context.Context, p retentionParams) (*retentionData, error) {
+	var (
+		book *revenue.Book
+		list []customer.Account
+		err  error
+	)
+	if p.AsOf.IsZero() {
+		book, list, err = s.books.Load(ctx, s.st, s.today())
+	} else {
+		book, list, err = retention.Load(ctx, s.st, p.AsOf)
+	}
 	var ce *retention.CurrencyError
 	if errors.As(err, &ce) {
 		return nil, &httpError{status: http.StatusUnprocessableEntity, title: "Retention needs an exchange rate", message: ce.Error() + "."}
@@ -227,13 +282,13 @@ func (s *server) accountIndex(book *revenue.Book, list []customer.Account) map[i
 	return m
 }
 
-// since is each account's customer-since day, for cohorts.
+// since is each account's customer-since day, for tenure.
 func (d *retentionData) since(id int64) civil.Date { return d.accounts[id].CustomerSince }
 
 // drillURL links to the accounts behind component c of slice in p.
 func drillURL(p retentionParams, slice string, c revenue.Component) string {
 	v := url.Values{"period": {p.Period.Name}, "by": {p.By}, "slice": {slice}, "c": {string(c)}}
-	return "/retention/accounts?" + v.Encode()
+	return "/retention/accounts?" + p.keepAsOf(v).Encode()
 }
 
 // money figure helpers for the page.
@@ -313,6 +368,8 @@ type retentionView struct {
 	Slices   []option
 	Empty    bool
 	CSVURL   string
+	// Skipped says which subscription rows every figure leaves out.
+	Skipped string
 
 	KPIs                       []retKPI
 	WaterfallWide, WaterfallNr template.HTML
@@ -416,7 +473,7 @@ func (s *server) retentionPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d, err := s.loadRetention(r.Context())
+	d, err := s.loadRetention(r.Context(), p)
 	if err != nil {
 		return err
 	}
@@ -436,7 +493,7 @@ func buildRetention(d *retentionData, p retentionParams) (*retentionView, error)
 		Page: Page{Title: "Retention", Section: "retention"},
 		AsOf: asOf, Currency: cur, P: p, Label: periodLabel(p.Period, asOf),
 		Periods: periodOptions(p.Period, asOf), Definitions: retentionDefinitions(),
-		Empty: len(book.Accounts()) == 0,
+		Empty: len(book.Accounts()) == 0, Skipped: retention.SkippedNote(book.Skipped()),
 	}
 	for _, name := range revenue.DimensionNames {
 		v.Dims = append(v.Dims, option{Value: name, Label: dimensionLabels[name], Selected: name == p.By})
@@ -543,7 +600,7 @@ func buildRetention(d *retentionData, p retentionParams) (*retentionView, error)
 	if err := v.industries(d, p); err != nil {
 		return nil, err
 	}
-	v.pipeline(d, cur)
+	v.pipeline(d, p, cur)
 	v.details(d, &focus, p, link, cur)
 	return v, nil
 }
@@ -688,7 +745,7 @@ func (v *retentionView) waterfall(m *revenue.Metrics, cur string, link func(reve
 // wfRowOf is one slice's row of the waterfall table.
 func wfRowOf(m *revenue.Metrics, p retentionParams, cur string, csmNames map[string]string) wfRow {
 	row := wfRow{Slice: m.Slice, Label: sliceLabel(p.By, m.Slice, csmNames)}
-	fv := retentionParams{Period: p.Period, By: p.By, Slice: m.Slice}.values()
+	fv := retentionParams{Period: p.Period, By: p.By, Slice: m.Slice, AsOf: p.AsOf}.values()
 	row.FocusURL = "/retention?" + fv.Encode()
 	for _, st := range waterfallSteps {
 		a := amountOf(m, st.c)
@@ -738,7 +795,7 @@ func heatClass(r revenue.Ratio) string {
 func (v *retentionView) cohorts(d *retentionData, p retentionParams) {
 	asOf := v.AsOf
 	first := monthStart(asOf).AddMonths(-(cohortMonths - 1))
-	t := d.book.Cohorts(first, asOf, d.since)
+	t := d.book.Cohorts(first, asOf)
 	cols := 0
 	for _, r := range t.Rows {
 		cols = max(cols, len(r.MRR))
@@ -760,7 +817,7 @@ func (v *retentionView) cohorts(d *retentionData, p retentionParams) {
 		from, _ := civil.Parse(r.Cohort + "-01")
 		for k := range r.MRR {
 			m := from.AddMonths(k)
-			u := drillURL(retentionParams{Period: revenue.Month(m.Year, m.Month), By: "cohort"}, r.Cohort, revenue.CompEnd)
+			u := drillURL(retentionParams{Period: revenue.Month(m.Year, m.Month), By: "cohort", AsOf: p.AsOf}, r.Cohort, revenue.CompEnd)
 			rev, logo := r.RevenueRetention(k), r.LogoRetention(k)
 			rr.Cells = append(rr.Cells, heatCell{Text: pctShort(rev), URL: u, Class: heatClass(rev),
 				Title: fmt.Sprintf("%s cohort, end of %s: %s MRR of %s", r.Cohort, m.Time().Format("Jan 2006"), money.Display(r.MRR[k], cur), money.Display(r.MRR[0], cur))})
@@ -823,7 +880,7 @@ func (v *retentionView) churn(d *retentionData, p retentionParams, focus string,
 
 // churnURL lists the churns of the period with one reason.
 func churnURL(p retentionParams, slice string, reason revenue.Reason) string {
-	v := url.Values{"period": {p.Period.Name}, "by": {p.By}, "slice": {slice}, "c": {"churn_events"}, "reason": {string(reason)}}
+	v := p.keepAsOf(url.Values{"period": {p.Period.Name}, "by": {p.By}, "slice": {slice}, "c": {"churn_events"}, "reason": {string(reason)}})
 	if slice == "all" {
 		v.Set("by", "all")
 	}
@@ -831,17 +888,7 @@ func churnURL(p retentionParams, slice string, reason revenue.Reason) string {
 }
 
 // reasonLabel names a churn reason for people.
-func reasonLabel(r revenue.Reason) string {
-	switch r {
-	case revenue.ReasonMAndA:
-		return "M&A"
-	case revenue.ReasonProductFit:
-		return "Product fit or gap"
-	case revenue.ReasonUnknown:
-		return "No reason recorded"
-	}
-	return label(string(r))
-}
+func reasonLabel(r revenue.Reason) string { return r.Label() }
 
 // industries fills churn by industry ("know the details").
 func (v *retentionView) industries(d *retentionData, p retentionParams) error {
@@ -849,7 +896,7 @@ func (v *retentionView) industries(d *retentionData, p retentionParams) error {
 	if err != nil {
 		return err
 	}
-	ip := retentionParams{Period: p.Period, By: "industry"}
+	ip := retentionParams{Period: p.Period, By: "industry", AsOf: p.AsOf}
 	for _, m := range d.book.Metrics([]revenue.Period{p.Period}, dim) {
 		if m.Retention.Customers == 0 {
 			continue
@@ -863,12 +910,12 @@ func (v *retentionView) industries(d *retentionData, p retentionParams) error {
 }
 
 // pipeline fills the renewal pipeline and the quarter's forecast.
-func (v *retentionView) pipeline(d *retentionData, cur string) {
+func (v *retentionView) pipeline(d *retentionData, p retentionParams, cur string) {
 	asOf := v.AsOf
 	pl := d.book.PipelineOf(asOf, monthStart(asOf).AddMonths(pipelineMonths-1), d.outlook())
 	short := func(a int64) string { return moneyShort(a, cur) }
 	for _, m := range pl.Months {
-		v.Pipeline.Rows = append(v.Pipeline.Rows, pipelineRow{Month: periodLabel(m.Month, asOf), URL: "/retention/accounts?" + url.Values{"c": {drillRenewals}, "period": {m.Month.Name}}.Encode(),
+		v.Pipeline.Rows = append(v.Pipeline.Rows, pipelineRow{Month: periodLabel(m.Month, asOf), URL: "/retention/accounts?" + p.keepAsOf(url.Values{"c": {drillRenewals}, "period": {m.Month.Name}}).Encode(),
 			Count: m.Count, Due: short(m.Due), Expected: short(m.Expected), Renew: short(m.ByForecast.Renew), AtRisk: short(m.ByForecast.AtRisk),
 			Churn: short(m.ByForecast.Churn), Expand: short(m.ByForecast.Expand), AtRiskAmt: m.ByForecast.AtRisk, ChurnAmt: m.ByForecast.Churn})
 	}
@@ -893,7 +940,7 @@ func (v *retentionView) details(d *retentionData, m *revenue.Metrics, p retentio
 	if g, ok := dt.Tenure.Growth().Float(); ok {
 		dt.TenureGrowth = fmt.Sprintf("%.2f×", g)
 	}
-	dt.TenureURL = "/retention/accounts?" + url.Values{"c": {"tenure"}, "period": {p.Period.Name}}.Encode()
+	dt.TenureURL = "/retention/accounts?" + p.keepAsOf(url.Values{"c": {"tenure"}, "period": {p.Period.Name}}).Encode()
 	dt.Discounts = d.book.FirstRenewalDiscounts(p.Period)
-	dt.DiscountsURL = "/retention/accounts?" + url.Values{"c": {"discounts"}, "period": {p.Period.Name}}.Encode()
+	dt.DiscountsURL = "/retention/accounts?" + p.keepAsOf(url.Values{"c": {"discounts"}, "period": {p.Period.Name}}).Encode()
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"encoding/csv"
 	"fmt"
 	"net/http"
@@ -8,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tendhq/tend/internal/civil"
 	"github.com/tendhq/tend/internal/money"
 	"github.com/tendhq/tend/internal/retention"
 	"github.com/tendhq/tend/internal/revenue"
@@ -52,8 +54,8 @@ type drillQuery struct {
 	Reason revenue.Reason // churn_events only; "" for every reason
 }
 
-func parseDrill(q url.Values, d *retentionData) (drillQuery, error) {
-	p, err := parseRetentionParams(q, d.book.AsOf())
+func parseDrill(q url.Values, today civil.Date) (drillQuery, error) {
+	p, err := parseParams(q, today, q.Get("c") == drillRenewals)
 	var errs validate.Errors
 	if fe, ok := validate.As(err); ok {
 		errs = fe
@@ -122,6 +124,8 @@ type drillView struct {
 	TotalCount          int
 	HasTotal            bool
 	HasActions          bool
+	// RowCounts shows CountCol on each row; off when every row counts one.
+	RowCounts bool
 }
 
 // buildDrill lists what is behind the asked-for number.
@@ -164,15 +168,16 @@ func buildDrill(d *retentionData, q drillQuery, canEdit func(account int64) bool
 		}
 		v.Def = pageDefinitions["churn_reason"]
 		v.AmountCol, v.CountCol, v.HasProduct, v.HasDate = "MRR lost", "", true, true
-		v.ExtraCols = []string{"Reason", "Controllable"}
+		v.ExtraCols = []string{"Reason", "Controllable", "CSM"}
 		for _, ev := range book.ChurnEventsIn(q.Period, d.records, dim, q.Slice) {
 			if q.Reason != "" && ev.Reason != q.Reason {
 				continue
 			}
 			r := row(ev.Account)
 			r.Product, r.Date, r.Amount, r.Count = ev.Product, ev.Date.String(), ev.MRR, 1
-			r.Extra = []string{reasonLabel(ev.Reason), yesNo(ev.Controllable)}
-			r.ExtraCSV = []string{string(ev.Reason), strconv.FormatBool(ev.Controllable)}
+			csm := d.csmOf(ev.Account)
+			r.Extra = []string{reasonLabel(ev.Reason), yesNo(ev.Controllable), cmp.Or(csm, "—")}
+			r.ExtraCSV = []string{string(ev.Reason), strconv.FormatBool(ev.Controllable), csm}
 			if ev.Reason == revenue.ReasonUnknown && canEdit(ev.Account) {
 				r.ActionURL = "/accounts/" + strconv.FormatInt(ev.Account, 10) + "/churn?" +
 					url.Values{"churned_on": {ev.Date.String()}, "product": {ev.Product}, "return": {back}}.Encode()
@@ -264,14 +269,36 @@ func buildDrill(d *retentionData, q drillQuery, canEdit func(account int64) bool
 		if v.Def == "" {
 			v.Def = pageDefinitions[words.def]
 		}
+		// Behind a churn: when it was recognised, why, and whose account
+		// it was.
+		var churns retention.Churns
+		if retention.ChurnComponent(c) {
+			churns = retention.ChurnsOf(book, q.Period, d.records)
+			v.HasDate = true
+			v.ExtraCols = []string{"Reason", "CSM"}
+		}
 		for _, ct := range cs {
 			r := row(ct.Account)
 			r.Product, r.Amount, r.Count = ct.Product, ct.Amount, ct.Count
 			if r.Product != "" {
 				v.HasProduct = true
 			}
+			if churns != nil {
+				ev, ok := churns.Find(ct.Account, ct.Product)
+				csm := d.csmOf(ct.Account)
+				r.Extra, r.ExtraCSV = []string{"—", cmp.Or(csm, "—")}, []string{"", csm}
+				if ok {
+					r.Date = ev.Date.String()
+					r.Extra[0], r.ExtraCSV[0] = reasonLabel(ev.Reason), string(ev.Reason)
+				}
+			}
 			v.Rows = append(v.Rows, r)
 		}
+	}
+	// A count column where every row counts one says nothing: the total
+	// in the heading carries it.
+	for _, r := range v.Rows {
+		v.RowCounts = v.RowCounts || r.Count != 1
 	}
 	for _, r := range v.Rows {
 		v.HasActions = v.HasActions || r.ActionURL != ""
@@ -281,13 +308,23 @@ func buildDrill(d *retentionData, q drillQuery, canEdit func(account int64) bool
 	if v.Def != "" {
 		v.Def = strings.ToUpper(v.Def[:1]) + v.Def[1:] + "."
 	}
-	csvq := url.Values{"period": {q.Period.Name}, "by": {q.By}, "slice": {q.Slice}, "c": {q.Kind}}
+	csvq := q.keepAsOf(url.Values{"period": {q.Period.Name}, "by": {q.By}, "slice": {q.Slice}, "c": {q.Kind}})
 	if q.Reason != "" {
 		csvq.Set("reason", string(q.Reason))
 	}
 	v.CSVURL = "/retention/accounts.csv?" + csvq.Encode()
 	v.Title = v.Heading
 	return v, nil
+}
+
+// csmOf names the CSM of account id ("" when none): their name, else
+// their email.
+func (d *retentionData) csmOf(id int64) string {
+	a := d.accounts[id]
+	if a.CSMEmail == "" {
+		return ""
+	}
+	return cmp.Or(d.csmNames[a.CSMEmail], a.CSMEmail)
 }
 
 func yesNo(b bool) string {
@@ -299,11 +336,11 @@ func yesNo(b bool) string {
 
 // retentionAccounts is GET /retention/accounts.
 func (s *server) retentionAccounts(w http.ResponseWriter, r *http.Request) error {
-	d, err := s.loadRetention(r.Context())
+	q, err := parseDrill(r.URL.Query(), s.today())
 	if err != nil {
 		return err
 	}
-	q, err := parseDrill(r.URL.Query(), d)
+	d, err := s.loadRetention(r.Context(), q.retentionParams)
 	if err != nil {
 		return err
 	}
@@ -317,11 +354,11 @@ func (s *server) retentionAccounts(w http.ResponseWriter, r *http.Request) error
 // retentionAccountsCSV is GET /retention/accounts.csv: the drill-down's
 // rows, money as decimals beside the currency.
 func (s *server) retentionAccountsCSV(w http.ResponseWriter, r *http.Request) error {
-	d, err := s.loadRetention(r.Context())
+	q, err := parseDrill(r.URL.Query(), s.today())
 	if err != nil {
 		return err
 	}
-	q, err := parseDrill(r.URL.Query(), d)
+	d, err := s.loadRetention(r.Context(), q.retentionParams)
 	if err != nil {
 		return err
 	}
@@ -375,7 +412,7 @@ func (s *server) retentionCSV(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	d, err := s.loadRetention(r.Context())
+	d, err := s.loadRetention(r.Context(), p)
 	if err != nil {
 		return err
 	}
@@ -383,7 +420,7 @@ func (s *server) retentionCSV(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rows := [][]string{{"period", "from", "to", "dimension", "slice", "currency", "start", "new", "expansion", "contraction", "churn",
+	rows := [][]string{{"period", "from", "last", "dimension", "slice", "currency", "start", "new", "expansion", "contraction", "churn",
 		"reactivation", "end", "customers_start", "customers_end", "grr", "nrr", "product_grr", "product_nrr", "logo_churn",
 		"gdrr", "quick_ratio", "arpa", "increased"}}
 	add := func(dim string, sl retention.RetentionSlice) {

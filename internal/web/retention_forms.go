@@ -33,7 +33,7 @@ type retentionFormView struct {
 // safeReturn is where to go after a form: a local path given by the page
 // the form was opened from, or the account page.
 func safeReturn(v string, a customer.Account) string {
-	if strings.HasPrefix(v, "/") && !strings.HasPrefix(v, "//") && !strings.ContainsAny(v, "\\\r\n") {
+	if localPath(v) {
 		return v
 	}
 	return "/accounts/" + strconv.FormatInt(a.ID, 10)
@@ -199,7 +199,7 @@ func (s *server) setForecast(w http.ResponseWriter, r *http.Request) error {
 	if v := strings.TrimSpace(strings.TrimPrefix(strings.ReplaceAll(f.Get("expected"), ",", ""), "$")); v != "" {
 		amt, perr := money.ParseMinor(v, retention.Currency)
 		if perr != nil {
-			errs.Add("expected", "invalid", "%q is not an amount in %s", v, retention.Currency)
+			errs.Add("expected", "invalid", "%s (an amount in %s)", perr, retention.Currency)
 		}
 		call.Expected = amt
 	}

@@ -75,6 +75,14 @@ func TestRetentionPages(t *testing.T) {
 		}},
 		{name: "a period before any revenue", path: "/retention?by=tier&period=2020-01", status: 200, want: []string{
 			`<span class="kpi-value">—</span>`, "No churn in Jan 2020"}},
+		{name: "as_of closes the books on a past day, and every link keeps it", path: "/retention?as_of=2025-08-15&" + q3, status: 200, want: []string{
+			`as of <time datetime="2025-08-15">`, "Q3 2025 (to date)", `value="2025-08-15"`,
+			`<span class="kpi-value">100.0%</span>`, // GRR: bolt still pays until 2025-09-01
+			"as_of=2025-08-15&amp;by=all&amp;c=start&amp;period=2025-Q3&amp;slice=all",
+		}},
+		{name: "a period after as_of is refused", path: "/retention?period=2025-Q4&as_of=2025-08-15", status: 400, want: []string{
+			"<code>period</code>", "2025-Q4 starts on 2025-10-01, after the as-of day 2025-08-15"}},
+		{name: "as_of after today is refused", path: "/retention?as_of=2026-02-01", status: 400, want: []string{"<code>as_of</code>"}},
 		{name: "bad period", path: "/retention?period=2025-Q5", status: 400, want: []string{"<code>period</code>"}},
 		{name: "bad dimension", path: "/retention?by=colour", status: 400, want: []string{"<code>by</code>"}},
 		{name: "unknown slice", path: "/retention?by=tier&slice=Gold&" + q3, status: 404, want: []string{"No such slice"}},
@@ -167,7 +175,7 @@ func TestRetentionCSV(t *testing.T) {
 	if code != 200 || !strings.HasPrefix(hdr.Get("Content-Type"), "text/csv") || !strings.Contains(hdr.Get("Content-Disposition"), "attachment") {
 		t.Fatalf("status %d, headers %v", code, hdr)
 	}
-	want := "period,from,to,dimension,slice,currency,start,new,expansion,contraction,churn,reactivation,end,customers_start,customers_end,grr,nrr,product_grr,product_nrr,logo_churn,gdrr,quick_ratio,arpa,increased\n" +
+	want := "period,from,last,dimension,slice,currency,start,new,expansion,contraction,churn,reactivation,end,customers_start,customers_end,grr,nrr,product_grr,product_nrr,logo_churn,gdrr,quick_ratio,arpa,increased\n" +
 		"2025-Q3,2025-07-01,2025-09-30,tier,Enterprise,USD,1000.00,0.00,500.00,0.00,0.00,0.00,1500.00,1,1,1.0000,1.5000,1.0000,1.5000,0.0000,,,1500.00,1.0000\n" +
 		"2025-Q3,2025-07-01,2025-09-30,tier,SMB,USD,2000.00,300.00,0.00,0.00,2000.00,0.00,300.00,1,1,0.0000,0.0000,0.0000,0.0000,1.0000,0.0000,0.1500,300.00,0.0000\n" +
 		"2025-Q3,2025-07-01,2025-09-30,all,all,USD,3000.00,300.00,500.00,0.00,2000.00,0.00,1800.00,2,2,0.3333,0.5000,0.3333,0.5000,0.5000,0.0000,0.4000,900.00,0.5000\n"
@@ -369,6 +377,44 @@ func TestHeatClass(t *testing.T) {
 	} {
 		if got := heatClass(revenue.Ratio{Num: tc.num, Den: tc.den}); got != tc.want {
 			t.Errorf("%d/%d: %s, want %s", tc.num, tc.den, got, tc.want)
+		}
+	}
+}
+
+// TestRetentionSkippedNote: the page says which subscription rows its
+// figures leave out.
+func TestRetentionSkippedNote(t *testing.T) {
+	t.Parallel()
+	h, st := retentionUIAs(t, "read_only")
+	d := civil.Date{Year: 2025, Month: 3, Day: 1}
+	s := customer.Subscription{ExternalID: "cove-0", AccountExternalID: "cove", Product: "Addon", MRR: 4000, Currency: "USD",
+		StartOn: d, EndOn: d, Status: customer.SubEnded}
+	if err := st.Subscriptions().Create(context.Background(), &s); err != nil {
+		t.Fatal(err)
+	}
+	status, body, _ := get(t, h, "/retention?period=2025-Q3")
+	if status != 200 || !strings.Contains(body, "Subscriptions left out of every figure: 1 ending on the day they start.") {
+		t.Errorf("status %d; the page does not name the row left out", status)
+	}
+}
+
+// TestChurnDrillDown: the accounts behind churn say when each churned, why
+// and whose account it was, with no per-row count that always reads 1.
+func TestChurnDrillDown(t *testing.T) {
+	t.Parallel()
+	h := retentionUI(t)
+	for _, c := range []string{"churn", "retention_churn", "product_churn"} {
+		status, body, _ := get(t, h, "/retention/accounts?period=2025-Q3&c="+c)
+		if status != 200 {
+			t.Fatalf("%s: status %d", c, status)
+		}
+		for _, want := range []string{">Bolt</a>", "<td>2025-09-01</td>", "<td>No reason recorded</td>", `<th scope="col">CSM</th>`, "in 1 "} {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s: page lacks %q", c, want)
+			}
+		}
+		if strings.Contains(body, `<td class="num">1</td>`) {
+			t.Errorf("%s: a count column that reads 1 on every row", c)
 		}
 	}
 }

@@ -58,9 +58,10 @@ func (s *server) requireSignIn(next http.Handler) http.Handler {
 }
 
 // safeNext keeps a post-sign-in destination only if it is a path on this
-// site; anything else (//evil.example, https://…, /\evil) goes home.
+// site (localPath); anything else (//evil.example, https://…, /\evil) goes
+// home.
 func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") || strings.ContainsAny(next, "\r\n") {
+	if !localPath(next) {
 		return "/"
 	}
 	return next
@@ -82,7 +83,7 @@ func clientIP(r *http.Request) string {
 // own book; leaders, administrators and readers start from the dashboard.
 func landing(role string) string {
 	if role == customer.RoleCSM {
-		return "/portfolio"
+		return "/cockpit"
 	}
 	return "/dashboard"
 }
@@ -121,26 +122,39 @@ func (s *server) signIn(w http.ResponseWriter, r *http.Request) error {
 	next := safeNext(r.PostForm.Get("next"))
 	v := signInView{Page: Page{Title: "Sign in"}, Email: email, Next: next, Hint: s.signInHint}
 	now := s.now()
-	keys := []string{"email:" + email, "ip:" + clientIP(r)}
-	if wait := s.throttle.Wait(now, keys...); wait > 0 {
+	ip := clientIP(r)
+	source := auth.Key{Name: "ip:" + ip, Limit: auth.SourceLimit}
+	pair := auth.Key{Name: "ip+email:" + ip + " " + email, Limit: auth.PairLimit}
+	account := auth.Key{Name: "email:" + email, Limit: auth.AccountLimit}
+	// The attempt counts before the password is checked, so guesses sent
+	// at once cannot all be checked before the first is counted.
+	if wait := s.throttle.Attempt(now, source, pair, account); wait > 0 {
 		w.Header().Set("Retry-After", fmt.Sprint(int(wait.Seconds()+1)))
 		v.Problem = fmt.Sprintf("Too many failed attempts. Try again in %s.", roundWait(wait))
 		return s.render(w, r, http.StatusTooManyRequests, "signin", v)
 	}
 	u, hash, mustChange, err := s.st.Password(r.Context(), email)
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		auth.BurnPasswordCheck(password)
-	case err != nil:
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		s.throttle.Refund(now, source, pair, account)
 		return err
 	}
-	if err != nil || u.Disabled || !auth.VerifyPassword(hash, password) {
-		s.throttle.Fail(now, keys...)
-		s.log.WarnContext(r.Context(), "sign-in failed", "email", email, "ip", clientIP(r), "request_id", edge.RequestID(r.Context()))
+	var match bool
+	if err == nil {
+		match, err = s.hasher.Verify(r.Context(), hash, password)
+	} else {
+		err = s.hasher.Burn(r.Context(), password) // no such user: take as long anyway
+	}
+	if err != nil {
+		s.throttle.Refund(now, source, pair, account) // nothing was checked
+		return err
+	}
+	if u.ID == 0 || u.Disabled || !match {
+		s.log.WarnContext(r.Context(), "sign-in failed", "email", email, "ip", ip, "request_id", edge.RequestID(r.Context()))
 		v.Problem = "That email and password do not match an active user."
 		return s.render(w, r, http.StatusUnauthorized, "signin", v)
 	}
-	s.throttle.Succeed(keys[0])
+	s.throttle.Succeed(pair, account)
+	s.throttle.Refund(now, source) // a shared address keeps its budget for guesses
 	sess, secret := auth.NewSession(u.ID, now, clientIP(r), r.UserAgent())
 	if err := s.st.CreateSession(r.Context(), sess); err != nil {
 		return err
@@ -215,12 +229,16 @@ func (s *server) changePassword(w http.ResponseWriter, r *http.Request) error {
 	}
 	var errs validate.Errors
 	now := s.now()
-	key := "user:" + fmt.Sprint(p.UserID)
-	if wait := s.throttle.Wait(now, key); wait > 0 {
+	key := auth.Key{Name: "user:" + fmt.Sprint(p.UserID), Limit: auth.PairLimit}
+	if wait := s.throttle.Attempt(now, key); wait > 0 {
 		errs.Add("current", "throttled", "too many wrong attempts; try again in %s", roundWait(wait))
-	} else if !auth.VerifyPassword(hash, f.Get("current")) {
-		s.throttle.Fail(now, key)
+	} else if ok, err := s.hasher.Verify(r.Context(), hash, f.Get("current")); err != nil {
+		s.throttle.Refund(now, key)
+		return err
+	} else if !ok {
 		errs.Add("current", "invalid", "is not your current password")
+	} else {
+		s.throttle.Succeed(key)
 	}
 	if err := auth.CheckPasswordRules("new", f.Get("new")); err != nil {
 		errs = append(errs, err.(validate.Errors)...)
@@ -233,8 +251,7 @@ func (s *server) changePassword(w http.ResponseWriter, r *http.Request) error {
 		v.Errors = fieldMessages(errs)
 		return s.render(w, r, http.StatusUnprocessableEntity, "password", v)
 	}
-	s.throttle.Succeed(key)
-	newHash, err := auth.HashPassword(f.Get("new"))
+	newHash, err := s.hasher.Hash(r.Context(), f.Get("new"))
 	if err != nil {
 		return err
 	}

@@ -62,7 +62,7 @@ func TestLanding(t *testing.T) {
 	}
 	h := f.anon()
 	for _, tc := range []struct{ email, want string }{
-		{"ada@tend.test", "/portfolio"},
+		{"ada@tend.test", "/cockpit"},
 		{"alan@tend.test", "/dashboard"},
 		{"ava@tend.test", "/dashboard"},
 		{"rita@tend.test", "/dashboard"},

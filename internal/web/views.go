@@ -73,6 +73,9 @@ func (s *server) saveView(page string) handlerFunc {
 		if err != nil {
 			return err
 		}
+		if err := who.RequireOwn(); err != nil {
+			return err
+		}
 		if err := parseForm(w, r); err != nil {
 			return err
 		}
@@ -101,6 +104,9 @@ func (s *server) deleteView(page string) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		who, err := s.principal(r)
 		if err != nil {
+			return err
+		}
+		if err := who.RequireOwn(); err != nil {
 			return err
 		}
 		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)

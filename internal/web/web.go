@@ -34,6 +34,8 @@ type server struct {
 	now func() time.Time
 	// throttle slows down password guessing.
 	throttle *auth.Throttle
+	// hasher checks and hashes passwords, a few at a time.
+	hasher *auth.Hasher
 	// httpsOnly marks cookies Secure even on plain-HTTP requests, for
 	// when a TLS-terminating proxy sits in front.
 	httpsOnly bool
@@ -65,6 +67,9 @@ type Options struct {
 	Today func() civil.Date
 	// Jobs, when set, is the job queue the Jobs admin page shows.
 	Jobs JobQueue
+	// Hasher checks and hashes passwords; nil means one running as many
+	// at a time as there are cores.
+	Hasher *auth.Hasher
 }
 
 // New returns the web UI as an http.Handler serving /, /accounts,
@@ -77,6 +82,9 @@ func New(st store.Store, log *slog.Logger, o Options) http.Handler {
 	if o.Today != nil {
 		s.today = o.Today
 	}
+	if o.Hasher != nil {
+		s.hasher = o.Hasher
+	}
 	return s.routes()
 }
 
@@ -85,7 +93,7 @@ func newServer(st store.Store, log *slog.Logger) *server {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &server{st: st, log: log, views: mustParseViews(), today: civil.Today, now: time.Now,
-		pageSize: defaultPageSize, exportBatch: defaultExportBatch, throttle: auth.NewThrottle()}
+		pageSize: defaultPageSize, exportBatch: defaultExportBatch, throttle: auth.NewThrottle(), hasher: auth.NewHasher(0, 0)}
 }
 
 // routes lists every route of the web UI.
@@ -117,6 +125,10 @@ func (s *server) routes() http.Handler {
 	mux.Handle("POST /admin/scorecards", s.handle(s.saveScorecards))
 	mux.Handle("POST /admin/scorecards/preview", s.handle(s.previewScorecards))
 	mux.Handle("POST /admin/scorecards/versions/{version}/restore", s.handle(s.restoreScorecards))
+	mux.Handle("GET /admin/rules", s.handle(s.adminRulesPage))
+	mux.Handle("POST /admin/rules", s.handle(s.saveRules))
+	mux.Handle("POST /admin/rules/dry-run", s.handle(s.dryRunRules))
+	mux.Handle("POST /admin/rules/versions/{version}/restore", s.handle(s.restoreRules))
 	mux.Handle("GET /health/backtest", s.handle(s.backtestPage))
 	mux.Handle("GET /accounts", s.handle(s.accountsPage))
 	mux.Handle("GET /accounts.csv", s.handle(s.accountsCSV))
@@ -131,6 +143,12 @@ func (s *server) routes() http.Handler {
 	mux.Handle("POST /accounts/{id}/churn", s.handle(s.recordChurn))
 	mux.Handle("GET /accounts/{id}/forecast", s.handle(s.forecastPage))
 	mux.Handle("POST /accounts/{id}/forecast", s.handle(s.setForecast))
+	mux.Handle("GET /cockpit", s.handle(s.cockpitPage))
+	mux.Handle("POST /cockpit/bulk", s.handle(s.bulkCTAs))
+	mux.Handle("POST /accounts/{id}/ctas", s.handle(s.openCTA))
+	mux.Handle("POST /ctas/{id}", s.handle(s.editCTA))
+	mux.Handle("POST /ctas/tasks/{id}/done", s.handle(s.completeTask))
+	mux.Handle("GET /ctas/report", s.handle(s.ctaReportPage))
 	mux.Handle("GET /portfolio", s.handle(s.portfolioPage))
 	mux.Handle("GET /portfolio.csv", s.handle(s.portfolioCSV))
 	mux.Handle("POST /portfolio/views", s.handle(s.saveView(pagePortfolio)))

@@ -12,6 +12,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -25,6 +26,12 @@ import (
 // are smaller and checked by package ingest.
 const MaxBodyBytes = 1 << 20
 
+// RequestTimeout is how long a request may take by default (30 s). Its
+// context ends then, so every database call made for it gives up rather
+// than queue behind others; the surfaces answer such a request 503
+// (TimedOut tells them). Nothing Tend serves needs near this long.
+const RequestTimeout = 30 * time.Second
+
 // HeaderRequestID carries the request id: a caller may send one (kept when
 // it is short and plain), and every response carries the one used.
 const HeaderRequestID = "X-Request-Id"
@@ -37,10 +44,14 @@ type Options struct {
 	// anything, in the shape of its surface (the API's JSON error, say).
 	// The request id is in r's context. Nil answers plain text.
 	Internal func(w http.ResponseWriter, r *http.Request)
+	// Timeout bounds each request's context; 0 means RequestTimeout.
+	Timeout time.Duration
+	// HSTS sends Strict-Transport-Security, for a Tend served over HTTPS.
+	HSTS bool
 }
 
 // Handler returns next behind the edge. The order, outermost first:
-// request id, access log, recover, security headers, body limit.
+// request id, access log, recover, security headers, body limit, deadline.
 func Handler(log *slog.Logger, next http.Handler, o Options) http.Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -51,8 +62,12 @@ func Handler(log *slog.Logger, next http.Handler, o Options) http.Handler {
 	if o.Internal == nil {
 		o.Internal = PlainInternalError
 	}
-	h := limitBody(o.MaxBodyBytes, next)
-	h = secureHeaders(h)
+	if o.Timeout <= 0 {
+		o.Timeout = RequestTimeout
+	}
+	h := withDeadline(o.Timeout, next)
+	h = limitBody(o.MaxBodyBytes, h)
+	h = secureHeaders(o.HSTS, h)
 	h = recoverPanics(log, o.Internal, h)
 	h = accessLog(log, h)
 	return withRequestID(h)
@@ -184,10 +199,18 @@ func PlainInternalError(w http.ResponseWriter, r *http.Request) {
 // never framed.
 const ContentSecurityPolicy = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
-// secureHeaders sets the security headers every response carries.
-func secureHeaders(next http.Handler) http.Handler {
+// HSTS is the Strict-Transport-Security header sent when Tend is served
+// over HTTPS: browsers use HTTPS only for a year.
+const HSTS = "max-age=31536000"
+
+// secureHeaders sets the security headers every response carries, and
+// HSTS when hsts is set.
+func secureHeaders(hsts bool, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
+		if hsts {
+			h.Set("Strict-Transport-Security", HSTS)
+		}
 		h.Set("Content-Security-Policy", ContentSecurityPolicy)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
@@ -204,4 +227,28 @@ func limitBody(n int64, next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// withDeadline ends the request's context after d.
+func withDeadline(d time.Duration, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeoutCause(r.Context(), d, ErrTimedOut)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+// ErrTimedOut is the cause of a request context that ran past its
+// deadline.
+var ErrTimedOut = errors.New("the request took longer than the server allows")
+
+// TimedOut reports whether err, met serving a request with context ctx,
+// comes from the request running out of time: its deadline passed (a
+// database driver may report that in its own words, so ctx is asked too).
+// The surfaces answer it 503.
+func TimedOut(ctx context.Context, err error) bool {
+	if err == nil {
+		return false
+	}
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ErrTimedOut) || errors.Is(context.Cause(ctx), ErrTimedOut)
 }

@@ -2,7 +2,9 @@ package edge
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -10,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // logBuffer collects JSON log lines from concurrent requests.
@@ -186,4 +189,46 @@ func TestPanicAfterWriting(t *testing.T) {
 		}
 	}()
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+}
+
+func TestHSTSOnlyWithHTTPS(t *testing.T) {
+	t.Parallel()
+	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})
+	for _, hsts := range []bool{false, true} {
+		h, _ := newEdge(ok, Options{HSTS: hsts})
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+		got := rec.Header().Get("Strict-Transport-Security")
+		if hsts && got != HSTS || !hsts && got != "" {
+			t.Errorf("HSTS option %v: Strict-Transport-Security = %q", hsts, got)
+		}
+	}
+}
+
+func TestEveryRequestHasADeadline(t *testing.T) {
+	t.Parallel()
+	var left time.Duration
+	var timedOut bool
+	h, _ := newEdge(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		d, ok := r.Context().Deadline()
+		if !ok {
+			t.Error("the request's context has no deadline")
+		}
+		left = time.Until(d)
+	}), Options{})
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+	if left <= 0 || left > RequestTimeout {
+		t.Errorf("deadline %v away, want within %v", left, RequestTimeout)
+	}
+	h, _ = newEdge(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done() // the deadline ends the wait
+		timedOut = TimedOut(r.Context(), r.Context().Err())
+	}), Options{Timeout: time.Millisecond})
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil))
+	if !timedOut {
+		t.Error("TimedOut is false for a request past its deadline")
+	}
+	if TimedOut(context.Background(), errors.New("something else")) {
+		t.Error("TimedOut is true for an unrelated error")
+	}
 }

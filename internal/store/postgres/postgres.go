@@ -26,6 +26,7 @@ var Dialect = &sqlstore.Dialect{
 	Name:     "postgres",
 	Numbered: true,
 	Casts:    true,
+	RowLocks: true,
 	ILike:    "ILIKE",
 	TimeArg:  func(t time.Time) any { return t.UTC() },
 	AttrExpr: func(typ string) string {
@@ -39,6 +40,7 @@ var Dialect = &sqlstore.Dialect{
 	},
 	AttrPath:   func(key string) string { return key },
 	Constraint: constraint,
+	Overflow:   overflow,
 	MaxDate:    "DATE '9999-12-31'",
 	MinDate:    "DATE '0001-01-01'",
 	LowerText:  func(col string) string { return "lower(" + col + ")" },
@@ -67,6 +69,13 @@ func Open(ctx context.Context, url string) (*sqlstore.DB, error) {
 		return nil, err
 	}
 	return sqlstore.New(Dialect, db, db, sub, migrationLock)
+}
+
+// overflow reports PostgreSQL's numeric_value_out_of_range, which a sum
+// cast back to bigint raises past 64 bits.
+func overflow(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "22003"
 }
 
 // constraint classifies PostgreSQL constraint errors.

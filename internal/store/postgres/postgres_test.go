@@ -72,3 +72,9 @@ func BenchmarkHealth(b *testing.B) {
 	b.ResetTimer()
 	storetest.BenchHealth(b, st, n)
 }
+
+// BenchmarkApplyIntents: a full evaluation's intents, one per account over
+// 100k accounts (10k with -short), opened and then applied again.
+func BenchmarkApplyIntents(b *testing.B) {
+	storetest.BenchApplyIntents(b, func(b *testing.B) store.Store { return pgtest.Open(b) }, benchAccounts())
+}

@@ -33,6 +33,7 @@ var Dialect = &sqlstore.Dialect{
 	},
 	AttrPath:     func(key string) string { return `$."` + key + `"` },
 	Constraint:   constraint,
+	Overflow:     overflow,
 	MaxDate:      "'9999-12-31'",
 	MinDate:      "'0001-01-01'",
 	LowerText:    func(col string) string { return col + " COLLATE NOCASE" },
@@ -88,6 +89,12 @@ func dsn(path, extra string) string {
 		q.Add("_pragma", p)
 	}
 	return "file:" + path + "?" + q.Encode() + extra
+}
+
+// overflow reports SQLite's error for a SUM past 64 bits.
+func overflow(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && strings.Contains(se.Error(), "integer overflow")
 }
 
 // constraint classifies SQLite constraint errors.

@@ -62,3 +62,18 @@ func BenchmarkHealth(b *testing.B) {
 	b.ResetTimer()
 	storetest.BenchHealth(b, st, n)
 }
+
+// BenchmarkApplyIntents: a full evaluation's intents, one per account over
+// 100k accounts (10k with -short), opened and then applied again.
+func BenchmarkApplyIntents(b *testing.B) {
+	storetest.BenchApplyIntents(b, func(b *testing.B) store.Store {
+		st, err := sqlite.Open(context.Background(), filepath.Join(b.TempDir(), "tend.db"))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := st.Migrate(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+		return st
+	}, benchAccounts())
+}

@@ -216,11 +216,26 @@ func (c *coll[T]) write(ctx context.Context, rows []T, mode writeMode) ([]store.
 			return nil, err
 		}
 	}
+	var dirty []int64
+	for i := range rows {
+		if res[i].Err == nil {
+			dirty = append(dirty, c.t.healthAccount(&rows[i], res[i].ID))
+		}
+	}
+	for id := range touched {
+		dirty = append(dirty, id)
+	}
+	if err := c.db.markDirty(ctx, tx, dirty); err != nil {
+		return nil, err
+	}
 	if err := c.db.changedTx(ctx, tx); err != nil {
 		return nil, err
 	}
 	if err := tx.Commit(); err != nil {
 		return nil, fmt.Errorf("commit %s: %w", c.t.name, err)
+	}
+	if len(dirty) > 0 {
+		c.db.dirtied()
 	}
 	return res, nil
 }
@@ -541,8 +556,8 @@ func (c *coll[T]) Update(ctx context.Context, v *T) error {
 	}
 	*v = rows[0]
 	var oldAccount int64
-	if c.t.rollup {
-		if err := tx.QueryRowContext(ctx, c.db.D.rebind("SELECT account_id FROM "+c.t.name+" WHERE id = ?"), id).Scan(&oldAccount); errors.Is(err, sql.ErrNoRows) {
+	if c.t.rollup || c.t.hasAccount() {
+		if err := tx.QueryRowContext(ctx, c.db.D.rebind("SELECT account_id FROM "+c.t.name+" WHERE id = ?"), id).Scan(intScan{&oldAccount}); errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("%s %d: %w", c.t.singular, id, store.ErrNotFound)
 		} else if err != nil {
 			return err
@@ -578,11 +593,18 @@ func (c *coll[T]) Update(ctx context.Context, v *T) error {
 			return err
 		}
 	}
+	dirty := []int64{oldAccount, c.t.healthAccount(v, id)}
+	if err := c.db.markDirty(ctx, tx, dirty); err != nil {
+		return err
+	}
 	if err := c.db.changedTx(ctx, tx); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return err
+	}
+	if dirty[0] != 0 || dirty[1] != 0 {
+		c.db.dirtied()
 	}
 	got, err := c.getWhere(ctx, c.db.W, "t.id = ?", id)
 	if err != nil {
@@ -602,11 +624,11 @@ func (c *coll[T]) Delete(ctx context.Context, id int64) error {
 	defer c.db.changed(ctx)
 	defer tx.Rollback()
 	ret := "id, 0"
-	if c.t.rollup {
+	if c.t.rollup || c.t.hasAccount() {
 		ret = "id, account_id"
 	}
 	var got, account int64
-	err = tx.QueryRowContext(ctx, c.db.D.rebind("DELETE FROM "+c.t.name+" WHERE id = ? RETURNING "+ret), id).Scan(&got, &account)
+	err = tx.QueryRowContext(ctx, c.db.D.rebind("DELETE FROM "+c.t.name+" WHERE id = ? RETURNING "+ret), id).Scan(&got, intScan{&account})
 	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("%s %d: %w", c.t.singular, id, store.ErrNotFound)
 	}
@@ -618,10 +640,21 @@ func (c *coll[T]) Delete(ctx context.Context, id int64) error {
 			return err
 		}
 	}
+	// A deleted account takes its score with it; a deleted record of an
+	// account changes the account's inputs.
+	if err := c.db.markDirty(ctx, tx, []int64{account}); err != nil {
+		return err
+	}
 	if err := c.db.changedTx(ctx, tx); err != nil {
 		return err
 	}
-	return tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return err
+	}
+	if account != 0 {
+		c.db.dirtied()
+	}
+	return nil
 }
 
 // where builds the WHERE clause of a list or count query.

@@ -15,8 +15,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"golang.org/x/sync/semaphore"
+
 	"github.com/tendhq/tend/internal/civil"
 	"github.com/tendhq/tend/internal/customer"
+	"github.com/tendhq/tend/internal/money"
 	"github.com/tendhq/tend/internal/store"
 	"github.com/tendhq/tend/internal/validate"
 )
@@ -51,6 +54,10 @@ type DB struct {
 	cache        figuresCache
 	churnRecords *coll[customer.ChurnRecord]
 	renewalCalls *coll[customer.RenewalCall]
+	// dirty is the hook called after writes mark accounts for rescoring.
+	dirty dirtyHook
+	// scans is the budget of connections merged scans take (scanslots.go).
+	scans atomic.Pointer[semaphore.Weighted]
 }
 
 // New wraps open pools. migrations is the engine's folder of numbered
@@ -152,7 +159,7 @@ func (db *DB) rollupAccounts(ctx context.Context, tx *sql.Tx, ids map[int64]bool
 	live := "'" + strings.Join(customer.LiveStatuses, "', '") + "'"
 	subs := map[int64][]customer.Subscription{}
 	err := db.inChunks(ctx, tx, vals,
-		"SELECT account_id, currency, SUM(mrr), MIN(end_on) FROM subscriptions WHERE account_id IN (%s) AND NOT trial AND status IN ("+live+") GROUP BY account_id, currency",
+		"SELECT account_id, currency, CAST(SUM(mrr) AS BIGINT), MIN(end_on) FROM subscriptions WHERE account_id IN (%s) AND NOT trial AND status IN ("+live+") GROUP BY account_id, currency",
 		func(rows *sql.Rows) error {
 			s := customer.Subscription{Status: customer.SubActive}
 			if err := rows.Scan(&s.AccountID, &s.Currency, &s.MRR, &s.EndOn); err != nil {
@@ -161,8 +168,21 @@ func (db *DB) rollupAccounts(ctx context.Context, tx *sql.Tx, ids map[int64]bool
 			subs[s.AccountID] = append(subs[s.AccountID], s)
 			return nil
 		})
+	if err != nil && db.D.Overflow != nil && db.D.Overflow(err) {
+		return validate.Errors{{Field: "mrr", Code: "out_of_range", Message: fmt.Sprintf(
+			"the account's live subscriptions would add up to more than the largest amount Tend holds (%s)", money.FormatMinor(money.MaxAmount, "USD"))}}
+	}
 	if err != nil {
 		return fmt.Errorf("roll up accounts: %w", err)
+	}
+	for id, ss := range subs {
+		for _, s := range ss {
+			if !money.InRange(s.MRR) {
+				return validate.Errors{{Field: "mrr", Code: "out_of_range", Message: fmt.Sprintf(
+					"the live subscriptions of account %d in %s would add up to %s, more than the largest amount Tend holds (%s)",
+					id, s.Currency, money.FormatMinor(s.MRR, s.Currency), money.FormatMinor(money.MaxAmount, s.Currency))}}
+			}
+		}
 	}
 	// One statement per chunk of accounts, from a VALUES list.
 	const chunk = 500

@@ -29,6 +29,9 @@ type Dialect struct {
 	// Constraint classifies a driver error: "unique" with the column, or
 	// "foreign", or "" for anything else.
 	Constraint func(err error) (kind, column string)
+	// Overflow reports a driver error saying an integer sum or cast went
+	// past 64 bits.
+	Overflow func(err error) bool
 	// NullsLastDesc: the sentinel used to sort missing dates last.
 	MaxDate, MinDate string
 	// DayOf is the SQL expression for the UTC calendar day of a stored
@@ -46,6 +49,10 @@ type Dialect struct {
 	// Casts reports that parameters in a VALUES list need an explicit type
 	// (PostgreSQL infers none there; SQLite needs none).
 	Casts bool
+	// RowLocks reports SELECT … FOR UPDATE [SKIP LOCKED] (PostgreSQL):
+	// claims among several writers lock the rows they take. SQLite has one
+	// writer, and needs none.
+	RowLocks bool
 }
 
 // Param is a placeholder of the given SQL type, cast where the engine needs it.

@@ -36,40 +36,51 @@ func (db *DB) Currencies(ctx context.Context) ([]string, error) {
 // AccountGroups counts accounts and sums MRR by CSM, currency and stage.
 func (db *DB) AccountGroups(ctx context.Context) ([]store.AccountGroup, error) {
 	v, err := cached(ctx, db, "groups", db.accountGroups)
-	return slices.Clone(v), err
+	return slices.Clone(v), db.sumErr(err, "MRR of accounts by CSM, currency and stage")
 }
 
 // RenewalsByCSM counts the renewals in a window by CSM and currency.
 func (db *DB) RenewalsByCSM(ctx context.Context, from, until civil.Date) ([]store.CSMRenewals, error) {
 	key := fmt.Sprintf("csm renewals %s %s", from, until)
 	v, err := cached(ctx, db, key, func(ctx context.Context) ([]store.CSMRenewals, error) { return db.renewalsByCSM(ctx, from, until) })
-	return slices.Clone(v), err
+	return slices.Clone(v), db.sumErr(err, fmt.Sprintf("MRR of accounts renewing from %s to %s, by CSM", from, until))
 }
 
 // MRRBands counts the accounts of a currency by MRR band.
 func (db *DB) MRRBands(ctx context.Context, currency string, floors []int64) ([]store.MRRBand, error) {
 	key := fmt.Sprintf("bands %q %v", currency, floors)
 	v, err := cached(ctx, db, key, func(ctx context.Context) ([]store.MRRBand, error) { return db.mrrBands(ctx, currency, floors) })
-	return slices.Clone(v), err
+	return slices.Clone(v), db.sumErr(err, "MRR of accounts billed in "+currency+", by band")
 }
 
 // TopMRR is what the n best-paying accounts of a currency below a bound pay.
 func (db *DB) TopMRR(ctx context.Context, currency string, below int64, n int) (store.TopMRR, error) {
 	key := fmt.Sprintf("top %q %d %d", currency, below, n)
-	return cached(ctx, db, key, func(ctx context.Context) (store.TopMRR, error) { return db.topMRR(ctx, currency, below, n) })
+	v, err := cached(ctx, db, key, func(ctx context.Context) (store.TopMRR, error) { return db.topMRR(ctx, currency, below, n) })
+	return v, db.sumErr(err, fmt.Sprintf("MRR of the %d best-paying accounts billed in %s", n, currency))
 }
 
 // RenewalsDue counts the renewals of a currency in windows from a day.
 func (db *DB) RenewalsDue(ctx context.Context, currency string, from civil.Date, until []civil.Date) ([]store.Renewals, error) {
 	key := fmt.Sprintf("renewals %q %s %v", currency, from, until)
 	v, err := cached(ctx, db, key, func(ctx context.Context) ([]store.Renewals, error) { return db.renewalsDue(ctx, currency, from, until) })
-	return slices.Clone(v), err
+	return slices.Clone(v), db.sumErr(err, "MRR of accounts billed in "+currency+" renewing from "+from.String())
 }
 
 // OverdueInvoices counts the invoices unpaid and past due on day.
 func (db *DB) OverdueInvoices(ctx context.Context, day civil.Date) ([]store.Overdue, error) {
 	v, err := cached(ctx, db, "overdue "+day.String(), func(ctx context.Context) ([]store.Overdue, error) { return db.overdueInvoices(ctx, day) })
-	return slices.Clone(v), err
+	return slices.Clone(v), db.sumErr(err, "amounts of invoices overdue on "+day.String())
+}
+
+// sumErr turns an engine's report that a sum went past 64 bits into a
+// *store.OverflowError saying what was summed; other errors pass as they
+// are.
+func (db *DB) sumErr(err error, what string) error {
+	if err != nil && db.D.Overflow != nil && db.D.Overflow(err) {
+		return &store.OverflowError{What: what, Err: err}
+	}
+	return err
 }
 
 // currencies lists the currencies accounts are billed in. It walks the

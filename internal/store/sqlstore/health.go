@@ -431,7 +431,12 @@ func (db *DB) HealthScoresAsOf(ctx context.Context, accountIDs []int64, day civi
 
 // HealthDistribution counts accounts by colour and currency.
 func (db *DB) HealthDistribution(ctx context.Context) ([]store.HealthBucket, error) {
-	rows, err := db.R.QueryContext(ctx, `SELECT COALESCE(h.colour, '`+store.Unscored+`'), a.currency, COUNT(*), COALESCE(SUM(a.mrr), 0), `+
+	out, err := db.healthDistribution(ctx)
+	return out, db.sumErr(err, "MRR of accounts by health colour")
+}
+
+func (db *DB) healthDistribution(ctx context.Context) ([]store.HealthBucket, error) {
+	rows, err := db.R.QueryContext(ctx, `SELECT COALESCE(h.colour, '`+store.Unscored+`'), a.currency, COUNT(*), CAST(COALESCE(SUM(a.mrr), 0) AS BIGINT), `+
 		countCustomers("a")+`, CAST(COALESCE(SUM(CASE WHEN `+isCustomer("a")+` THEN a.mrr ELSE 0 END), 0) AS BIGINT)
 		FROM accounts a LEFT JOIN health_scores h ON h.account_id = a.id GROUP BY 1, 2 ORDER BY 1, 2`)
 	if err != nil {
@@ -478,7 +483,12 @@ func (db *DB) SetPulse(ctx context.Context, p *store.Pulse) error {
 		setBy = p.SetBy
 	}
 	exp, _ := p.ExpiresOn.Value()
-	err := db.W.QueryRowContext(ctx, db.D.rebind("INSERT INTO health_pulses (account_id, colour, reason, set_by, set_at, expires_on) VALUES (?, ?, ?, ?, ?, ?) RETURNING id"),
+	tx, err := db.W.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("set pulse: %w", err)
+	}
+	defer tx.Rollback()
+	err = tx.QueryRowContext(ctx, db.D.rebind("INSERT INTO health_pulses (account_id, colour, reason, set_by, set_at, expires_on) VALUES (?, ?, ?, ?, ?, ?) RETURNING id"),
 		p.AccountID, p.Colour, p.Reason, setBy, db.D.TimeArg(now), exp).Scan(&p.ID)
 	if err != nil {
 		if kind, _ := db.D.Constraint(err); kind == "foreign" {
@@ -486,6 +496,13 @@ func (db *DB) SetPulse(ctx context.Context, p *store.Pulse) error {
 		}
 		return fmt.Errorf("set pulse: %w", err)
 	}
+	if err := db.markDirty(ctx, tx, []int64{p.AccountID}); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("set pulse: %w", err)
+	}
+	db.dirtied()
 	p.SetAt = now
 	return nil
 }

@@ -118,7 +118,7 @@ func (c *factsCursor) advance() error {
 // EachHealthFacts streams every account's Facts in id order.
 func (db *DB) EachHealthFacts(ctx context.Context, asOf civil.Date, each func(*health.Facts) error) error {
 	var eachErr error
-	err := db.readFacts(ctx, 0, asOf, func(f *health.Facts) error {
+	err := db.readFacts(ctx, nil, asOf, func(f *health.Facts) error {
 		eachErr = each(f)
 		return eachErr
 	})
@@ -134,7 +134,7 @@ func (db *DB) EachHealthFacts(ctx context.Context, asOf civil.Date, each func(*h
 // HealthFacts reads one account's Facts.
 func (db *DB) HealthFacts(ctx context.Context, accountID int64, asOf civil.Date) (*health.Facts, error) {
 	var out *health.Facts
-	err := db.readFacts(ctx, accountID, asOf, func(f *health.Facts) error {
+	err := db.readFacts(ctx, []int64{accountID}, asOf, func(f *health.Facts) error {
 		out = f
 		return nil
 	})
@@ -147,8 +147,9 @@ func (db *DB) HealthFacts(ctx context.Context, accountID int64, asOf civil.Date)
 	return out, nil
 }
 
-// readFacts is the merge: every account (or only account one, if not 0).
-func (db *DB) readFacts(ctx context.Context, one int64, asOf civil.Date, each func(*health.Facts) error) error {
+// readFacts is the merge: every account, or only those of ids if any
+// (one account reads with prepared statements, see readOneFacts).
+func (db *DB) readFacts(ctx context.Context, ids []int64, asOf civil.Date, each func(*health.Facts) error) error {
 	if asOf.IsZero() {
 		return fmt.Errorf("as-of day is required")
 	}
@@ -156,15 +157,23 @@ func (db *DB) readFacts(ctx context.Context, one int64, asOf civil.Date, each fu
 	if err != nil {
 		return err
 	}
-	if one != 0 {
-		return db.readOneFacts(ctx, one, asOf, rates, each)
+	if len(ids) == 1 {
+		return db.readOneFacts(ctx, ids[0], asOf, rates, each)
+	}
+	var buf []customer.Subscription
+	if len(ids) > 0 {
+		in := "?" + strings.Repeat(", ?", len(ids)-1)
+		args := make([]any, len(ids))
+		for i, id := range ids {
+			args[i] = id
+		}
+		return db.readFactsWhere(ctx, "WHERE t.account_id IN ("+in+")", "WHERE t.id IN ("+in+")", args, asOf, rates, &buf, each)
 	}
 	// The accounts are read a range of ids at a time, each range in its
 	// own read transaction on SQLite: a recompute writes scores while it
 	// reads, and the WAL cannot be checkpointed past an open read, so one
 	// read over every account let it grow by every score written (the
 	// writer's page lookups slowed with it).
-	var buf []customer.Subscription
 	lo := int64(0)
 	for {
 		var next sql.NullInt64
@@ -175,7 +184,9 @@ func (db *DB) readFacts(ctx context.Context, one int64, asOf civil.Date, each fu
 			return nil
 		}
 		hi := next.Int64 - 1 + cmp.Or(db.factsRange, factsRange)
-		if err := db.readFactsRange(ctx, next.Int64-1, hi, asOf, rates, &buf, each); err != nil {
+		err := db.readFactsWhere(ctx, "WHERE t.account_id > ? AND t.account_id <= ?", "WHERE t.id > ? AND t.id <= ?",
+			[]any{next.Int64 - 1, hi}, asOf, rates, &buf, each)
+		if err != nil {
 			return err
 		}
 		lo = hi
@@ -186,10 +197,14 @@ func (db *DB) readFacts(ctx context.Context, one int64, asOf civil.Date, each fu
 // of Facts covers.
 const factsRange = 20_000
 
-// readFactsRange is the merge over the accounts with ids in (lo, hi].
-func (db *DB) readFactsRange(ctx context.Context, lo, hi int64, asOf civil.Date, rates map[string]revenue.Rate, buf *[]customer.Subscription, each func(*health.Facts) error) error {
-	where, accountWhere := "WHERE t.account_id > ? AND t.account_id <= ?", "WHERE t.id > ? AND t.id <= ?"
-	args := []any{lo, hi}
+// readFactsWhere is the merge over the accounts the two WHERE clauses
+// select (where for tables with account_id, accountWhere for accounts).
+func (db *DB) readFactsWhere(ctx context.Context, where, accountWhere string, args []any, asOf civil.Date, rates map[string]revenue.Rate, buf *[]customer.Subscription, each func(*health.Facts) error) error {
+	release, err := db.scanSlots(ctx, 2+int64(len(db.factsSpecs()))) // with the accounts and subscriptions
+	if err != nil {
+		return err
+	}
+	defer release()
 	var q querier = db.R
 	if db.D.OneConnScans {
 		tx, err := db.R.BeginTx(ctx, nil)

@@ -319,3 +319,15 @@ var renewalCallsTable = &table[RC]{
 	},
 	refs: []ref[RC]{accountRef(func(c *RC) *int64 { return &c.AccountID }, func(c *RC) *string { return &c.AccountExternalID })},
 }
+
+// Specs describes every collection, as its Spec method does, without a
+// database: for code that needs the field kinds before it opens one (the
+// importer's column reading).
+func Specs() map[string]store.Spec {
+	out := map[string]store.Spec{}
+	for _, s := range []store.Spec{accountsTable.spec(), contactsTable.spec(), subscriptionsTable.spec(), invoicesTable.spec(),
+		ticketsTable.spec(), surveysTable.spec(), activitiesTable.spec(), usersTable.spec(), churnRecordsTable.spec(), renewalCallsTable.spec()} {
+		out[s.Name] = s
+	}
+	return out
+}

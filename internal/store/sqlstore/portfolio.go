@@ -19,6 +19,11 @@ import (
 // AccountTotals counts and sums the accounts q selects, per currency, in
 // one aggregate over the same WHERE clause List and Count use.
 func (db *DB) AccountTotals(ctx context.Context, q store.Query) ([]store.Total, error) {
+	out, err := db.accountTotals(ctx, q)
+	return out, db.sumErr(err, "MRR of the accounts listed")
+}
+
+func (db *DB) accountTotals(ctx context.Context, q store.Query) ([]store.Total, error) {
 	c := db.accounts
 	where, args, err := c.where(ctx, q)
 	if err != nil {

@@ -213,6 +213,9 @@ func (t *table[T]) spec() store.Spec {
 		if c.filter || c.sort {
 			s.Fields = append(s.Fields, store.Field{Name: c.name, Kind: c.specKind(), Sortable: c.sort})
 		}
+		if c.spec == store.KindMoney {
+			s.Money = append(s.Money, c.name)
+		}
 	}
 	for _, r := range t.refs {
 		s.Fields = append(s.Fields, store.Field{Name: r.field, Kind: store.KindText})

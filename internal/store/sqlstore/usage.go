@@ -345,10 +345,20 @@ func (db *DB) CommitUsage(ctx context.Context, c *store.UsageCommit) error {
 		return err
 	}
 	contacts = append(contacts, c.Released.Contacts...)
-	if err := db.applyContacts(ctx, tx, c, contacts); err != nil {
+	var dirty []int64 // accounts whose health inputs this commit changes
+	if err := db.applyContacts(ctx, tx, c, contacts, &dirty); err != nil {
 		return err
 	}
-	if err := db.writeDelta(ctx, tx, b.Take(), c.Catalog); err != nil {
+	delta := b.Take()
+	if err := db.writeDelta(ctx, tx, delta, c.Catalog); err != nil {
+		return err
+	}
+	for _, r := range delta.Days {
+		if id, ok := accountArg(r.Account).(int64); ok {
+			dirty = append(dirty, id)
+		}
+	}
+	if err := db.markDirty(ctx, tx, dirty); err != nil {
 		return err
 	}
 	if err := db.writeLog(ctx, tx, c.Log); err != nil {
@@ -361,6 +371,9 @@ func (db *DB) CommitUsage(ctx context.Context, c *store.UsageCommit) error {
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit usage: %w", err)
+	}
+	if len(dirty) > 0 {
+		db.dirtied()
 	}
 	return nil
 }
@@ -480,7 +493,7 @@ func noNUL(s string) string {
 // applyContacts decides and applies identify calls: candidates are read in
 // one query per chunk (by external id and by email), decisions applied in
 // order so later calls see earlier ones.
-func (db *DB) applyContacts(ctx context.Context, tx *sql.Tx, c *store.UsageCommit, ups []usage.ContactUpdate) error {
+func (db *DB) applyContacts(ctx context.Context, tx *sql.Tx, c *store.UsageCommit, ups []usage.ContactUpdate, created *[]int64) error {
 	if len(ups) == 0 {
 		return nil
 	}
@@ -595,6 +608,7 @@ func (db *DB) applyContacts(ctx context.Context, tx *sql.Tx, c *store.UsageCommi
 				return fmt.Errorf("create contact from identify: %w", err)
 			}
 			c.ContactsCreated++
+			*created = append(*created, k.AccountID)
 			cands[id] = &usage.ExistingContact{ID: id, ExternalID: k.ExternalID, AccountExternalID: d.Account,
 				Email: k.Email, Name: k.Name, Title: k.Title, Phone: k.Phone}
 		}
@@ -789,6 +803,12 @@ func (db *DB) AccountUsage(ctx context.Context, accountID int64, from, to usage.
 
 // EachAccountUsage streams every account's rollups for from..to.
 func (db *DB) EachAccountUsage(ctx context.Context, from, to usage.Day, cat *usage.Catalog, each func(int64, *usage.AccountUsage) error) error {
+	return db.eachAccountUsage(ctx, nil, from, to, cat, each)
+}
+
+// eachAccountUsage is EachAccountUsage over every account, or only those
+// of ids if any.
+func (db *DB) eachAccountUsage(ctx context.Context, ids []int64, from, to usage.Day, cat *usage.Catalog, each func(int64, *usage.AccountUsage) error) error {
 	// One cursor per rollup table, each ordered by account; an account's
 	// rows are taken from each in turn. A cursor's current row is scanned
 	// once to learn its account, and again (Rows.Scan may be repeated)
@@ -822,6 +842,23 @@ func (db *DB) EachAccountUsage(ctx context.Context, from, to usage.Day, cat *usa
 				du.Users[user] = &usage.UserDay{Events: ev, Features: usage.FeatureSet{uint64(f0), uint64(f1), uint64(f2), uint64(f3)}}
 			}},
 	}
+	release, err := db.scanSlots(ctx, int64(len(specs)))
+	if err != nil {
+		return fmt.Errorf("account usage: %w", err)
+	}
+	defer release()
+	// Where one connection reads several results at once (SQLite), the
+	// scans share one read transaction, as the health facts' do: a
+	// connection each would let two merges hold the read pool between them.
+	var q querier = db.R
+	if db.D.OneConnScans {
+		tx, err := db.R.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("account usage: %w", err)
+		}
+		defer tx.Rollback()
+		q = tx
+	}
 	cs := make([]*cursor, len(specs))
 	defer func() {
 		for _, c := range cs {
@@ -839,8 +876,15 @@ func (db *DB) EachAccountUsage(ctx context.Context, from, to usage.Day, cat *usa
 		}
 		return c.rows.Scan(append([]any{&c.acct}, specs[i].dst...)...)
 	}
+	where, args := " WHERE day BETWEEN ? AND ?", []any{int64(from), int64(to)}
+	if len(ids) > 0 {
+		where += " AND account_id IN (?" + strings.Repeat(", ?", len(ids)-1) + ")"
+		for _, id := range ids {
+			args = append(args, id)
+		}
+	}
 	for i, sp := range specs {
-		rows, err := db.R.QueryContext(ctx, db.D.rebind(sp.q+" WHERE day BETWEEN ? AND ? ORDER BY account_id"), int64(from), int64(to))
+		rows, err := q.QueryContext(ctx, db.D.rebind(sp.q+where+" ORDER BY account_id"), args...)
 		if err != nil {
 			return fmt.Errorf("account usage: %w", err)
 		}

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tendhq/tend/internal/cta"
 	"github.com/tendhq/tend/internal/customer"
 	"github.com/tendhq/tend/internal/store"
 )
@@ -56,5 +57,59 @@ func BenchImport(b *testing.B, open func(b *testing.B) store.Store, accounts, su
 func importAll[T any](b *testing.B, c store.Collection[T], rows []T) {
 	if err := store.ImportAll(ctx, c, rows); err != nil {
 		b.Fatal(err)
+	}
+}
+
+// BenchApplyIntents measures Work.ApplyIntents as a full rule evaluation
+// uses it: one intent per account of n (each opening a CTA with a
+// four-task playbook), then the same intents again (nothing changes),
+// each batch in one call. It reports intents per second for each.
+func BenchApplyIntents(b *testing.B, open func(b *testing.B) store.Store, n int) {
+	for range b.N {
+		b.StopTimer()
+		st := open(b)
+		rows := make([]customer.Account, 0, n)
+		for i := range n {
+			rows = append(rows, customer.Account{ExternalID: fmt.Sprintf("A-%07d", i), Name: fmt.Sprintf("Company %d", i), TouchModel: "high"})
+		}
+		importAll(b, st.Accounts(), rows)
+		page, err := st.Accounts().List(ctx, store.Query{Limit: 1000})
+		if err != nil {
+			b.Fatal(err)
+		}
+		var ins []cta.Intent
+		for cur := page; ; {
+			for _, a := range cur.Items {
+				ins = append(ins, cta.Intent{Action: cta.OpenAction, AccountID: a.ID, Rule: "red-health", Type: cta.Risk,
+					Reason: "Health is red", Priority: cta.High, DueInDays: 7, Playbook: "detractor"})
+			}
+			if cur.NextCursor == "" {
+				break
+			}
+			if cur, err = st.Accounts().List(ctx, store.Query{Limit: 1000, Cursor: cur.NextCursor}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StartTimer()
+		for _, round := range []string{"first", "again"} {
+			// Planner statistics as autovacuum would have them by then.
+			b.StopTimer()
+			if err := st.Analyze(ctx); err != nil {
+				b.Fatal(err)
+			}
+			b.StartTimer()
+			start := time.Now()
+			res, err := st.ApplyIntents(ctx, ctaToday, "", ins)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if round == "first" && res.Created != n || round == "again" && res.Unchanged != n {
+				b.Fatalf("%s: %+v", round, res)
+			}
+			b.ReportMetric(float64(n)/time.Since(start).Seconds(), "intents/s-"+round)
+		}
+		b.StopTimer()
+		st.Close()
+		b.StartTimer()
 	}
 }

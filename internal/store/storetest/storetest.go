@@ -54,6 +54,18 @@ func Run(t *testing.T, open Opener) {
 		{"ListByHealth", testListByHealth},
 		{"Pulses", testPulses},
 		{"Scorecards", testScorecards},
+		{"CTAApply", testCTAApply},
+		{"CTAList", testCTAList},
+		{"CTAEdit", testCTAEdit},
+		{"CTATasks", testCTATasks},
+		{"CTAReport", testCTAReport},
+		{"Playbooks", testPlaybooks},
+		{"RuleFirings", testRuleFirings},
+		{"RuleRuns", testRuleRuns},
+		{"Dirty", testDirty},
+		{"CTARace", testCTARace},
+		{"Recomputes", testRecomputes},
+		{"MoneyBounds", testMoneyBounds},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

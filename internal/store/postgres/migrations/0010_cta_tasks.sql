@@ -1,0 +1,16 @@
+-- The tasks of a CTA, made from its playbook's steps when it opens.
+CREATE TABLE cta_tasks (
+    id       BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    cta_id   BIGINT NOT NULL REFERENCES ctas (id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    title    TEXT NOT NULL,
+    role     TEXT NOT NULL,
+    owner_id BIGINT REFERENCES users (id) ON DELETE SET NULL,
+    pool     TEXT NOT NULL DEFAULT '',
+    due_on   DATE NOT NULL,
+    activity TEXT NOT NULL DEFAULT '',
+    done_at  TIMESTAMPTZ,
+    done_by  BIGINT REFERENCES users (id) ON DELETE SET NULL
+);
+CREATE INDEX cta_tasks_cta ON cta_tasks (cta_id, position);
+CREATE INDEX cta_tasks_owner ON cta_tasks (owner_id, due_on) WHERE done_at IS NULL;

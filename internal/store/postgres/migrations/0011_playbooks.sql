@@ -1,0 +1,8 @@
+-- Playbooks edited in Tend: each overrides the shipped playbook of the same
+-- name (or adds one). The YAML is the cta package's, checked before saving.
+CREATE TABLE playbooks (
+    name       TEXT PRIMARY KEY,
+    yaml       TEXT NOT NULL,
+    updated_by BIGINT REFERENCES users (id) ON DELETE SET NULL,
+    updated_at TIMESTAMPTZ NOT NULL
+);
