@@ -49,7 +49,7 @@ test: vet
 ## race detector (needs cgo, i.e. a C compiler); on PostgreSQL too when
 ## TEND_TEST_DATABASE_URL is set (.ci/run starts one)
 RACE_PKGS := ./internal/ingest/ ./internal/store/... ./internal/retention/... \
-	./internal/web/ ./internal/cli/ ./internal/server/ ./internal/api/
+	./internal/web/ ./internal/cli/ ./internal/server/ ./internal/api/ ./internal/jobs/
 test-race:
 	$(GO) test -race $(RACE_PKGS)
 

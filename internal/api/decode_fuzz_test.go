@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/tendhq/tend/internal/customer"
+	"github.com/tendhq/tend/internal/store"
 )
 
 // FuzzDecodeObject feeds arbitrary bytes to the API's body decoder, as a
@@ -69,6 +71,44 @@ func FuzzDecodeObject(f *testing.F) {
 			if !errors.As(err, &e) || e.Status != http.StatusBadRequest {
 				t.Fatalf("decoding the merge of accepted body %q: %v", body, err)
 			}
+		}
+	})
+}
+
+// FuzzParseQuery feeds arbitrary query strings to a list's parser: it
+// never panics, and refuses what it refuses with a 400 naming a parameter.
+func FuzzParseQuery(f *testing.F) {
+	for _, s := range []string{
+		"name=Acme&mrr[gte]=100&sort=-mrr&limit=25&cursor=abc",
+		"q=" + strings.Repeat("x", 201),
+		"attributes.seats[gt]=3&region[ne]=EMEA&region[ne]=APAC",
+		"mrr[like]=1&[gt]=1&sort=colour&limit=-5",
+		"q=%00&sort=&limit=",
+		"%zz=1",
+	} {
+		f.Add(s)
+	}
+	spec := store.Spec{Name: "things", HasAttributes: true, Fields: []store.Field{
+		{Name: "id", Kind: store.KindInt, Sortable: true},
+		{Name: "name", Kind: store.KindText, Sortable: true},
+		{Name: "mrr", Kind: store.KindMoney, Sortable: true},
+		{Name: "region", Kind: store.KindText},
+	}}
+	f.Fuzz(func(t *testing.T, raw string) {
+		v, err := url.ParseQuery(raw)
+		if err != nil {
+			return // the server answers an unreadable query before here
+		}
+		q, err := parseQuery(v, spec)
+		if err != nil {
+			var e *Error
+			if !errors.As(err, &e) || e.Status != http.StatusBadRequest || len(e.Fields) == 0 {
+				t.Fatalf("parseQuery(%q) = %v, want a 400 naming a parameter", raw, err)
+			}
+			return
+		}
+		if n := len([]rune(q.Search)); n > store.MaxSearchLen {
+			t.Fatalf("parseQuery(%q) accepted a search of %d characters", raw, n)
 		}
 	})
 }

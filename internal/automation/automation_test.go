@@ -114,7 +114,7 @@ func TestHealthRedFires(t *testing.T) {
 		}
 	}
 	if red == nil || red.Action != cta.OpenAction || red.Type != cta.Risk || red.Playbook != "red-health" || red.AccountID != a.ID ||
-		red.Reason != "Health dropped to red: yellow 55 → 32" {
+		red.Reason != "Health yellow 55 → red 32: find out why and agree a save plan" {
 		t.Fatalf("intents %+v (report %+v)", sink.intents, rep)
 	}
 	fs, err := st.RuleFirings(ctx, store.RuleFiringQuery{AccountID: a.ID, Rule: "health-red"})

@@ -147,7 +147,7 @@ func benchRealtime(ctx context.Context, e *env, st store.Store, rate, accounts, 
 			r, err := scoring.RescoreDirty(ctx, db, rescoreBatch)
 			batches.Add(1)
 			rescored.Add(int64(len(r.IDs)))
-			return jobs.RescoreBatch{IDs: r.IDs, More: r.Claimed == rescoreBatch}, err
+			return jobs.RescoreBatch{IDs: r.IDs, More: r.Claimed > 0}, err
 		},
 		AfterRescore: func(context.Context, []int64) { jobsRun.Add(1) },
 	})

@@ -135,7 +135,7 @@ func (e *env) startQueue(ctx context.Context, st store.Store, work bool) (*jobs.
 				e.log.Debug("health: rescored changed accounts", "accounts", len(r.IDs), "oldest_change", time.Since(r.Oldest),
 					"held_from", r.Held[0], "held_to", r.Held[1], "ids", r.IDs[:min(len(r.IDs), 200)])
 			}
-			return jobs.RescoreBatch{IDs: r.IDs, More: r.Claimed == rescoreBatch}, err
+			return jobs.RescoreBatch{IDs: r.IDs, More: r.Claimed > 0}, err
 		}
 		// Rules follow a score: each rescored batch is evaluated at once.
 		opt.AfterRescore = func(ctx context.Context, ids []int64) {

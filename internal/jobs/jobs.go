@@ -63,7 +63,7 @@ type Options struct {
 	// snapshot job fails, so a process started without scoring says so.
 	Snapshot func(context.Context) error
 	// Rescore scores one batch of the accounts marked dirty (the
-	// health_rescore job calls it until a batch is not full); AfterRescore,
+	// health_rescore job calls it while it says there may be more); AfterRescore,
 	// if set, is called with each batch's accounts once their scores are
 	// stored (for rules that follow a score).
 	Rescore      func(context.Context) (RescoreBatch, error)

@@ -30,7 +30,9 @@ func (HealthRescoreArgs) Kind() string { return "health_rescore" }
 func (HealthRescoreArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 3} }
 
 // RescoreBatch is one batch of a rescore: the accounts scored, and whether
-// more may be waiting (the batch was full).
+// to take another batch at once (Tend: whenever this one found accounts,
+// so batches follow each other without a job in between while changes
+// keep coming).
 type RescoreBatch struct {
 	IDs  []int64
 	More bool

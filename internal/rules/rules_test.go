@@ -192,7 +192,7 @@ func TestActionsAndTrace(t *testing.T) {
 	f := got[0]
 	want := []cta.Intent{
 		{Action: cta.OpenAction, AccountID: 3, Rule: "usage-drop", Key: today.AddDays(40).String(), Type: cta.Risk,
-			Reason: "usage.trend 0.05 → -0.46 (under -0.3), MAU 42, NPS n/a", Priority: cta.High, DueInDays: 7, Playbook: "usage-drop"},
+			Reason: "usage.trend 5% → -46% (under -30%), MAU 42, NPS n/a", Priority: cta.High, DueInDays: 7, Playbook: "usage-drop"},
 		{Action: cta.CloseAction, AccountID: 3, Rule: "off", Outcome: "usage fell"},
 	}
 	if len(f.Intents) != 2 || f.Intents[0] != want[0] || f.Intents[1] != want[1] {

@@ -42,7 +42,7 @@ func (e *templateError) Error() string { return fmt.Sprintf("column %d: %s", e.c
 func TemplateVariables() []string {
 	return []string{"account.name", "account.external_id", "account.tier", "account.touch_model", "account.lifecycle", "account.industry",
 		"account.region", "account.currency", "account.mrr", "account.renewal_on", "account.customer_since", "account.days_to_renewal",
-		"health.score", "health.colour", "health.previous_score", "health.previous_colour",
+		"health.score", "health.colour", "health.previous_score", "health.previous_colour", "health.change",
 		"trigger.metric", "trigger.threshold", "trigger.value", "trigger.previous", "event.name", "field.name", "field.from", "field.to",
 		"rule.name", "today"}
 }
@@ -56,6 +56,31 @@ func number(f *frame, slot int) string {
 
 func fmtNum(x float64) string {
 	return strconv.FormatFloat(math.Round(x*100)/100, 'f', -1, 64)
+}
+
+// fmtPct writes a ratio as a whole percentage: -0.456 is "-46%".
+func fmtPct(x float64) string {
+	return strconv.FormatFloat(math.Round(x*100), 'f', 0, 64) + "%"
+}
+
+// metricText writes metric id's value x in its unit: ratios as
+// percentages, everything else as a number.
+func metricText(id health.MetricID, x float64) string {
+	if health.Catalogue()[id].Unit == "ratio" {
+		return fmtPct(x)
+	}
+	return fmtNum(x)
+}
+
+// metricVar is a template variable reading metric id from the account's
+// current values.
+func metricVar(id health.MetricID) func(*run) string {
+	return func(r *run) string {
+		if r.f.has&(1<<int(id)) == 0 {
+			return "n/a"
+		}
+		return metricText(id, r.f.num[int(id)])
+	}
 }
 
 func variable(name string, t *Trigger) (func(*run) string, bool) {
@@ -94,20 +119,29 @@ func variable(name string, t *Trigger) (func(*run) string, bool) {
 		return num(slotPrevScore()), true
 	case "health.previous_colour":
 		return str(strPrevColour), true
+	case "health.change":
+		// "yellow 55 → red 32", or "red 32" with no score before.
+		return func(r *run) string {
+			now := r.f.str[strColour] + " " + number(r.f, slotScore())
+			if r.f.str[strPrevColour] == "" {
+				return now
+			}
+			return r.f.str[strPrevColour] + " " + number(r.f, slotPrevScore()) + " → " + now
+		}, true
 	case "trigger.metric":
 		return func(*run) string { return t.Metric }, t.On == MetricCrossed
 	case "trigger.threshold":
-		c := fmtNum(t.Threshold)
+		c := metricText(t.metric, t.Threshold)
 		return func(*run) string { return c }, t.On == MetricCrossed
 	case "trigger.value":
-		return func(r *run) string { return number(r.f, int(t.metric)) }, t.On == MetricCrossed
+		return metricVar(t.metric), t.On == MetricCrossed
 	case "trigger.previous":
 		return func(r *run) string {
 			if r.in.Before == nil {
 				return "n/a"
 			}
 			if x, ok := r.in.Before.Metrics.Get(t.metric); ok {
-				return fmtNum(x)
+				return metricText(t.metric, x)
 			}
 			return "n/a"
 		}, t.On == MetricCrossed
@@ -126,7 +160,7 @@ func variable(name string, t *Trigger) (func(*run) string, bool) {
 	}
 	if m, ok := strings.CutPrefix(name, "metric."); ok {
 		if id, ok := health.MetricByName(m); ok {
-			return num(int(id.ID)), true
+			return metricVar(id.ID), true
 		}
 	}
 	return nil, false

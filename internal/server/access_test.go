@@ -306,6 +306,7 @@ func TestConcurrentGuessesAreCapped(t *testing.T) {
 	}
 	wg.Wait()
 	st := hasher.Stats()
+	t.Logf("200 concurrent wrong passwords: %d checked, at most %d hashing at once; answers %v", st.Done-before, st.Peak, codes)
 	if checked := st.Done - before; checked > int64(auth.PairLimit.Free) {
 		t.Errorf("%d passwords checked for 200 concurrent guesses, want at most %d (answers %v)", checked, auth.PairLimit.Free, codes)
 	}

@@ -351,8 +351,9 @@ func (s *server) settingsView(ctx context.Context) (adminSettingsView, error) {
 		Form: customer.AttributeDef{Type: customer.AttributeTypes[0]}}
 	v.Session.Idle, v.Session.Max = humanDuration(auth.IdleTimeout), humanDuration(auth.MaxSessionAge)
 	pl, al := auth.PairLimit, auth.AccountLimit
-	v.Throttle = strconv.Itoa(pl.Free) + " sign-ins to one account from one address, then waits doubling from " + humanDuration(pl.Base) +
-		" up to " + humanDuration(pl.Max) + "; from many addresses, " + strconv.Itoa(al.Free) + ", then waits of at most " + humanDuration(al.Max)
+	v.Throttle = strconv.Itoa(pl.Free) + " failed sign-ins to one account from one address, then waits doubling from " + humanDuration(pl.Base) +
+		" up to " + humanDuration(pl.Max) + "; to one account from many addresses, " + strconv.Itoa(al.Free) +
+		", then waits of at most " + humanDuration(al.Max) + ", so nobody can lock a colleague out"
 	var err error
 	v.Attributes, err = s.st.Attributes(ctx)
 	return v, err

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/tendhq/tend/internal/jobs"
+	"github.com/tendhq/tend/internal/store"
 )
 
 // The Jobs admin page: River's queue as an administrator needs it —
@@ -33,6 +35,12 @@ type adminJobsView struct {
 	Kinds    []jobKindRow
 	Troubled []jobs.Job
 	Pending  []jobs.Job
+	// Health rescoring: the accounts marked for a rescore and when the
+	// oldest was marked, and the last full recompute (nil: none).
+	Dirty       int
+	DirtySince  time.Time
+	Recompute   *store.Recompute
+	HasRescores bool // the store keeps marks (always, with the SQL store)
 }
 
 // jobKindRow is one kind's counts, in jobStates order.
@@ -60,6 +68,21 @@ func (s *server) adminJobsPage(w http.ResponseWriter, r *http.Request) error {
 		}
 		if v.Pending, err = s.jobs.Pending(ctx, jobsListed); err != nil {
 			return err
+		}
+		if d, ok := s.st.(store.Dirty); ok {
+			v.HasRescores = true
+			if v.Dirty, v.DirtySince, err = d.DirtyCount(ctx); err != nil {
+				return err
+			}
+		}
+		if rs, ok := s.st.(store.Recomputes); ok {
+			r, err := rs.LatestRecompute(ctx)
+			switch {
+			case err == nil:
+				v.Recompute = &r
+			case !errors.Is(err, store.ErrNotFound):
+				return err
+			}
 		}
 	}
 	return s.render(w, r, http.StatusOK, "admin_jobs", v)

@@ -85,6 +85,10 @@ func TestAdminJobs(t *testing.T) {
 	if err := st.Users().Create(ctx, &root); err != nil {
 		t.Fatal(err)
 	}
+	// An account written, never rescored (no rescore job here): one waits.
+	if err := st.Accounts().Create(ctx, &customer.Account{ExternalID: "a-1", Name: "Acme"}); err != nil {
+		t.Fatal(err)
+	}
 	admin := auth.Principal{UserID: root.ID, Email: root.Email, Role: customer.RoleAdmin}
 	csm := auth.Principal{UserID: 2, Email: "ada@tend.test", Role: customer.RoleCSM}
 	s := newServer(st, nil)
@@ -99,7 +103,8 @@ func TestAdminJobs(t *testing.T) {
 	}
 	code, body := getAs(t, h, admin, "/admin/jobs")
 	for _, want := range []string{`aria-current="page">Jobs`, "<code>test_fail</code>", `data-label="discarded">1<`, `data-label="scheduled">1<`,
-		"the mail server refused the connection", "/admin/jobs/" + strconv.FormatInt(failed.Job.ID, 10) + "/retry"} {
+		"the mail server refused the connection", "/admin/jobs/" + strconv.FormatInt(failed.Job.ID, 10) + "/retry",
+		"Health: 1 account waiting for a rescore"} {
 		if code != 200 || !strings.Contains(body, want) {
 			t.Fatalf("jobs page: %d, no %q in\n%s", code, want, body)
 		}

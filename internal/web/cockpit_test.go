@@ -91,6 +91,23 @@ func TestCockpit(t *testing.T) {
 		t.Error("the account page's CTA panel does not show the CTA and its done task")
 	}
 
+	// One CTA's own forms: start it; a snooze with no day is refused
+	// beside it on the account page.
+	code, _, h = post(t, ada, "/ctas/"+id, url.Values{"do": {"start"}, "back": {"/accounts/" + acme + "#cta-" + id}})
+	if code != http.StatusSeeOther || h.Get("Location") != "/accounts/"+acme+"#cta-"+id {
+		t.Errorf("start: %d %s", code, h.Get("Location"))
+	}
+	if c, _ := f.st.CTA(ctx, first.ID); c.Status != cta.InProgress {
+		t.Errorf("started: %s", c.Status)
+	}
+	code, body, _ = post(t, ada, "/ctas/"+id, url.Values{"do": {"snooze"}})
+	if code != http.StatusUnprocessableEntity || !strings.Contains(body, "until when to snooze") || !strings.Contains(body, `id="ctas"`) {
+		t.Errorf("snooze with no day: %d", code)
+	}
+	if code, _, h := post(t, ada, "/ctas/"+id, url.Values{"do": {"start"}, "back": {"https://evil.example/"}}); code != http.StatusSeeOther || strings.Contains(h.Get("Location"), "evil") {
+		t.Errorf("back to another site: %d %s", code, h.Get("Location"))
+	}
+
 	// Snooze, then close in bulk with an outcome.
 	code, body, _ = post(t, ada, "/cockpit/bulk", url.Values{"id": {id}, "do": {"snooze"}, "snoozed_until": {f.today.String()}})
 	if code != http.StatusUnprocessableEntity || !strings.Contains(body, "must be after today") {

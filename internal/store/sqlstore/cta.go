@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/base64"
@@ -140,7 +141,7 @@ func (db *DB) ApplyIntents(ctx context.Context, today civil.Date, pool string, i
 		return res, fmt.Errorf("apply intents: %w", err)
 	}
 	existing := map[ctaKey][]cta.CTA{}
-	err = db.inChunks(ctx, tx, idArgs(ids), "SELECT "+ctaCols+" FROM ctas c WHERE c.account_id IN (%s) AND c.status <> 'closed' AND c.rule <> ''", func(r *sql.Rows) error {
+	err = db.inChunks(ctx, tx, idArgs(ids), "SELECT "+ctaCols+" FROM ctas c WHERE c.account_id IN (%s) AND c.status IN ('open', 'in_progress', 'snoozed') AND c.rule <> ''", func(r *sql.Rows) error {
 		var c cta.CTA
 		s := ctaScanner{c: &c}
 		if err := r.Scan(s.dest()...); err != nil {
@@ -543,10 +544,6 @@ func (db *DB) CTA(ctx context.Context, id int64) (store.CTARow, error) {
 	return row, nil
 }
 
-// overdueExpr is 0 for a CTA still to do whose due date is before the
-// bound day parameter, else 1: the first key of the work list's order.
-const overdueExpr = "(CASE WHEN c.status IN ('open', 'in_progress') AND c.due_on < %s THEN 0 ELSE 1 END)"
-
 // ListCTAs lists CTAs in the cockpit's order with a keyset cursor.
 func (db *DB) ListCTAs(ctx context.Context, f store.CTAFilter) (store.Page[store.CTARow], error) {
 	var page store.Page[store.CTARow]
@@ -560,7 +557,6 @@ func (db *DB) ListCTAs(ctx context.Context, f store.CTAFilter) (store.Page[store
 	limit = min(limit, 1000)
 	today, _ := f.Today.Value()
 	dateP := db.D.Param("date")
-	bucket := fmt.Sprintf(overdueExpr, dateP)
 	var (
 		where []string
 		args  []any
@@ -607,35 +603,61 @@ func (db *DB) ListCTAs(ctx context.Context, f store.CTAFilter) (store.Page[store
 	if f.Overdue {
 		add("c.status IN ('open', 'in_progress') AND c.due_on < "+dateP, today)
 	}
+	// Two halves, each in index order (priority, due date, id): the
+	// overdue CTAs, then the rest. Sorting on a computed "overdue" key
+	// instead read and sorted every open CTA for each page.
+	type after struct {
+		prio int
+		due  civil.Date
+		id   int64
+	}
+	var from *after
+	inOverdue := true
 	if f.Cursor != "" {
 		b, p, due, id, err := decodeCTACursor(f.Cursor)
 		if err != nil {
 			return page, err
 		}
-		dv, _ := due.Value()
-		add("("+bucket+", c.priority, c.due_on, c.id) > (?, ?, "+dateP+", ?)", today, b, p, dv, id)
+		from, inOverdue = &after{p, due, id}, b == 0
 	}
-	q := ctaRowSQL
-	if len(where) > 0 {
-		q += "WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY " + bucket + ", c.priority, c.due_on, c.id LIMIT ?"
-	args = append(args, today, limit+1)
-	rows, err := db.R.QueryContext(ctx, db.D.rebind(q), args...)
-	if err != nil {
-		return page, fmt.Errorf("list CTAs: %w", err)
-	}
-	defer rows.Close()
-	page.Items = []store.CTARow{}
-	for rows.Next() {
-		row, err := scanCTARow(rows)
+	const overdue = "c.status IN ('open', 'in_progress') AND c.due_on < "
+	half := func(overdueHalf bool, from *after, n int) error {
+		hw, ha := slices.Clone(where), slices.Clone(args)
+		if overdueHalf {
+			hw, ha = append(hw, overdue+dateP), append(ha, today)
+		} else {
+			hw, ha = append(hw, "NOT ("+overdue+dateP+")"), append(ha, today)
+		}
+		if from != nil {
+			dv, _ := from.due.Value()
+			hw, ha = append(hw, "(c.priority, c.due_on, c.id) > (?, "+dateP+", ?)"), append(ha, from.prio, dv, from.id)
+		}
+		q := ctaRowSQL + "WHERE " + strings.Join(hw, " AND ") + " ORDER BY c.priority, c.due_on, c.id LIMIT ?"
+		rows, err := db.R.QueryContext(ctx, db.D.rebind(q), append(ha, n)...)
 		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			row, err := scanCTARow(rows)
+			if err != nil {
+				return err
+			}
+			page.Items = append(page.Items, row)
+		}
+		return rows.Err()
+	}
+	page.Items = []store.CTARow{}
+	if inOverdue {
+		if err := half(true, from, limit+1); err != nil {
 			return page, fmt.Errorf("list CTAs: %w", err)
 		}
-		page.Items = append(page.Items, row)
+		from = nil
 	}
-	if err := rows.Err(); err != nil {
-		return page, fmt.Errorf("list CTAs: %w", err)
+	if len(page.Items) <= limit {
+		if err := half(false, from, limit+1-len(page.Items)); err != nil {
+			return page, fmt.Errorf("list CTAs: %w", err)
+		}
 	}
 	if len(page.Items) > limit {
 		page.Items = page.Items[:limit]
@@ -906,13 +928,25 @@ func (db *DB) CTAReport(ctx context.Context, from, to, today civil.Date) (store.
 	if err := rows.Err(); err != nil {
 		return rep, fmt.Errorf("CTA report: %w", err)
 	}
-	for _, t := range cta.Types {
-		for _, o := range append(slices.Clone(cta.Outcomes), "") {
-			if ds := days[group{t, o}]; len(ds) > 0 {
-				rep.Closed = append(rep.Closed, store.CTACount{Type: t, Outcome: o, Count: len(ds), MedianDays: median(ds)})
-			}
-		}
+	// By type in the usual order, then outcome: the usual ones in order,
+	// then any other a rule wrote, alphabetically.
+	for g, ds := range days {
+		rep.Closed = append(rep.Closed, store.CTACount{Type: g.typ, Outcome: g.outcome, Count: len(ds), MedianDays: median(ds)})
 	}
+	rank := func(xs []string, x string) int {
+		if i := slices.Index(xs, x); i >= 0 {
+			return i
+		}
+		return len(xs)
+	}
+	types := make([]string, len(cta.Types))
+	for i, t := range cta.Types {
+		types[i] = string(t)
+	}
+	slices.SortFunc(rep.Closed, func(a, b store.CTACount) int {
+		return cmp.Or(cmp.Compare(rank(types, string(a.Type)), rank(types, string(b.Type))), strings.Compare(string(a.Type), string(b.Type)),
+			cmp.Compare(rank(cta.Outcomes, a.Outcome), rank(cta.Outcomes, b.Outcome)), strings.Compare(a.Outcome, b.Outcome))
+	})
 	rep.MedianDaysToClose = median(all)
 
 	// What is still to do now.

@@ -734,7 +734,12 @@ func (db *DB) AccountUsage(ctx context.Context, accountID int64, from, to usage.
 		return du
 	}
 	query := func(q string, each func(rows *sql.Rows) error) error {
-		rows, err := db.R.QueryContext(ctx, db.D.rebind(q+" WHERE account_id = ? AND day BETWEEN ? AND ?"), accountID, int64(from), int64(to))
+		// Prepared once per store: read on every rescore.
+		st, err := db.readStmt(ctx, db.D.rebind(q+" WHERE account_id = ? AND day BETWEEN ? AND ?"))
+		if err != nil {
+			return fmt.Errorf("account usage: %w", err)
+		}
+		rows, err := st.QueryContext(ctx, accountID, int64(from), int64(to))
 		if err != nil {
 			return fmt.Errorf("account usage: %w", err)
 		}
@@ -944,7 +949,10 @@ func (db *DB) Seats(ctx context.Context) (map[int64]int, error) {
 func (db *DB) AccountSeats(ctx context.Context, accountID int64) (int, error) {
 	live := "'" + strings.Join(customer.LiveStatuses, "', '") + "'"
 	var n int64
-	err := db.queryRow(ctx, "SELECT COALESCE(SUM(quantity), 0) FROM subscriptions WHERE account_id = ? AND NOT trial AND status IN ("+live+")", accountID).Scan(intScan{&n})
+	st, err := db.readStmt(ctx, db.D.rebind("SELECT COALESCE(SUM(quantity), 0) FROM subscriptions WHERE account_id = ? AND NOT trial AND status IN ("+live+")"))
+	if err == nil {
+		err = st.QueryRowContext(ctx, accountID).Scan(intScan{&n})
+	}
 	if err != nil {
 		return 0, fmt.Errorf("account seats: %w", err)
 	}

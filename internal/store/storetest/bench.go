@@ -108,6 +108,18 @@ func BenchApplyIntents(b *testing.B, open func(b *testing.B) store.Store, n int)
 			}
 			b.ReportMetric(float64(n)/time.Since(start).Seconds(), "intents/s-"+round)
 		}
+		// The cockpit's first page over all of them (a leader's), and the
+		// tenth page by cursor.
+		start := time.Now()
+		f := store.CTAFilter{Today: ctaToday}
+		for range 10 {
+			page, err := st.ListCTAs(ctx, f)
+			if err != nil || len(page.Items) != 50 {
+				b.Fatalf("list: %v", err)
+			}
+			f.Cursor = page.NextCursor
+		}
+		b.ReportMetric(float64(time.Since(start).Milliseconds())/10, "ms/list-page")
 		b.StopTimer()
 		st.Close()
 		b.StartTimer()

@@ -78,6 +78,7 @@ func testCTAApply(t *testing.T, st store.Store) {
 	if res.Unchanged != 2 || res.Created != 0 {
 		t.Fatalf("refire: %+v", res)
 	}
+
 	in := redIntent(b.high.ID)
 	in.Reason, in.Priority = "Health is red for a second week", cta.Urgent
 	res, err = st.ApplyIntents(ctx, ctaToday, "", []cta.Intent{in})
@@ -354,13 +355,19 @@ func testCTAReport(t *testing.T, st store.Store) {
 	}
 	c := cta.CTA{AccountID: b.high.ID, Type: cta.Expansion, Reason: "r", Due: today.AddDays(-1)}
 	must(t, st.OpenCTA(ctx, &c, today, "", 0))
+	// A rule closing with an outcome of its own words is counted too.
+	_, err := st.ApplyIntents(ctx, today, "", []cta.Intent{redIntent(b.bare.ID)})
+	must(t, err)
+	_, err = st.ApplyIntents(ctx, today, "", []cta.Intent{{Action: cta.CloseAction, AccountID: b.bare.ID, Rule: "red-health", Outcome: "health back to green"}})
+	must(t, err)
 
 	rep, err := st.CTAReport(ctx, today.AddDays(-1), today, today)
 	must(t, err)
-	if len(rep.Opened) != 2 || rep.Opened[0].Type != cta.Risk || rep.Opened[0].Count != 3 || rep.Opened[1].Count != 1 {
+	if len(rep.Opened) != 2 || rep.Opened[0].Type != cta.Risk || rep.Opened[0].Count != 4 || rep.Opened[1].Count != 1 {
 		t.Errorf("opened: %+v", rep.Opened)
 	}
-	if len(rep.Closed) != 1 || rep.Closed[0].Outcome != cta.Achieved || rep.Closed[0].Count != 1 || rep.MedianDaysToClose < 0 || rep.MedianDaysToClose > 1 {
+	if len(rep.Closed) != 2 || rep.Closed[0].Outcome != cta.Achieved || rep.Closed[0].Count != 1 || rep.Closed[1].Outcome != "health back to green" ||
+		rep.MedianDaysToClose < 0 || rep.MedianDaysToClose > 1 {
 		t.Errorf("closed: %+v, median %v", rep.Closed, rep.MedianDaysToClose)
 	}
 	if rep.OpenNow != 3 || rep.OverdueNow != 1 {
