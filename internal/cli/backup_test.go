@@ -322,3 +322,24 @@ func TestScheduledBackupOptions(t *testing.T) {
 		}
 	}
 }
+
+func TestSameRows(t *testing.T) {
+	t.Parallel()
+	m := backup.Manifest{Schema: 15, Rows: map[string]int64{"accounts": 3, "users": 2}}
+	for _, c := range []struct {
+		schema int
+		rows   map[string]int64
+		want   string
+	}{
+		{15, map[string]int64{"accounts": 3, "users": 2}, ""},
+		{15, map[string]int64{"accounts": 2, "users": 2}, "table accounts has 2 rows, the manifest says 3"},
+		{15, map[string]int64{"accounts": 3}, "table users is missing (the manifest counts 2 rows)"},
+		{15, map[string]int64{"accounts": 3, "users": 2, "extra": 0}, "table extra is not in the manifest"},
+		{14, map[string]int64{"accounts": 3, "users": 2}, "schema version 14, the manifest says 15"},
+	} {
+		err := sameRows(c.schema, c.rows, m)
+		if (c.want == "") != (err == nil) || (err != nil && err.Error() != c.want) {
+			t.Errorf("%d %v: got %v, want %q", c.schema, c.rows, err, c.want)
+		}
+	}
+}
