@@ -89,17 +89,17 @@ const (
 // Intent is what a rule (or a person) asks to happen to an account's CTA
 // identified by (AccountID, Rule, Key).
 type Intent struct {
-	Action    Action
-	AccountID int64
-	Rule      string
-	Key       string
-	Type      Type
-	Reason    string
-	Priority  Priority
+	Action    Action   `json:"action"`
+	AccountID int64    `json:"account_id"`
+	Rule      string   `json:"rule"`
+	Key       string   `json:"key,omitempty"`
+	Type      Type     `json:"type,omitempty"`
+	Reason    string   `json:"reason,omitempty"`
+	Priority  Priority `json:"priority,omitempty"`
 	// DueInDays is the due date relative to the day the intent is applied.
-	DueInDays int
-	Playbook  string
-	Outcome   string // for CloseAction
+	DueInDays int    `json:"due_in_days,omitempty"`
+	Playbook  string `json:"playbook,omitempty"`
+	Outcome   string `json:"outcome,omitempty"` // for CloseAction
 }
 
 // Active reports whether s is work still to do now: open or in progress
