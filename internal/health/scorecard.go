@@ -9,6 +9,8 @@ import (
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/vm"
+
+	"github.com/tendhq/tend/internal/yamldoc"
 )
 
 // Set is the scorecards in priority order. Exactly one applies to an
@@ -224,41 +226,11 @@ func (c *compiledMeasure) value(v *Values) (float64, bool) {
 // Problem is one thing wrong in a scorecard, at a path such as
 // scorecards[0].groups[1].measures[2].bands (YAML positions are added by
 // Parse).
-type Problem struct {
-	Path    string `json:"path"`
-	Line    int    `json:"line,omitempty"`
-	Column  int    `json:"column,omitempty"`
-	Message string `json:"message"`
-	// offset is a position inside the value (a formula's), added to the
-	// value's own.
-	offLine, offCol int
-}
-
-func (p Problem) String() string {
-	s := p.Message
-	if p.Path != "" {
-		s = p.Path + ": " + s
-	}
-	if p.Line > 0 {
-		s = fmt.Sprintf("%d:%d: %s", p.Line, p.Column, s)
-	}
-	return s
-}
+type Problem = yamldoc.Problem
 
 // Problems is every problem found in a scorecard set; it is the error
 // Compile and Parse return.
-type Problems []Problem
-
-func (ps Problems) Error() string {
-	s := ""
-	for i, p := range ps {
-		if i > 0 {
-			s += "\n"
-		}
-		s += p.String()
-	}
-	return s
-}
+type Problems = yamldoc.Problems
 
 // Compile checks every scorecard of s and prepares it for scoring. It
 // reports every problem found, as Problems.
@@ -297,7 +269,7 @@ func (s *Set) Compile() error {
 			}
 			if err != nil {
 				fe := exprError(sc.Applies, err).(*FormulaError)
-				ps = append(ps, Problem{Path: path + ".applies", Message: fe.Message, offLine: fe.Line, offCol: fe.Column})
+				ps = append(ps, Problem{Path: path + ".applies", Message: fe.Message, InnerLine: fe.Line, InnerCol: fe.Column})
 			}
 			sc.applies = prog
 			sc.why = fmt.Sprintf("scorecard %q applies: %s", sc.Name, sc.Applies)
@@ -408,7 +380,7 @@ func (cm *compiledMeasure) compile(m *Measure, mp string) Problems {
 		f, err := compileFormula(m.Formula)
 		if err != nil {
 			fe := err.(*FormulaError)
-			ps = append(ps, Problem{Path: mp + ".formula", Message: fe.Message, offLine: fe.Line, offCol: fe.Column})
+			ps = append(ps, Problem{Path: mp + ".formula", Message: fe.Message, InnerLine: fe.Line, InnerCol: fe.Column})
 		}
 		cm.formula = f
 	default:

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tendhq/tend/internal/cta"
 	"github.com/tendhq/tend/internal/health"
+	"github.com/tendhq/tend/internal/yamldoc"
 )
 
 // Set is a rule set as written in YAML.
@@ -136,50 +137,19 @@ var Dates = []string{"renewal_on", "customer_since"}
 // Problem is something wrong with a rule set, at the 1-based line and
 // column of the YAML it is about (inside a condition or template: of the
 // offending token).
-type Problem struct {
-	Path    string `json:"path"`
-	Line    int    `json:"line,omitempty"`
-	Column  int    `json:"column,omitempty"`
-	Message string `json:"message"`
-	// offLine and off are a position inside the value (a condition's or
-	// template's, 1-based line and 0-based column), added to the value's
-	// own; offLine 0: none.
-	offLine, off int
-}
-
-func (p Problem) String() string {
-	s := p.Message
-	if p.Path != "" {
-		s = p.Path + ": " + s
-	}
-	if p.Line > 0 {
-		s = fmt.Sprintf("%d:%d: %s", p.Line, p.Column, s)
-	}
-	return s
-}
+type Problem = yamldoc.Problem
 
 // Problems is every problem found in a rule set; it is Parse's error.
-type Problems []Problem
-
-func (ps Problems) Error() string {
-	var b strings.Builder
-	for i, p := range ps {
-		if i > 0 {
-			b.WriteByte('\n')
-		}
-		b.WriteString(p.String())
-	}
-	return b.String()
-}
+type Problems = yamldoc.Problems
 
 // Compile checks every rule and prepares it to run, reporting every
 // problem found as Problems (without positions: Parse adds them).
 func (s *Set) Compile() error {
 	var ps Problems
 	add := func(path, msg string, off int) {
-		p := Problem{Path: path, Message: msg, off: off}
+		p := Problem{Path: path, Message: msg, InnerCol: off}
 		if off > 0 {
-			p.offLine = 1
+			p.InnerLine = 1
 		}
 		ps = append(ps, p)
 	}
@@ -203,7 +173,7 @@ func (s *Set) Compile() error {
 			c, err := compileCondition(r.When)
 			if err != nil {
 				fe := err.(*exprError)
-				ps = append(ps, Problem{Path: at + ".when", Message: fe.msg, offLine: fe.line, off: fe.col})
+				ps = append(ps, Problem{Path: at + ".when", Message: fe.msg, InnerLine: fe.line, InnerCol: fe.col})
 			} else {
 				r.cond = c
 			}

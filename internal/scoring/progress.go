@@ -31,7 +31,7 @@ func RecomputeTracked(ctx context.Context, st RecomputeStore, asOf civil.Date, e
 	if err != nil {
 		return Summary{}, err
 	}
-	cards, err := activeCards(ctx, st)
+	cards, err := Active(ctx, st)
 	if err != nil {
 		return Summary{}, err
 	}

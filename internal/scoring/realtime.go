@@ -2,7 +2,6 @@ package scoring
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/tendhq/tend/internal/adoption"
@@ -145,7 +144,7 @@ func moved(before, after store.HealthScore) bool {
 // with its facts; parents are scored as themselves (scoreFamilies rolls
 // them up).
 func scoreAccounts(ctx context.Context, st DirtyStore, ids []int64, day civil.Date) (Scorecards, []store.HealthScore, []*health.Facts, error) {
-	cards, err := activeCards(ctx, st)
+	cards, err := Active(ctx, st)
 	if err != nil {
 		return Scorecards{}, nil, nil, err
 	}
@@ -186,22 +185,3 @@ func scoreAccounts(ctx context.Context, st DirtyStore, ids []int64, day civil.Da
 	return cards, scores, facts, nil
 }
 
-// activeCards is Active with the parsed set shared between calls (a
-// rescore runs many times a second; parsing a set costs milliseconds).
-func activeCards(ctx context.Context, st store.Health) (Scorecards, error) {
-	all, err := st.ActiveScorecards(ctx)
-	if err != nil {
-		return Scorecards{}, err
-	}
-	for _, c := range all {
-		if c.Name != SetName {
-			continue
-		}
-		set, err := parsed([]byte(c.YAML))
-		if err != nil {
-			return Scorecards{}, fmt.Errorf("the stored scorecards, version %d: %w", c.Version, err)
-		}
-		return Scorecards{Set: set, Version: c.Version, Stored: c}, nil
-	}
-	return Scorecards{Set: health.Default()}, nil
-}
